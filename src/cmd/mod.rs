@@ -1,0 +1,108 @@
+//! The command line: clap's derive structs, and one module per subcommand.
+//!
+//! [`run`] is what `main` calls; it returns an error whose chain `main` prints.
+//! Mistakes in the user's files or flags are [`crate::input::InputError`] or
+//! [`UsageError`] somewhere in that chain, and exit with code 2.
+
+pub mod quote;
+pub mod run;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::report::Format;
+
+/// Simulate the cost, latency and quality of LLM traffic on Amazon Bedrock.
+#[derive(Debug, Parser)]
+#[command(name = "simroute", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and print each policy's cost, latency and quality.
+    Run(RunArgs),
+    /// Check a scenario and its pricing table without running it.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// Price one call: the what-if calculator at its smallest.
+    Quote(QuoteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Worker threads [default: all cores]. The output does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Override scenario.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override scenario.requests (simulated requests per replication).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// Override scenario.replications (at least 2).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
+    pub replications: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QuoteArgs {
+    /// The pricing table (TOML).
+    #[arg(long)]
+    pub pricing: PathBuf,
+    /// A model key of the pricing table, e.g. amazon.nova-micro-v1:0.
+    #[arg(long)]
+    pub model: String,
+    /// Uncached input tokens (Bedrock's inputTokens).
+    #[arg(long)]
+    pub input: u64,
+    /// Output tokens.
+    #[arg(long)]
+    pub output: u64,
+    /// Input tokens read from the prompt cache (cacheReadInputTokens).
+    #[arg(long, default_value_t = 0)]
+    pub cache_read: u64,
+    /// Input tokens written to the prompt cache (cacheWriteInputTokens).
+    #[arg(long, default_value_t = 0)]
+    pub cache_write: u64,
+    /// Price at batch-inference rates.
+    #[arg(long)]
+    pub batch: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A mistake in the command line that clap cannot see. Exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs a parsed command line, writing results to `out`.
+pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(args) => run::run(&args, out),
+        Command::Validate { scenario } => validate::validate(&scenario, out),
+        Command::Quote(args) => quote::quote(&args, out),
+    }
+}
+
+/// The exit code for an error: 2 for bad input, 1 for anything else.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    let bad_input = e.chain().any(|c| {
+        c.downcast_ref::<crate::input::InputError>().is_some()
+            || c.downcast_ref::<UsageError>().is_some()
+    });
+    if bad_input { 2 } else { 1 }
+}

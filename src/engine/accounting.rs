@@ -1,0 +1,215 @@
+//! Streaming accumulators: everything a replication needs, in memory that does not
+//! grow with the number of requests.
+//!
+//! Money is summed as integer femto-dollars (`u128`), counts as integers, and
+//! latencies go into HDR histograms (3 significant digits: a recorded value is
+//! within 0.1% of the true one, and the quantile read back is the midpoint of its
+//! bucket, within 0.05%). All three merge by addition, which is associative and
+//! commutative, so the result does not depend on how the requests were split
+//! across threads.
+
+use hdrhistogram::Histogram;
+
+use crate::units::usd;
+
+/// Cost kinds, the columns of the breakdown.
+pub const KINDS: usize = 5;
+pub const INPUT: usize = 0;
+pub const OUTPUT: usize = 1;
+pub const CACHE_READ: usize = 2;
+pub const CACHE_WRITE: usize = 3;
+pub const EXTRA: usize = 4;
+/// Names of the kinds, in column order.
+pub const KIND_NAMES: [&str; KINDS] = [
+    "input",
+    "output",
+    "cache_read",
+    "cache_write",
+    "extra_calls",
+];
+
+/// Latencies are recorded in microseconds, from 1 µs to 24 hours.
+const HIST_MAX_US: u64 = 86_400_000_000;
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds")
+}
+
+/// Records a latency in ms.
+#[inline]
+pub fn record(h: &mut Histogram<u64>, ms: f64) {
+    h.saturating_record(((ms * 1000.0).round() as u64).max(1));
+}
+
+/// Counts for one traffic class under one policy.
+#[derive(Debug, Clone, Default)]
+pub struct ClassAcc {
+    pub requests: u64,
+    /// Femto-dollars.
+    pub cost: u128,
+    pub correct: u64,
+    pub escalated: u64,
+    pub escalated_correct: u64,
+}
+
+/// Everything one policy accumulates in one replication.
+#[derive(Debug, Clone)]
+pub struct PolicyAcc {
+    /// Femto-dollars by model and kind.
+    pub cost: Vec<[u128; KINDS]>,
+    /// Calls made, by model (extra calls included).
+    pub calls: Vec<u64>,
+    pub classes: Vec<ClassAcc>,
+    /// End-to-end latency of interactive requests, µs.
+    pub e2e: Histogram<u64>,
+    /// Felt time to first token of interactive requests, µs.
+    pub ttft: Histogram<u64>,
+    /// End-to-end latency of batch requests, µs.
+    pub batch: Histogram<u64>,
+}
+
+impl PolicyAcc {
+    pub fn new(models: usize, classes: usize) -> Self {
+        PolicyAcc {
+            cost: vec![[0; KINDS]; models],
+            calls: vec![0; models],
+            classes: vec![ClassAcc::default(); classes],
+            e2e: histogram(),
+            ttft: histogram(),
+            batch: histogram(),
+        }
+    }
+
+    pub fn merge(&mut self, o: &PolicyAcc) {
+        for (a, b) in self.cost.iter_mut().zip(&o.cost) {
+            for k in 0..KINDS {
+                a[k] += b[k];
+            }
+        }
+        for (a, b) in self.calls.iter_mut().zip(&o.calls) {
+            *a += b;
+        }
+        for (a, b) in self.classes.iter_mut().zip(&o.classes) {
+            a.requests += b.requests;
+            a.cost += b.cost;
+            a.correct += b.correct;
+            a.escalated += b.escalated;
+            a.escalated_correct += b.escalated_correct;
+        }
+        self.e2e.add(&o.e2e).expect("same bounds");
+        self.ttft.add(&o.ttft).expect("same bounds");
+        self.batch.add(&o.batch).expect("same bounds");
+    }
+
+    /// This replication's figures.
+    pub fn figures(&self) -> RepFigures {
+        let requests: u64 = self.classes.iter().map(|c| c.requests).sum();
+        let n = requests as f64;
+        let total: u128 = self.classes.iter().map(|c| c.cost).sum();
+        let correct: u64 = self.classes.iter().map(|c| c.correct).sum();
+        let escalated: u64 = self.classes.iter().map(|c| c.escalated).sum();
+        let escalated_correct: u64 = self.classes.iter().map(|c| c.escalated_correct).sum();
+        RepFigures {
+            cost: usd(total) / n,
+            breakdown: self
+                .cost
+                .iter()
+                .map(|row| row.map(|v| usd(v) / n))
+                .collect(),
+            calls: self.calls.iter().map(|&c| c as f64 / n).collect(),
+            escalation: escalated as f64 / n,
+            quality: correct as f64 / n,
+            escalated_quality: (escalated > 0).then(|| escalated_correct as f64 / escalated as f64),
+            e2e: percentiles(&self.e2e),
+            ttft: percentiles(&self.ttft),
+            batch: percentiles(&self.batch),
+            classes: self
+                .classes
+                .iter()
+                .map(|c| {
+                    let k = c.requests as f64;
+                    (c.requests > 0).then(|| ClassFigures {
+                        cost: usd(c.cost) / k,
+                        quality: c.correct as f64 / k,
+                        escalation: c.escalated as f64 / k,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The percentiles reported for latency.
+pub const PERCENTILES: [f64; 3] = [0.50, 0.95, 0.99];
+
+/// p50, p95 and p99 in ms, or `None` for an empty histogram.
+fn percentiles(h: &Histogram<u64>) -> Option<[f64; 3]> {
+    (!h.is_empty())
+        .then(|| PERCENTILES.map(|q| h.median_equivalent(h.value_at_quantile(q)) as f64 / 1000.0))
+}
+
+/// One policy's figures in one replication (USD per request, shares, ms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepFigures {
+    pub cost: f64,
+    /// USD per request by model and kind.
+    pub breakdown: Vec<[f64; KINDS]>,
+    /// Calls per request by model.
+    pub calls: Vec<f64>,
+    pub escalation: f64,
+    pub quality: f64,
+    /// Quality among escalated requests; `None` if none escalated.
+    pub escalated_quality: Option<f64>,
+    pub e2e: Option<[f64; 3]>,
+    pub ttft: Option<[f64; 3]>,
+    pub batch: Option<[f64; 3]>,
+    /// Per class; `None` for a class that drew no request.
+    pub classes: Vec<Option<ClassFigures>>,
+}
+
+/// One class's figures in one replication.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassFigures {
+    pub cost: f64,
+    pub quality: f64,
+    pub escalation: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_quantiles_are_within_a_tenth_of_a_percent() {
+        let mut h = histogram();
+        // 1..=100000 ms uniformly: p50 = 50000 ms, p95 = 95000, p99 = 99000.
+        for ms in 1..=100_000u64 {
+            record(&mut h, ms as f64);
+        }
+        let p = percentiles(&h).unwrap();
+        for (got, want) in p.iter().zip([50_000.0, 95_000.0, 99_000.0]) {
+            assert!((got / want - 1.0).abs() < 0.001, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn merging_is_order_independent() {
+        let mut a = PolicyAcc::new(2, 1);
+        let mut b = PolicyAcc::new(2, 1);
+        a.cost[0][INPUT] = 5;
+        a.classes[0].requests = 2;
+        a.classes[0].cost = 5;
+        record(&mut a.e2e, 12.5);
+        b.cost[1][OUTPUT] = 7;
+        b.classes[0].requests = 1;
+        b.classes[0].cost = 7;
+        record(&mut b.e2e, 800.0);
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab.figures(), ba.figures());
+        assert_eq!(ab.classes[0].cost, 12);
+        assert_eq!(ab.e2e.len(), 2);
+    }
+}

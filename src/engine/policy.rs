@@ -1,0 +1,211 @@
+//! One request through one policy: which calls are made, what they cost, whether
+//! the delivered answer is right, and how long the user waits.
+//!
+//! Every policy reads the same per-request draws ([`Request`]), so the differences
+//! between policies are not sampling noise (common random numbers).
+
+use super::accounting::{CACHE_READ, CACHE_WRITE, EXTRA, INPUT, OUTPUT, PolicyAcc, record};
+use super::sampling::{LogNormal, TokenSampler};
+use crate::units::Femto;
+
+/// A model's prices in femto-dollars per token (per call for `per_request`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Prices {
+    pub input: Femto,
+    pub output: Femto,
+    /// 0 and unused where the model has no prompt caching.
+    pub cache_read: Femto,
+    /// Cache writes: `cache_write`, or `input` where the table has none.
+    pub cache_write: Femto,
+    pub batch_input: Femto,
+    pub batch_output: Femto,
+    pub per_request: Femto,
+    /// Whether the model supports prompt caching.
+    pub caches: bool,
+}
+
+/// A model as the engine uses it.
+#[derive(Debug, Clone)]
+pub struct EngineModel {
+    pub prices: Prices,
+    /// Whether per-request correctness, confidence and latency are drawn.
+    pub routed: bool,
+    pub skill: f64,
+    /// Half the binormal separation, `mu/2`; 0 where no confidence is used.
+    pub half_mu: f64,
+    pub ttft: LogNormal,
+    pub tps: LogNormal,
+    /// Output tokens are capped here.
+    pub max_output: u64,
+}
+
+/// The escalation trigger, with thresholds moved to the normal scale.
+#[derive(Debug, Clone)]
+pub enum EngineTrigger {
+    None,
+    /// `Φ⁻¹(threshold)` per tier boundary.
+    Confidence(Vec<f64>),
+    Validator {
+        catches: f64,
+        false_alarm: f64,
+    },
+    Classifier {
+        model: usize,
+        half_mu: f64,
+        /// `Φ⁻¹(threshold)`.
+        z_threshold: f64,
+        input: TokenSampler,
+        output: TokenSampler,
+    },
+}
+
+/// A policy as the engine uses it.
+#[derive(Debug, Clone)]
+pub struct EnginePolicy {
+    pub routes: Vec<Vec<usize>>,
+    pub batch: Vec<bool>,
+    pub caching: bool,
+    pub trigger: EngineTrigger,
+}
+
+/// What one model would do on the current request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelDraw {
+    pub correct: bool,
+    /// Binormal confidence score on the normal scale.
+    pub z: f64,
+    /// Uniform draw for the validator.
+    pub v: f64,
+    /// Time to first token, ms.
+    pub ttft: f64,
+    /// Full latency of the call, ms.
+    pub latency: f64,
+    /// Output tokens of the call (capped at the model's maximum).
+    pub output: u64,
+}
+
+/// The draws of the current request, shared by every policy.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub class: usize,
+    pub input: u64,
+    pub prefix: u64,
+    pub hit: bool,
+    /// Per model (index = model id); only routed models are filled.
+    pub models: Vec<ModelDraw>,
+    /// Cost of the class's extra calls: (model, femto-dollars).
+    pub extra: Vec<(usize, Femto)>,
+    /// Classifier draws: score noise and standard normals for its tokens and latency.
+    pub cls_noise: f64,
+    pub cls_z: [f64; 4],
+}
+
+/// Runs `req` through `policy`, adding to `acc`.
+#[inline]
+pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: &mut PolicyAcc) {
+    let c = req.class;
+    let route = &policy.routes[c];
+    let batch = policy.batch[c];
+    let mut cost: Femto = 0;
+    for &(m, f) in &req.extra {
+        acc.cost[m][EXTRA] += f as u128;
+        acc.calls[m] += 1;
+        cost += f;
+    }
+    // Latency of the calls before the one being made, ms.
+    let mut before = 0.0;
+    let (first, last) = match &policy.trigger {
+        EngineTrigger::Classifier {
+            model,
+            half_mu,
+            z_threshold,
+            input,
+            output,
+        } if route.len() > 1 => {
+            let cm = &models[*model];
+            let (ti, to) = (input.at(req.cls_z[0], 0), output.at(req.cls_z[1], 0));
+            let (ci, co) = if batch {
+                (cm.prices.batch_input, cm.prices.batch_output)
+            } else {
+                (cm.prices.input, cm.prices.output)
+            };
+            acc.cost[*model][INPUT] += (ti * ci) as u128;
+            acc.cost[*model][OUTPUT] += (to * co) as u128;
+            acc.calls[*model] += 1;
+            cost += ti * ci + to * co;
+            before = cm.ttft.at(req.cls_z[2]) + 1000.0 * to as f64 / cm.tps.at(req.cls_z[3]);
+            let first_right = req.models[route[0]].correct;
+            let score = req.cls_noise + if first_right { *half_mu } else { -*half_mu };
+            let i = if score >= *z_threshold {
+                0
+            } else {
+                route.len() - 1
+            };
+            (i, i)
+        }
+        _ => (0, route.len() - 1),
+    };
+    let mut answered = last;
+    for (i, &m) in route.iter().enumerate().take(last + 1).skip(first) {
+        let model = &models[m];
+        let d = &req.models[m];
+        let p = &model.prices;
+        // The uncached input's cost, and the prefix's when it is billed as a cache
+        // read or write.
+        let (input_cost, cached) = if batch {
+            ((req.input + req.prefix) * p.batch_input, None)
+        } else if policy.caching && p.caches && req.prefix > 0 {
+            let cached = if req.hit {
+                (CACHE_READ, req.prefix * p.cache_read)
+            } else {
+                (CACHE_WRITE, req.prefix * p.cache_write)
+            };
+            (req.input * p.input, Some(cached))
+        } else {
+            ((req.input + req.prefix) * p.input, None)
+        };
+        let output_cost = d.output * if batch { p.batch_output } else { p.output };
+        acc.cost[m][INPUT] += input_cost as u128;
+        acc.cost[m][OUTPUT] += output_cost as u128;
+        let cached_cost = match cached {
+            Some((kind, f)) => {
+                acc.cost[m][kind] += f as u128;
+                f
+            }
+            None => 0,
+        };
+        acc.calls[m] += 1;
+        cost += input_cost + cached_cost + output_cost;
+        if i == last {
+            break;
+        }
+        let stop = match &policy.trigger {
+            EngineTrigger::Confidence(z) => d.z >= z[i],
+            EngineTrigger::Validator {
+                catches,
+                false_alarm,
+            } => d.v >= if d.correct { *false_alarm } else { *catches },
+            _ => true,
+        };
+        if stop {
+            answered = i;
+            break;
+        }
+        before += d.latency;
+    }
+    let delivered = &req.models[route[answered]];
+    let class = &mut acc.classes[c];
+    class.requests += 1;
+    class.cost += cost as u128;
+    class.correct += delivered.correct as u64;
+    if answered > 0 {
+        class.escalated += 1;
+        class.escalated_correct += delivered.correct as u64;
+    }
+    if batch {
+        record(&mut acc.batch, before + delivered.latency);
+    } else {
+        record(&mut acc.e2e, before + delivered.latency);
+        record(&mut acc.ttft, before + delivered.ttft);
+    }
+}

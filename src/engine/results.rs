@@ -1,0 +1,226 @@
+//! A run's figures: each one the mean across replications with its Student-t 95%
+//! interval ([`crate::stats`]). This is the JSON that `--format json` prints;
+//! every field is documented in scenarios/README.md.
+
+use serde::Serialize;
+
+use super::accounting::{KIND_NAMES, KINDS, RepFigures};
+use crate::scenario::Scenario;
+use crate::stats::{Estimate, estimate};
+
+/// Everything a run reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResults {
+    pub scenario: ScenarioInfo,
+    pub policies: Vec<PolicyResult>,
+}
+
+/// What was simulated.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub pricing: String,
+    pub pricing_region: String,
+    pub pricing_as_of: String,
+    pub requests: u64,
+    pub replications: u32,
+    pub seed: u64,
+    pub monthly_requests: f64,
+    pub baseline: String,
+    pub classes: Vec<ClassInfo>,
+}
+
+/// A traffic class, as configured.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassInfo {
+    pub name: String,
+    pub share: f64,
+    pub mode: &'static str,
+}
+
+/// p50, p95 and p99 of a latency, ms.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Percentiles {
+    pub p50: Estimate,
+    pub p95: Estimate,
+    pub p99: Estimate,
+}
+
+/// One model's share of a policy's cost, USD per request (means across
+/// replications).
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelCost {
+    pub model: String,
+    pub price_key: String,
+    /// Calls to this model per request.
+    pub calls_per_request: f64,
+    pub input: f64,
+    pub output: f64,
+    pub cache_read: f64,
+    pub cache_write: f64,
+    pub extra_calls: f64,
+    pub total: f64,
+}
+
+/// One traffic class under one policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassResult {
+    pub class: String,
+    pub cost_per_request: Estimate,
+    pub quality: Estimate,
+    pub escalation_rate: Estimate,
+}
+
+/// One policy's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyResult {
+    pub name: String,
+    pub baseline: bool,
+    /// USD per request.
+    pub cost_per_request: Estimate,
+    /// USD per 1,000 requests.
+    pub cost_per_1k: Estimate,
+    /// USD per month at `monthly_requests`.
+    pub cost_per_month: Estimate,
+    /// 1 − cost / baseline cost, per replication (a fraction; 0.7 = 70% cheaper).
+    pub saving_vs_baseline: Estimate,
+    /// Share of requests that reached a tier beyond the first.
+    pub escalation_rate: Estimate,
+    /// Share of requests whose delivered answer is correct.
+    pub quality: Estimate,
+    /// Quality among escalated requests; absent where a replication escalated none.
+    pub escalated_quality: Option<Estimate>,
+    /// End-to-end latency of interactive requests, ms; absent without interactive
+    /// traffic.
+    pub e2e_latency_ms: Option<Percentiles>,
+    /// Time to first token the user feels on interactive requests, ms.
+    pub ttft_ms: Option<Percentiles>,
+    /// End-to-end latency of batch requests, ms; absent without batch traffic.
+    pub batch_latency_ms: Option<Percentiles>,
+    pub cost_by_model: Vec<ModelCost>,
+    pub classes: Vec<ClassResult>,
+}
+
+fn est(reps: &[&RepFigures], f: impl Fn(&RepFigures) -> f64) -> Estimate {
+    estimate(&reps.iter().map(|r| f(r)).collect::<Vec<_>>())
+}
+
+/// An estimate of a figure every replication must have, `None` if any lacks it.
+fn est_opt(reps: &[&RepFigures], f: impl Fn(&RepFigures) -> Option<f64>) -> Option<Estimate> {
+    reps.iter()
+        .map(|r| f(r))
+        .collect::<Option<Vec<f64>>>()
+        .map(|v| estimate(&v))
+}
+
+fn pct(reps: &[&RepFigures], f: impl Fn(&RepFigures) -> Option<[f64; 3]>) -> Option<Percentiles> {
+    Some(Percentiles {
+        p50: est_opt(reps, |r| f(r).map(|p| p[0]))?,
+        p95: est_opt(reps, |r| f(r).map(|p| p[1]))?,
+        p99: est_opt(reps, |r| f(r).map(|p| p[2]))?,
+    })
+}
+
+fn mean(v: impl Iterator<Item = f64>, n: usize) -> f64 {
+    v.sum::<f64>() / n as f64
+}
+
+impl RunResults {
+    /// Summarizes per-replication figures (indexed by replication, then policy).
+    pub fn new(s: &Scenario, reps: &[Vec<RepFigures>]) -> RunResults {
+        let n = reps.len();
+        let policies = s
+            .policies
+            .iter()
+            .enumerate()
+            .map(|(p, policy)| {
+                let mine: Vec<&RepFigures> = reps.iter().map(|r| &r[p]).collect();
+                let cost = est(&mine, |r| r.cost);
+                let saving = estimate(
+                    &reps
+                        .iter()
+                        .map(|r| 1.0 - r[p].cost / r[s.baseline].cost)
+                        .collect::<Vec<_>>(),
+                );
+                let cost_by_model = s
+                    .models
+                    .iter()
+                    .enumerate()
+                    .filter(|(m, _)| mine.iter().any(|r| r.calls[*m] > 0.0))
+                    .map(|(m, model)| {
+                        let k: [f64; KINDS] = std::array::from_fn(|k| {
+                            mean(mine.iter().map(|r| r.breakdown[m][k]), n)
+                        });
+                        debug_assert_eq!(KIND_NAMES.len(), KINDS);
+                        ModelCost {
+                            model: model.name.clone(),
+                            price_key: model.price.key.clone(),
+                            calls_per_request: mean(mine.iter().map(|r| r.calls[m]), n),
+                            input: k[0],
+                            output: k[1],
+                            cache_read: k[2],
+                            cache_write: k[3],
+                            extra_calls: k[4],
+                            total: k.iter().sum(),
+                        }
+                    })
+                    .collect();
+                let classes = s
+                    .classes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(c, class)| {
+                        let f = |g: fn(&crate::engine::accounting::ClassFigures) -> f64| {
+                            est_opt(&mine, |r| r.classes[c].as_ref().map(g))
+                        };
+                        Some(ClassResult {
+                            class: class.name.clone(),
+                            cost_per_request: f(|c| c.cost)?,
+                            quality: f(|c| c.quality)?,
+                            escalation_rate: f(|c| c.escalation)?,
+                        })
+                    })
+                    .collect();
+                PolicyResult {
+                    name: policy.name.clone(),
+                    baseline: p == s.baseline,
+                    cost_per_request: cost,
+                    cost_per_1k: cost.scale(1000.0),
+                    cost_per_month: cost.scale(s.monthly_requests),
+                    saving_vs_baseline: saving,
+                    escalation_rate: est(&mine, |r| r.escalation),
+                    quality: est(&mine, |r| r.quality),
+                    escalated_quality: est_opt(&mine, |r| r.escalated_quality),
+                    e2e_latency_ms: pct(&mine, |r| r.e2e),
+                    ttft_ms: pct(&mine, |r| r.ttft),
+                    batch_latency_ms: pct(&mine, |r| r.batch),
+                    cost_by_model,
+                    classes,
+                }
+            })
+            .collect();
+        RunResults {
+            scenario: ScenarioInfo {
+                name: s.name.clone(),
+                pricing: s.pricing_path.display().to_string(),
+                pricing_region: s.pricing.region.clone(),
+                pricing_as_of: s.pricing.as_of.clone(),
+                requests: s.requests,
+                replications: s.replications,
+                seed: s.seed,
+                monthly_requests: s.monthly_requests,
+                baseline: s.policies[s.baseline].name.clone(),
+                classes: s
+                    .classes
+                    .iter()
+                    .map(|c| ClassInfo {
+                        name: c.name.clone(),
+                        share: c.share,
+                        mode: if c.batch { "batch" } else { "interactive" },
+                    })
+                    .collect(),
+            },
+            policies,
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Random draws: lognormal token counts and latencies, Beta difficulty, the
+//! logistic quality curve and binormal confidence scores.
+//!
+//! - Lognormal from median `m` and 95th percentile `q`: `mu = ln m`,
+//!   `sigma = ln(q/m) / z₀.₉₅` with `z₀.₉₅ = Φ⁻¹(0.95) = 1.6449`; a draw is
+//!   `exp(mu + sigma·Z)`, `Z ~ N(0, 1)`.
+//! - Difficulty: `Beta(alpha, beta)` on [0, 1] (rand_distr's sampler).
+//! - Correctness: `P(correct | d) = 1 / (1 + exp(−sharpness·(skill − d)))`.
+//! - Confidence: binormal, `z ~ N(±mu/2, 1)` by correctness with
+//!   `mu = √2·Φ⁻¹(auc)`; the confidence is `Φ(z)`. The engine compares `z` with
+//!   `Φ⁻¹(threshold)` instead of computing `Φ(z)`: the same decision, since Φ is
+//!   increasing, without an erf per call.
+
+use rand::Rng;
+use rand_distr::{Beta, Distribution, StandardNormal};
+
+use crate::scenario::{Difficulty, TokenDist};
+use crate::spec::Spread;
+
+/// Φ⁻¹(0.95).
+pub const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// A lognormal's parameters; `sigma = 0` is a fixed value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogNormal {
+    pub mu: f64,
+    pub sigma: f64,
+}
+
+impl LogNormal {
+    /// The lognormal whose median is `s.median` and 95th percentile `s.p95`.
+    pub fn from_spread(s: Spread) -> Self {
+        LogNormal {
+            mu: s.median.ln(),
+            sigma: (s.p95 / s.median).ln() / Z95,
+        }
+    }
+
+    /// The value at standard normal deviate `z`.
+    #[inline]
+    pub fn at(&self, z: f64) -> f64 {
+        (self.mu + self.sigma * z).exp()
+    }
+}
+
+/// Draws a standard normal deviate.
+#[inline]
+pub fn normal<R: Rng>(rng: &mut R) -> f64 {
+    rng.sample(StandardNormal)
+}
+
+/// A token-count sampler.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenSampler {
+    Fixed(u64),
+    LogNormal(LogNormal),
+}
+
+impl TokenSampler {
+    pub fn new(d: TokenDist) -> Self {
+        match d {
+            TokenDist::Fixed(n) => TokenSampler::Fixed(n),
+            TokenDist::LogNormal(s) => TokenSampler::LogNormal(LogNormal::from_spread(s)),
+        }
+    }
+
+    /// Draws a whole number of tokens, at least `min`. Fixed counts draw nothing.
+    #[inline]
+    pub fn sample<R: Rng>(&self, rng: &mut R, min: u64) -> u64 {
+        match self {
+            TokenSampler::Fixed(n) => (*n).max(min),
+            TokenSampler::LogNormal(l) => (l.at(normal(rng)).round() as u64).max(min),
+        }
+    }
+
+    /// The token count at standard normal deviate `z` (for draws shared by
+    /// several samplers), at least `min`.
+    #[inline]
+    pub fn at(&self, z: f64, min: u64) -> u64 {
+        match self {
+            TokenSampler::Fixed(n) => (*n).max(min),
+            TokenSampler::LogNormal(l) => (l.at(z).round() as u64).max(min),
+        }
+    }
+}
+
+/// A difficulty sampler.
+#[derive(Debug, Clone, Copy)]
+pub enum DifficultySampler {
+    Fixed(f64),
+    Beta(Beta<f64>),
+}
+
+impl DifficultySampler {
+    pub fn new(d: Difficulty) -> Self {
+        match d {
+            Difficulty::Fixed(v) => DifficultySampler::Fixed(v),
+            Difficulty::Beta { alpha, beta } => DifficultySampler::Beta(
+                Beta::new(alpha, beta).expect("alpha and beta were validated positive"),
+            ),
+        }
+    }
+
+    #[inline]
+    pub fn sample<R: Rng>(&self, rng: &mut R) -> f64 {
+        match self {
+            DifficultySampler::Fixed(v) => *v,
+            DifficultySampler::Beta(b) => b.sample(rng),
+        }
+    }
+}
+
+/// `P(correct)` of a model of `skill` on a request of difficulty `d`.
+#[inline]
+pub fn p_correct(sharpness: f64, skill: f64, d: f64) -> f64 {
+    1.0 / (1.0 + (-sharpness * (skill - d)).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_pcg::Pcg64Mcg;
+
+    fn quantile(mut v: Vec<f64>, q: f64) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() as f64 - 1.0) * q).round() as usize]
+    }
+
+    #[test]
+    fn lognormal_hits_its_median_and_p95() {
+        let l = LogNormal::from_spread(Spread {
+            median: 900.0,
+            p95: 2500.0,
+        });
+        assert!((l.at(0.0) - 900.0).abs() < 1e-9);
+        assert!((l.at(Z95) - 2500.0).abs() < 1e-9);
+        let mut rng = Pcg64Mcg::seed_from_u64(7);
+        let v: Vec<f64> = (0..200_000).map(|_| l.at(normal(&mut rng))).collect();
+        // Sample quantiles of 200k draws: standard error well under 1%.
+        assert!((quantile(v.clone(), 0.5) / 900.0 - 1.0).abs() < 0.01);
+        assert!((quantile(v, 0.95) / 2500.0 - 1.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn tokens_round_and_respect_the_minimum() {
+        let mut rng = Pcg64Mcg::seed_from_u64(1);
+        assert_eq!(TokenSampler::Fixed(0).sample(&mut rng, 1), 1);
+        assert_eq!(TokenSampler::Fixed(12).sample(&mut rng, 1), 12);
+        let s = TokenSampler::LogNormal(LogNormal {
+            mu: 0.0,
+            sigma: 3.0,
+        });
+        assert!((0..10_000).all(|_| s.sample(&mut rng, 1) >= 1));
+    }
+
+    #[test]
+    fn logistic_quality_curve() {
+        assert_eq!(p_correct(10.0, 0.5, 0.5), 0.5);
+        // 1 / (1 + e^-2) = 0.880797
+        assert!((p_correct(10.0, 0.7, 0.5) - 0.880_797).abs() < 1e-6);
+    }
+
+    #[test]
+    fn beta_difficulty_has_the_beta_mean() {
+        let s = DifficultySampler::new(Difficulty::Beta {
+            alpha: 2.0,
+            beta: 6.0,
+        });
+        let mut rng = Pcg64Mcg::seed_from_u64(3);
+        let n = 200_000;
+        let mean = (0..n).map(|_| s.sample(&mut rng)).sum::<f64>() / n as f64;
+        // E = 2/8 = 0.25; sd of the mean = sqrt(0.0208/200k) = 0.0003.
+        assert!((mean - 0.25).abs() < 0.002, "{mean}");
+    }
+}

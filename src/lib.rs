@@ -1,0 +1,17 @@
+//! simroute: a Monte Carlo simulator of LLM cost, latency and quality on Amazon
+//! Bedrock, for single models and cascades, with prompt caching and batch
+//! inference.
+//!
+//! The pipeline: [`scenario`] and [`pricing`] read and validate the user's files
+//! into plain typed data; [`engine`] simulates it; [`report`] prints the figures;
+//! [`cmd`] holds one module per subcommand.
+
+pub mod cmd;
+pub mod engine;
+pub mod input;
+pub mod pricing;
+pub mod report;
+pub mod scenario;
+pub mod spec;
+pub mod stats;
+pub mod units;

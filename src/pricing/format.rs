@@ -1,0 +1,62 @@
+//! The pricing table's file format, as written by users. Every key is documented
+//! in scenarios/README.md; unknown keys are errors.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::spec::{MedianP95, NumOr};
+
+/// A whole pricing file: `[meta]` and one `[models."<key>"]` table per model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricingFile {
+    pub meta: Meta,
+    pub models: BTreeMap<String, ModelEntry>,
+}
+
+/// Where and when the prices hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// AWS region the prices are for, e.g. "us-east-1".
+    pub region: String,
+    /// Must be "USD".
+    pub currency: String,
+    /// Must be "per 1M tokens".
+    pub unit: String,
+    /// Date the prices were taken, e.g. "2026-11-01".
+    pub as_of: String,
+    /// Where the prices came from.
+    pub source: String,
+}
+
+/// One model's prices and defaults, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelEntry {
+    /// USD per 1M uncached input tokens.
+    pub input: Option<f64>,
+    /// USD per 1M output tokens (absent for embeddings).
+    pub output: Option<f64>,
+    /// USD per 1M input tokens read from the prompt cache.
+    pub cache_read: Option<f64>,
+    /// USD per 1M input tokens written to the prompt cache.
+    pub cache_write: Option<f64>,
+    /// USD per 1M input tokens through batch inference.
+    pub batch_input: Option<f64>,
+    /// USD per 1M output tokens through batch inference.
+    pub batch_output: Option<f64>,
+    /// Tokens the model can read at once (prompt plus output).
+    pub context_window: Option<u64>,
+    /// Most output tokens of one call.
+    pub max_output_tokens: Option<u64>,
+    /// Time to first token, ms: a number or `{ median, p95 }`.
+    pub ttft_ms: Option<NumOr<MedianP95>>,
+    /// Output speed, tokens per second: a number or `{ median, p95 }`.
+    pub output_tokens_per_s: Option<NumOr<MedianP95>>,
+    /// USD per call, for models priced per query (rerank).
+    pub per_request: Option<f64>,
+    /// Where this model's prices came from.
+    pub source: Option<String>,
+}

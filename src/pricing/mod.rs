@@ -1,0 +1,420 @@
+//! Per-token price tables: reading, validating, and the cost of one call.
+//!
+//! A table is a TOML file (see `pricing/bedrock-us-east-1.toml` and
+//! scenarios/README.md). It is validated once into [`PriceTable`]; the engine sees
+//! only [`ModelPrice`], whose prices are integer femto-dollars per token so that
+//! every call's cost is exact (see [`crate::units`]).
+
+pub mod format;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::input::{InputError, Invalid, KeyPath, TomlFile};
+use crate::spec::{Spread, check_at_least};
+use crate::units::{Femto, Tokens, Usd, UsdPerMTok, femto_per_call, femto_per_token, usd};
+
+pub use format::Meta;
+
+/// A validated pricing table.
+#[derive(Debug, Clone)]
+pub struct PriceTable {
+    pub meta: Meta,
+    pub models: BTreeMap<String, ModelPrice>,
+}
+
+/// One model's validated prices. Optional prices are `None` where the model does
+/// not offer the feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelPrice {
+    /// The table's key, e.g. "amazon.nova-micro-v1:0".
+    pub key: String,
+    /// USD per 1M uncached input tokens (0 for per-request models).
+    pub input: UsdPerMTok,
+    /// USD per 1M output tokens; `None` for models that produce none (embeddings).
+    pub output: Option<UsdPerMTok>,
+    /// USD per 1M tokens read from the prompt cache; `None`: no prompt caching.
+    pub cache_read: Option<UsdPerMTok>,
+    /// USD per 1M tokens written to the cache; `None`: writes bill at `input`.
+    pub cache_write: Option<UsdPerMTok>,
+    /// USD per 1M input tokens on batch inference; `None`: no batch inference.
+    pub batch_input: Option<UsdPerMTok>,
+    /// USD per 1M output tokens on batch inference.
+    pub batch_output: Option<UsdPerMTok>,
+    /// USD per call, for models priced per query.
+    pub per_request: Option<Usd>,
+    /// Context window, tokens.
+    pub context_window: Option<Tokens>,
+    /// Most output tokens of one call.
+    pub max_output_tokens: Option<Tokens>,
+    /// Default time to first token, ms.
+    pub ttft_ms: Option<Spread>,
+    /// Default output speed, tokens per second.
+    pub output_tokens_per_s: Option<Spread>,
+    /// Provenance of the prices.
+    pub source: Option<String>,
+}
+
+/// Token counts of one call, in Bedrock's usage terms: `input` is the uncached
+/// input; cache reads and writes are counted apart from it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CallTokens {
+    pub input: Tokens,
+    pub output: Tokens,
+    pub cache_read: Tokens,
+    pub cache_write: Tokens,
+}
+
+/// The cost of one call, split by kind, in femto-dollars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallCost {
+    pub input: Femto,
+    pub output: Femto,
+    pub cache_read: Femto,
+    pub cache_write: Femto,
+    /// Flat per-call price (per-request models).
+    pub per_request: Femto,
+}
+
+impl CallCost {
+    pub fn total(&self) -> Femto {
+        self.input + self.output + self.cache_read + self.cache_write + self.per_request
+    }
+    pub fn total_usd(&self) -> Usd {
+        usd(self.total() as u128)
+    }
+}
+
+/// Why a call cannot be priced by a model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PriceError {
+    #[error("`{0}` has no `output` price, so it cannot bill output tokens")]
+    NoOutput(String),
+    #[error(
+        "`{0}` has no `batch_input`/`batch_output` price: batch inference is not offered for it"
+    )]
+    NoBatch(String),
+    #[error(
+        "batch inference has no prompt caching: cache read/write tokens cannot be billed in batch mode"
+    )]
+    BatchCache,
+}
+
+impl ModelPrice {
+    /// The cost of a call with these token counts, interactive (on demand) or batch.
+    ///
+    /// Interactive: `input × input + cache_read × cache_read + cache_write ×
+    /// (cache_write, or input where the table has none) + output × output`. Cache
+    /// tokens on a model without `cache_read` bill at `input`. Batch: all input at
+    /// `batch_input`, output at `batch_output`; no cache.
+    pub fn cost(&self, t: &CallTokens, batch: bool) -> Result<CallCost, PriceError> {
+        if let Some(p) = self.per_request {
+            return Ok(CallCost {
+                per_request: femto_per_call(p),
+                ..CallCost::default()
+            });
+        }
+        let rate = |p: UsdPerMTok, n: Tokens| n * femto_per_token(p);
+        if batch {
+            if t.cache_read > 0 || t.cache_write > 0 {
+                return Err(PriceError::BatchCache);
+            }
+            let bi = self
+                .batch_input
+                .ok_or_else(|| PriceError::NoBatch(self.key.clone()))?;
+            let output = if t.output > 0 {
+                let bo = self
+                    .batch_output
+                    .ok_or_else(|| PriceError::NoBatch(self.key.clone()))?;
+                rate(bo, t.output)
+            } else {
+                0
+            };
+            return Ok(CallCost {
+                input: rate(bi, t.input),
+                output,
+                ..CallCost::default()
+            });
+        }
+        let output = if t.output > 0 {
+            let o = self
+                .output
+                .ok_or_else(|| PriceError::NoOutput(self.key.clone()))?;
+            rate(o, t.output)
+        } else {
+            0
+        };
+        let (read, write) = match self.cache_read {
+            Some(r) => (r, self.cache_write.unwrap_or(self.input)),
+            None => (self.input, self.input),
+        };
+        Ok(CallCost {
+            input: rate(self.input, t.input),
+            output,
+            cache_read: rate(read, t.cache_read),
+            cache_write: rate(write, t.cache_write),
+            per_request: 0,
+        })
+    }
+
+    /// Whether the model bills prompt-cache reads (supports prompt caching).
+    pub fn caches(&self) -> bool {
+        self.cache_read.is_some()
+    }
+}
+
+impl PriceTable {
+    /// Reads and validates a pricing table.
+    pub fn load(path: &Path) -> Result<Self, InputError> {
+        let file = TomlFile::<format::PricingFile>::read(path)?;
+        Self::validate(&file.value).map_err(|e| file.error(e))
+    }
+
+    /// Validates a parsed pricing file.
+    pub fn validate(raw: &format::PricingFile) -> Result<Self, Invalid> {
+        let meta_path = KeyPath::root().key("meta");
+        if raw.meta.currency != "USD" {
+            return Err(Invalid::new(
+                meta_path.key("currency"),
+                format!(
+                    "\"{}\" is not supported: prices must be in \"USD\"",
+                    raw.meta.currency
+                ),
+            ));
+        }
+        if raw.meta.unit != "per 1M tokens" {
+            return Err(Invalid::new(
+                meta_path.key("unit"),
+                format!(
+                    "\"{}\" is not supported: prices must be \"per 1M tokens\"",
+                    raw.meta.unit
+                ),
+            ));
+        }
+        if raw.models.is_empty() {
+            return Err(Invalid::new(
+                KeyPath::root().key("models"),
+                "the table lists no models",
+            ));
+        }
+        let mut models = BTreeMap::new();
+        for (key, entry) in &raw.models {
+            let path = KeyPath::root().key("models").key(key);
+            models.insert(key.clone(), validate_model(key, entry, &path)?);
+        }
+        Ok(PriceTable {
+            meta: raw.meta.clone(),
+            models,
+        })
+    }
+}
+
+/// The largest price accepted, USD per 1M tokens or per call: anything above is a
+/// typo (prices in USD per token, or in cents).
+const MAX_PRICE: f64 = 10_000.0;
+
+fn price(v: Option<f64>, path: &KeyPath) -> Result<Option<f64>, Invalid> {
+    let Some(v) = v else { return Ok(None) };
+    check_at_least(v, 0.0, path)?;
+    if v > MAX_PRICE {
+        return Err(Invalid::new(
+            path.clone(),
+            format!(
+                "{v} is not a plausible price (above {MAX_PRICE} USD): prices are in USD per 1M tokens"
+            ),
+        ));
+    }
+    Ok(Some(v))
+}
+
+fn validate_model(
+    key: &str,
+    e: &format::ModelEntry,
+    path: &KeyPath,
+) -> Result<ModelPrice, Invalid> {
+    let per_request = price(e.per_request, &path.key("per_request"))?;
+    let input = price(e.input, &path.key("input"))?;
+    let output = price(e.output, &path.key("output"))?;
+    let cache_read = price(e.cache_read, &path.key("cache_read"))?;
+    let cache_write = price(e.cache_write, &path.key("cache_write"))?;
+    let batch_input = price(e.batch_input, &path.key("batch_input"))?;
+    let batch_output = price(e.batch_output, &path.key("batch_output"))?;
+    let input = if per_request.is_some() {
+        if input.is_some() || output.is_some() {
+            return Err(Invalid::new(
+                path.key("per_request"),
+                "a model priced per request takes no token prices (`input`, `output`)",
+            ));
+        }
+        0.0
+    } else {
+        input.ok_or_else(|| {
+            Invalid::new(
+                path.key("input"),
+                "missing: every token-priced model needs an `input` price (or `per_request` for per-call pricing)",
+            )
+        })?
+    };
+    if cache_write.is_some() && cache_read.is_none() {
+        return Err(Invalid::new(
+            path.key("cache_write"),
+            "`cache_write` is set without `cache_read`: a model with prompt caching bills cache reads",
+        ));
+    }
+    if batch_output.is_some() && batch_input.is_none() {
+        return Err(Invalid::new(
+            path.key("batch_input"),
+            "missing: `batch_output` is set, so batch inference needs `batch_input` too",
+        ));
+    }
+    if batch_input.is_some() && output.is_some() && batch_output.is_none() {
+        return Err(Invalid::new(
+            path.key("batch_output"),
+            "missing: `batch_input` is set for a model with an `output` price, so batch inference needs `batch_output` too",
+        ));
+    }
+    if let (Some(0), _) | (_, Some(0)) = (e.context_window, e.max_output_tokens) {
+        let k = if e.context_window == Some(0) {
+            "context_window"
+        } else {
+            "max_output_tokens"
+        };
+        return Err(Invalid::new(path.key(k), "must be at least 1 token"));
+    }
+    let ttft_ms = e
+        .ttft_ms
+        .as_ref()
+        .map(|s| Spread::from_raw(s, &path.key("ttft_ms"), 0.0))
+        .transpose()?;
+    let output_tokens_per_s = e
+        .output_tokens_per_s
+        .as_ref()
+        .map(|s| positive_spread(s, &path.key("output_tokens_per_s")))
+        .transpose()?;
+    Ok(ModelPrice {
+        key: key.to_string(),
+        input,
+        output,
+        cache_read,
+        cache_write,
+        batch_input,
+        batch_output,
+        per_request,
+        context_window: e.context_window,
+        max_output_tokens: e.max_output_tokens,
+        ttft_ms,
+        output_tokens_per_s,
+        source: e.source.clone(),
+    })
+}
+
+/// A spread whose median must be strictly positive (a speed: 0 tokens/s never ends).
+pub fn positive_spread(
+    raw: &crate::spec::NumOr<crate::spec::MedianP95>,
+    path: &KeyPath,
+) -> Result<Spread, Invalid> {
+    let s = Spread::from_raw(raw, path, 0.0)?;
+    if s.median <= 0.0 {
+        let at = match raw {
+            crate::spec::NumOr::Num(_) => path.clone(),
+            crate::spec::NumOr::Table(_) => path.key("median"),
+        };
+        return Err(Invalid::new(at, "must be greater than 0"));
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claude_like() -> ModelPrice {
+        ModelPrice {
+            key: "sonnet".into(),
+            input: 3.0,
+            output: Some(15.0),
+            cache_read: Some(0.3),
+            cache_write: Some(3.75),
+            batch_input: Some(1.5),
+            batch_output: Some(7.5),
+            per_request: None,
+            context_window: Some(200_000),
+            max_output_tokens: Some(64_000),
+            ttft_ms: None,
+            output_tokens_per_s: None,
+            source: None,
+        }
+    }
+
+    #[test]
+    fn interactive_cost_matches_hand_computation() {
+        // 1000 uncached input × $3/M = $0.003; 500 output × $15/M = $0.0075;
+        // 2000 cache read × $0.30/M = $0.0006; 1000 cache write × $3.75/M = $0.00375.
+        let t = CallTokens {
+            input: 1000,
+            output: 500,
+            cache_read: 2000,
+            cache_write: 1000,
+        };
+        let c = claude_like().cost(&t, false).unwrap();
+        assert_eq!(usd(c.input as u128), 0.003);
+        assert_eq!(usd(c.output as u128), 0.0075);
+        assert_eq!(usd(c.cache_read as u128), 0.0006);
+        assert_eq!(usd(c.cache_write as u128), 0.00375);
+        assert!((c.total_usd() - 0.01485).abs() < 1e-15);
+    }
+
+    #[test]
+    fn nova_cache_writes_bill_at_input_and_no_cache_bills_at_input() {
+        let mut nova = claude_like();
+        nova.input = 0.035;
+        nova.cache_read = Some(0.00875);
+        nova.cache_write = None;
+        let t = CallTokens {
+            cache_write: 1_000_000,
+            cache_read: 1_000_000,
+            ..Default::default()
+        };
+        let c = nova.cost(&t, false).unwrap();
+        assert_eq!(usd(c.cache_write as u128), 0.035);
+        assert_eq!(usd(c.cache_read as u128), 0.00875);
+        nova.cache_read = None;
+        let c = nova.cost(&t, false).unwrap();
+        assert_eq!(usd(c.cache_write as u128), 0.035);
+        assert_eq!(usd(c.cache_read as u128), 0.035);
+    }
+
+    #[test]
+    fn batch_bills_batch_prices_and_refuses_cache_tokens() {
+        let t = CallTokens {
+            input: 2_000_000,
+            output: 1_000_000,
+            ..Default::default()
+        };
+        let c = claude_like().cost(&t, true).unwrap();
+        assert_eq!(c.total_usd(), 2.0 * 1.5 + 7.5);
+        let cached = CallTokens { cache_read: 1, ..t };
+        assert_eq!(
+            claude_like().cost(&cached, true),
+            Err(PriceError::BatchCache)
+        );
+        let mut no_batch = claude_like();
+        no_batch.batch_input = None;
+        no_batch.batch_output = None;
+        assert!(matches!(
+            no_batch.cost(&t, true),
+            Err(PriceError::NoBatch(_))
+        ));
+    }
+
+    #[test]
+    fn per_request_models_ignore_tokens() {
+        let mut rerank = claude_like();
+        rerank.per_request = Some(0.002);
+        let t = CallTokens {
+            input: 12345,
+            ..Default::default()
+        };
+        assert_eq!(rerank.cost(&t, false).unwrap().total_usd(), 0.002);
+    }
+}

@@ -1,0 +1,103 @@
+//! CSV in long form: one figure per row,
+//! `policy,class,model,metric,mean,ci_low,ci_high`. Every figure of the JSON is
+//! here, in a shape spreadsheets and data frames pivot easily. `class` and `model`
+//! are empty where the figure is not about one; breakdown means have no interval.
+
+use std::io::{self, Write};
+
+use crate::engine::results::{Percentiles, RunResults};
+use crate::stats::Estimate;
+
+pub struct Csv;
+
+/// Quotes a field where CSV needs it.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+struct Rows<'a> {
+    out: &'a mut dyn Write,
+}
+
+impl Rows<'_> {
+    fn est(
+        &mut self,
+        policy: &str,
+        class: &str,
+        model: &str,
+        metric: &str,
+        e: &Estimate,
+    ) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "{},{},{},{},{},{},{}",
+            field(policy),
+            field(class),
+            field(model),
+            metric,
+            e.mean,
+            e.ci_low,
+            e.ci_high
+        )
+    }
+    fn mean(&mut self, policy: &str, model: &str, metric: &str, v: f64) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "{},,{},{},{},,",
+            field(policy),
+            field(model),
+            metric,
+            v
+        )
+    }
+    fn pct(&mut self, policy: &str, name: &str, p: &Option<Percentiles>) -> io::Result<()> {
+        if let Some(p) = p {
+            self.est(policy, "", "", &format!("{name}_p50"), &p.p50)?;
+            self.est(policy, "", "", &format!("{name}_p95"), &p.p95)?;
+            self.est(policy, "", "", &format!("{name}_p99"), &p.p99)?;
+        }
+        Ok(())
+    }
+}
+
+impl super::Report for Csv {
+    fn write(&self, r: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "policy,class,model,metric,mean,ci_low,ci_high")?;
+        let mut w = Rows { out };
+        for p in &r.policies {
+            let n = p.name.as_str();
+            w.est(n, "", "", "cost_per_request_usd", &p.cost_per_request)?;
+            w.est(n, "", "", "cost_per_1k_usd", &p.cost_per_1k)?;
+            w.est(n, "", "", "cost_per_month_usd", &p.cost_per_month)?;
+            w.est(n, "", "", "saving_vs_baseline", &p.saving_vs_baseline)?;
+            w.est(n, "", "", "escalation_rate", &p.escalation_rate)?;
+            w.est(n, "", "", "quality", &p.quality)?;
+            if let Some(e) = &p.escalated_quality {
+                w.est(n, "", "", "escalated_quality", e)?;
+            }
+            w.pct(n, "e2e_latency_ms", &p.e2e_latency_ms)?;
+            w.pct(n, "ttft_ms", &p.ttft_ms)?;
+            w.pct(n, "batch_latency_ms", &p.batch_latency_ms)?;
+            for m in &p.cost_by_model {
+                let k = m.model.as_str();
+                w.mean(n, k, "calls_per_request", m.calls_per_request)?;
+                w.mean(n, k, "input_usd_per_request", m.input)?;
+                w.mean(n, k, "output_usd_per_request", m.output)?;
+                w.mean(n, k, "cache_read_usd_per_request", m.cache_read)?;
+                w.mean(n, k, "cache_write_usd_per_request", m.cache_write)?;
+                w.mean(n, k, "extra_calls_usd_per_request", m.extra_calls)?;
+                w.mean(n, k, "total_usd_per_request", m.total)?;
+            }
+            for c in &p.classes {
+                w.est(n, &c.class, "", "cost_per_request_usd", &c.cost_per_request)?;
+                w.est(n, &c.class, "", "escalation_rate", &c.escalation_rate)?;
+                w.est(n, &c.class, "", "quality", &c.quality)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,91 @@
+//! Number formatting for people: dollars with sensible digits, percentages,
+//! milliseconds, thousands separators.
+
+use crate::stats::Estimate;
+
+/// Groups the integer part of a formatted number by thousands: 1234567.5 → 1,234,567.5.
+fn group(s: &str) -> String {
+    let (sign, s) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// Decimals that show about four significant digits of `v`, at least 2.
+fn decimals(v: f64) -> usize {
+    if v == 0.0 || !v.is_finite() {
+        return 2;
+    }
+    (3 - v.abs().log10().floor() as i64).clamp(2, 9) as usize
+}
+
+/// A dollar amount: `$0.01234`, `$2,834.12`.
+pub fn usd_value(v: f64) -> String {
+    format!("${}", group(&format!("{:.*}", decimals(v), v)))
+}
+
+/// A dollar estimate with its CI, both to the mean's precision.
+pub fn usd(e: &Estimate) -> String {
+    let d = decimals(e.mean);
+    format!(
+        "${} \u{b1} {}",
+        group(&format!("{:.*}", d, e.mean)),
+        group(&format!("{:.*}", d, e.half_width()))
+    )
+}
+
+/// A fraction as a percentage with its CI: `70.3% ± 0.4`.
+pub fn pct(e: &Estimate) -> String {
+    format!(
+        "{:.1}% \u{b1} {:.1}",
+        e.mean * 100.0,
+        e.half_width() * 100.0
+    )
+}
+
+/// Milliseconds with their CI: `1,234 ± 12`.
+pub fn ms(e: &Estimate) -> String {
+    format!(
+        "{} \u{b1} {}",
+        group(&format!("{:.0}", e.mean)),
+        group(&format!("{:.0}", e.half_width()))
+    )
+}
+
+/// A count with thousands separators.
+pub fn count(v: f64) -> String {
+    group(&format!("{v:.0}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(mean: f64, half: f64) -> Estimate {
+        Estimate {
+            mean,
+            ci_low: mean - half,
+            ci_high: mean + half,
+        }
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(usd_value(0.012345), "$0.01235");
+        assert_eq!(usd_value(2834.123), "$2,834.12");
+        assert_eq!(usd(&e(9123.456, 12.3)), "$9,123.46 \u{b1} 12.30");
+        assert_eq!(pct(&e(0.7031, 0.004)), "70.3% \u{b1} 0.4");
+        assert_eq!(ms(&e(1234.4, 12.2)), "1,234 \u{b1} 12");
+        assert_eq!(count(3_000_000.0), "3,000,000");
+        assert_eq!(group("-1234.5"), "-1,234.5");
+    }
+}

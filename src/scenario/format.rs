@@ -1,0 +1,166 @@
+//! The scenario file format, as written by users. These key names are a contract:
+//! keys are added, never renamed. Every key is documented in scenarios/README.md;
+//! unknown keys are errors, so a misspelling is never silently ignored.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::spec::{AlphaBeta, MedianP95, NumOr};
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub scenario: Header,
+    pub models: BTreeMap<String, ModelEntry>,
+    pub traffic: Vec<TrafficEntry>,
+    pub policy: Vec<PolicyEntry>,
+}
+
+/// `[scenario]`: what to simulate and how much.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// Name used in reports and file names.
+    pub name: String,
+    /// Free text shown in reports.
+    pub description: Option<String>,
+    /// Pricing table, relative to the scenario file.
+    pub pricing: String,
+    /// Simulated requests per replication.
+    pub requests: u64,
+    /// Independent replications (at least 2), for confidence intervals.
+    pub replications: u32,
+    /// Seed of the random streams.
+    pub seed: u64,
+    /// Requests per month: scales per-request figures to a monthly bill.
+    pub monthly_requests: f64,
+    /// Policy that savings are measured against (default: the first policy).
+    pub baseline: Option<String>,
+    /// Steepness of the logistic quality curve (default 10).
+    pub sharpness: Option<f64>,
+}
+
+/// `[models.NAME]`: a model as this scenario uses it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelEntry {
+    /// A key of the pricing table.
+    pub price: String,
+    /// Ability on the difficulty scale [0, 1]: a request of difficulty d is answered
+    /// correctly with probability 1 / (1 + exp(-sharpness × (skill − d))).
+    pub skill: Option<f64>,
+    /// ROC AUC of the model's confidence as a predictor of its own correctness.
+    pub confidence_auc: Option<f64>,
+    /// Overrides the pricing table's time to first token, ms.
+    pub ttft_ms: Option<NumOr<MedianP95>>,
+    /// Overrides the pricing table's output speed, tokens/s.
+    pub output_tokens_per_s: Option<NumOr<MedianP95>>,
+}
+
+/// Interactive (on-demand) or batch inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Interactive,
+    Batch,
+}
+
+/// `[[traffic]]`: one class of requests.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficEntry {
+    pub name: String,
+    /// Share of all requests; shares sum to 1.
+    pub share: f64,
+    /// Uncached input tokens per request: a number or `{ median, p95 }` (lognormal).
+    pub input_tokens: NumOr<MedianP95>,
+    /// Output tokens per call: a number or `{ median, p95 }` (lognormal).
+    pub output_tokens: NumOr<MedianP95>,
+    /// Shared prompt prefix (system prompt, tools), tokens; default 0.
+    pub cached_prefix_tokens: Option<f64>,
+    /// Probability that the prefix is read from the prompt cache.
+    pub cache_hit_rate: Option<f64>,
+    /// Difficulty on [0, 1]: a number or `{ alpha, beta }` (Beta distribution).
+    pub difficulty: NumOr<AlphaBeta>,
+    /// "interactive" (default) or "batch".
+    pub mode: Option<Mode>,
+    /// Calls made for every request of the class whatever the policy (RAG).
+    pub extra_calls: Option<Vec<ExtraCallEntry>>,
+}
+
+/// One extra call of a traffic class (embedding, rerank).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraCallEntry {
+    /// A scenario model name.
+    pub model: String,
+    /// Input tokens of the call: a number or `{ median, p95 }`.
+    pub input_tokens: Option<NumOr<MedianP95>>,
+    /// Output tokens of the call (0 for embeddings and rerank).
+    pub output_tokens: Option<NumOr<MedianP95>>,
+}
+
+/// A number, or a list of numbers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, expecting = "a number or a list of numbers")]
+pub enum OneOrMany {
+    One(f64),
+    Many(Vec<f64>),
+}
+
+/// A model name, or a list of them (a route).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, expecting = "a model name or a list of model names")]
+pub enum RouteEntry {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `validator = { catches, false_alarm }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorEntry {
+    /// Probability that a wrong answer is caught and escalated.
+    pub catches: f64,
+    /// Probability that a right answer is escalated anyway.
+    pub false_alarm: f64,
+}
+
+/// `classifier = { model, auc, threshold, input_tokens, output_tokens }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierEntry {
+    /// The scenario model that runs the classifier.
+    pub model: String,
+    /// ROC AUC of its score as a predictor of the first tier's correctness.
+    pub auc: f64,
+    /// Score at or above which a request goes to the first tier.
+    pub threshold: f64,
+    /// Input tokens of the classifier call.
+    pub input_tokens: NumOr<MedianP95>,
+    /// Output tokens of the classifier call.
+    pub output_tokens: NumOr<MedianP95>,
+}
+
+/// `[[policy]]`: how requests are routed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyEntry {
+    pub name: String,
+    /// Models tried in order; the default route for classes not in `by_class`.
+    pub route: Option<Vec<String>>,
+    /// Escalate when confidence < threshold: one for all tiers or one per tier.
+    pub threshold: Option<OneOrMany>,
+    /// Escalate on a validator's verdict instead of confidence.
+    pub validator: Option<ValidatorEntry>,
+    /// A pre-routing classifier instead of confidence.
+    pub classifier: Option<ClassifierEntry>,
+    /// A fixed route per traffic class.
+    pub by_class: Option<BTreeMap<String, RouteEntry>>,
+    /// Traffic classes this policy sends through batch inference.
+    pub batch_classes: Option<Vec<String>>,
+    /// Whether prompt caching is used (default true).
+    pub prompt_caching: Option<bool>,
+}

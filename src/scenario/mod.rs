@@ -1,0 +1,170 @@
+//! Scenarios: what traffic, which models, which routing policies.
+//!
+//! [`format`] is the file as written; [`validate`] turns it, with its pricing
+//! table, into a [`Scenario`]: plain typed data, every name resolved to an index,
+//! every number checked. The engine sees only this.
+
+pub mod format;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+use crate::input::{InputError, TomlFile};
+use crate::pricing::{ModelPrice, PriceTable};
+use crate::spec::Spread;
+use crate::units::{Tokens, Usd};
+
+/// Index into [`Scenario::models`].
+pub type ModelId = usize;
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    /// The scenario file.
+    pub path: PathBuf,
+    /// The pricing file, resolved against the scenario's folder.
+    pub pricing_path: PathBuf,
+    pub pricing: crate::pricing::Meta,
+    /// Simulated requests per replication.
+    pub requests: u64,
+    /// Independent replications (≥ 2).
+    pub replications: u32,
+    pub seed: u64,
+    /// Requests per month, to scale per-request cost to a monthly bill.
+    pub monthly_requests: f64,
+    /// Steepness of the logistic quality curve.
+    pub sharpness: f64,
+    /// Index of the baseline policy.
+    pub baseline: usize,
+    pub models: Vec<Model>,
+    pub classes: Vec<TrafficClass>,
+    pub policies: Vec<Policy>,
+}
+
+/// A model as the scenario uses it.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub price: ModelPrice,
+    /// Ability on the difficulty scale; `None` for models outside routes.
+    pub skill: Option<f64>,
+    /// ROC AUC of its confidence; `None` where no confidence is needed.
+    pub confidence_auc: Option<f64>,
+    /// Time to first token, ms (scenario override, else the pricing table's).
+    pub ttft_ms: Option<Spread>,
+    /// Output speed, tokens/s.
+    pub output_tokens_per_s: Option<Spread>,
+}
+
+/// A token count: fixed, or lognormal from its median and p95.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TokenDist {
+    Fixed(Tokens),
+    LogNormal(Spread),
+}
+
+/// Difficulty on [0, 1]: fixed, or Beta(alpha, beta).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Difficulty {
+    Fixed(f64),
+    Beta { alpha: f64, beta: f64 },
+}
+
+/// One class of requests.
+#[derive(Debug, Clone)]
+pub struct TrafficClass {
+    pub name: String,
+    /// Share of all requests.
+    pub share: f64,
+    /// Uncached input tokens of a call.
+    pub input_tokens: TokenDist,
+    /// Output tokens of a call.
+    pub output_tokens: TokenDist,
+    /// Shared prefix tokens, cacheable.
+    pub cached_prefix_tokens: Tokens,
+    /// Probability that the prefix is a cache hit.
+    pub cache_hit_rate: f64,
+    pub difficulty: Difficulty,
+    /// Whether the class runs on batch inference for every policy.
+    pub batch: bool,
+    pub extra_calls: Vec<ExtraCall>,
+}
+
+/// An extra call (embedding, rerank) made for every request of a class.
+#[derive(Debug, Clone)]
+pub struct ExtraCall {
+    pub model: ModelId,
+    pub input_tokens: TokenDist,
+    pub output_tokens: TokenDist,
+}
+
+/// What makes a cascade move to the next tier.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// Single-tier routes only: nothing escalates.
+    None,
+    /// Escalate from tier i when its confidence < `thresholds[i]`.
+    Confidence { thresholds: Vec<f64> },
+    /// Escalate a wrong answer with probability `catches`, a right one with
+    /// probability `false_alarm`.
+    Validator { catches: f64, false_alarm: f64 },
+    /// One paid call decides: first tier if score ≥ threshold, else the last.
+    Classifier(Classifier),
+}
+
+/// A pre-routing classifier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classifier {
+    pub model: ModelId,
+    pub auc: f64,
+    pub threshold: f64,
+    pub input_tokens: TokenDist,
+    pub output_tokens: TokenDist,
+}
+
+/// A routing policy, resolved per traffic class.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    /// The route (models in order) of each traffic class, by class index.
+    pub routes: Vec<Vec<ModelId>>,
+    pub trigger: Trigger,
+    /// Whether each class runs on batch inference under this policy.
+    pub batch: Vec<bool>,
+    /// Whether prompt caching is used.
+    pub prompt_caching: bool,
+}
+
+impl Scenario {
+    /// Reads a scenario and its pricing table, and validates both.
+    pub fn load(path: &Path) -> Result<Scenario, InputError> {
+        let file = TomlFile::<format::ScenarioFile>::read(path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let pricing_path = dir.join(&file.value.scenario.pricing);
+        let table = PriceTable::load(&pricing_path).map_err(|mut e| {
+            if e.position.is_none() && e.key.is_empty() {
+                e.message = format!(
+                    "{} (the pricing table named by scenario.pricing in {})",
+                    e.message,
+                    path.display()
+                );
+            }
+            e
+        })?;
+        validate::validate(&file.value, &table, path, &pricing_path).map_err(|e| file.error(e))
+    }
+
+    /// Monthly cost for a per-request cost.
+    pub fn monthly(&self, per_request: Usd) -> Usd {
+        per_request * self.monthly_requests
+    }
+
+    /// Whether any policy uses the validator trigger.
+    pub fn uses_validator(&self) -> bool {
+        self.policies
+            .iter()
+            .any(|p| matches!(p.trigger, Trigger::Validator { .. }))
+    }
+}

@@ -1,0 +1,606 @@
+//! Turns a parsed scenario file and its pricing table into a [`Scenario`].
+//!
+//! Every check names the key it is about; [`crate::input`] adds the file, line and
+//! column. Nothing is defaulted silently: the few optional keys have documented
+//! defaults (scenarios/README.md), everything else missing is an error.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::format::{self, Mode, OneOrMany, RouteEntry, ScenarioFile};
+use super::{
+    Classifier, Difficulty, ExtraCall, Model, ModelId, Policy, Scenario, TokenDist, TrafficClass,
+    Trigger,
+};
+use crate::input::{Invalid, KeyPath, did_you_mean};
+use crate::pricing::{PriceTable, positive_spread};
+use crate::spec::{MedianP95, NumOr, Spread, check_at_least, check_range, check_tokens};
+
+/// How far the traffic shares may be from summing to 1.
+const SHARE_TOLERANCE: f64 = 1e-6;
+/// Default steepness of the quality curve.
+pub const DEFAULT_SHARPNESS: f64 = 10.0;
+
+fn root() -> KeyPath {
+    KeyPath::root()
+}
+
+/// Validates `raw` (read from `path`) against `table` (read from `pricing_path`).
+pub fn validate(
+    raw: &ScenarioFile,
+    table: &PriceTable,
+    path: &Path,
+    pricing_path: &Path,
+) -> Result<Scenario, Invalid> {
+    let h = &raw.scenario;
+    let hp = root().key("scenario");
+    if h.requests == 0 {
+        return Err(Invalid::new(hp.key("requests"), "must be at least 1"));
+    }
+    if h.replications < 2 {
+        return Err(Invalid::new(
+            hp.key("replications"),
+            format!(
+                "{} is too few: a confidence interval needs at least 2 replications",
+                h.replications
+            ),
+        ));
+    }
+    check_at_least(h.monthly_requests, 0.0, &hp.key("monthly_requests"))?;
+    let sharpness = match h.sharpness {
+        Some(s) => {
+            check_at_least(s, 0.0, &hp.key("sharpness"))?;
+            if s == 0.0 {
+                return Err(Invalid::new(hp.key("sharpness"), "must be greater than 0"));
+            }
+            s
+        }
+        None => DEFAULT_SHARPNESS,
+    };
+
+    let (models, model_ids) = models(raw, table)?;
+    let classes = traffic(raw, &models, &model_ids)?;
+    if raw.policy.is_empty() {
+        return Err(Invalid::new(
+            root().key("policy"),
+            "no [[policy]]: a scenario needs at least one policy",
+        ));
+    }
+    let mut policies = Vec::with_capacity(raw.policy.len());
+    for (i, p) in raw.policy.iter().enumerate() {
+        let pp = root().key("policy").index(i);
+        if let Some(j) = raw.policy[..i].iter().position(|q| q.name == p.name) {
+            return Err(Invalid::new(
+                pp.key("name"),
+                format!("policy \"{}\" is already defined (policy[{j}])", p.name),
+            ));
+        }
+        policies.push(policy(p, &pp, &classes, &models, &model_ids)?);
+    }
+    let baseline = match &h.baseline {
+        None => 0,
+        Some(b) => raw
+            .policy
+            .iter()
+            .position(|p| &p.name == b)
+            .ok_or_else(|| {
+                Invalid::new(
+                    hp.key("baseline"),
+                    format!(
+                        "no policy is named \"{b}\"{}",
+                        did_you_mean(b, raw.policy.iter().map(|p| p.name.as_str()))
+                    ),
+                )
+            })?,
+    };
+    let scenario = Scenario {
+        name: h.name.clone(),
+        description: h.description.clone(),
+        path: path.to_path_buf(),
+        pricing_path: pricing_path.to_path_buf(),
+        pricing: table.meta.clone(),
+        requests: h.requests,
+        replications: h.replications,
+        seed: h.seed,
+        monthly_requests: h.monthly_requests,
+        sharpness,
+        baseline,
+        models,
+        classes,
+        policies,
+    };
+    check_usage(&scenario)?;
+    Ok(scenario)
+}
+
+fn models(
+    raw: &ScenarioFile,
+    table: &PriceTable,
+) -> Result<(Vec<Model>, BTreeMap<String, ModelId>), Invalid> {
+    if raw.models.is_empty() {
+        return Err(Invalid::new(root().key("models"), "no [models.NAME] table"));
+    }
+    let mut models = Vec::new();
+    let mut ids = BTreeMap::new();
+    for (name, m) in &raw.models {
+        let mp = root().key("models").key(name);
+        let price = table.models.get(&m.price).ok_or_else(|| {
+            Invalid::new(
+                mp.key("price"),
+                format!(
+                    "\"{}\" is not a model of the pricing table{}",
+                    m.price,
+                    did_you_mean(&m.price, table.models.keys().map(String::as_str))
+                ),
+            )
+        })?;
+        let skill = m
+            .skill
+            .map(|s| check_range(s, 0.0, 1.0, &mp.key("skill")))
+            .transpose()?;
+        let confidence_auc = m
+            .confidence_auc
+            .map(|a| auc(a, &mp.key("confidence_auc")))
+            .transpose()?;
+        let ttft_ms = match &m.ttft_ms {
+            Some(s) => Some(Spread::from_raw(s, &mp.key("ttft_ms"), 0.0)?),
+            None => price.ttft_ms,
+        };
+        let output_tokens_per_s = match &m.output_tokens_per_s {
+            Some(s) => Some(positive_spread(s, &mp.key("output_tokens_per_s"))?),
+            None => price.output_tokens_per_s,
+        };
+        ids.insert(name.clone(), models.len());
+        models.push(Model {
+            name: name.clone(),
+            price: price.clone(),
+            skill,
+            confidence_auc,
+            ttft_ms,
+            output_tokens_per_s,
+        });
+    }
+    Ok((models, ids))
+}
+
+/// An AUC must lie in [0.5, 1): below 0.5 the score is worse than a coin flip
+/// (invert it), and at 1 the binormal separation is infinite.
+fn auc(a: f64, path: &KeyPath) -> Result<f64, Invalid> {
+    check_range(a, 0.5, 1.0, path)?;
+    if a >= 1.0 {
+        return Err(Invalid::new(
+            path.clone(),
+            "1 is out of range: an AUC must be at least 0.5 and below 1 (a perfect predictor is not a binormal score)",
+        ));
+    }
+    Ok(a)
+}
+
+fn model_ref(
+    name: &str,
+    path: &KeyPath,
+    ids: &BTreeMap<String, ModelId>,
+) -> Result<ModelId, Invalid> {
+    ids.get(name).copied().ok_or_else(|| {
+        Invalid::new(
+            path.clone(),
+            format!(
+                "\"{name}\" is not a model of this scenario{}; models are defined as [models.NAME]",
+                did_you_mean(name, ids.keys().map(String::as_str))
+            ),
+        )
+    })
+}
+
+fn tokens(raw: &NumOr<MedianP95>, path: &KeyPath) -> Result<TokenDist, Invalid> {
+    Ok(match raw {
+        NumOr::Num(v) => TokenDist::Fixed(check_tokens(*v, path)?),
+        NumOr::Table(_) => {
+            let s = Spread::from_raw(raw, path, 0.0)?;
+            if s.median <= 0.0 {
+                return Err(Invalid::new(
+                    path.key("median"),
+                    "must be greater than 0 for a lognormal",
+                ));
+            }
+            if s.median == s.p95 {
+                TokenDist::Fixed(s.median.round() as u64)
+            } else {
+                TokenDist::LogNormal(s)
+            }
+        }
+    })
+}
+
+fn traffic(
+    raw: &ScenarioFile,
+    models: &[Model],
+    ids: &BTreeMap<String, ModelId>,
+) -> Result<Vec<TrafficClass>, Invalid> {
+    if raw.traffic.is_empty() {
+        return Err(Invalid::new(
+            root().key("traffic"),
+            "no [[traffic]]: a scenario needs at least one traffic class",
+        ));
+    }
+    let mut classes: Vec<TrafficClass> = Vec::new();
+    for (i, t) in raw.traffic.iter().enumerate() {
+        let tp = root().key("traffic").index(i);
+        if let Some(j) = classes.iter().position(|c| c.name == t.name) {
+            return Err(Invalid::new(
+                tp.key("name"),
+                format!(
+                    "traffic class \"{}\" is already defined (traffic[{j}])",
+                    t.name
+                ),
+            ));
+        }
+        check_range(t.share, 0.0, 1.0, &tp.key("share"))?;
+        let output_tokens = tokens(&t.output_tokens, &tp.key("output_tokens"))?;
+        if output_tokens == TokenDist::Fixed(0) {
+            return Err(Invalid::new(
+                tp.key("output_tokens"),
+                "must be at least 1: every answer has an output token",
+            ));
+        }
+        let prefix = match t.cached_prefix_tokens {
+            Some(v) => check_tokens(v, &tp.key("cached_prefix_tokens"))?,
+            None => 0,
+        };
+        let cache_hit_rate = match (prefix, t.cache_hit_rate) {
+            (_, Some(r)) => check_range(r, 0.0, 1.0, &tp.key("cache_hit_rate"))?,
+            (0, None) => 0.0,
+            (_, None) => {
+                return Err(Invalid::new(
+                    tp.key("cache_hit_rate"),
+                    "missing: cached_prefix_tokens is set, so the share of cache hits must be given",
+                ));
+            }
+        };
+        let difficulty = match &t.difficulty {
+            NumOr::Num(d) => Difficulty::Fixed(check_range(*d, 0.0, 1.0, &tp.key("difficulty"))?),
+            NumOr::Table(ab) => {
+                for (k, v) in [("alpha", ab.alpha), ("beta", ab.beta)] {
+                    check_at_least(v, 0.0, &tp.key("difficulty").key(k))?;
+                    if v == 0.0 {
+                        return Err(Invalid::new(
+                            tp.key("difficulty").key(k),
+                            "must be greater than 0",
+                        ));
+                    }
+                }
+                Difficulty::Beta {
+                    alpha: ab.alpha,
+                    beta: ab.beta,
+                }
+            }
+        };
+        let mut extra_calls = Vec::new();
+        for (k, e) in t.extra_calls.iter().flatten().enumerate() {
+            let ep = tp.key("extra_calls").index(k);
+            let model = model_ref(&e.model, &ep.key("model"), ids)?;
+            let price = &models[model].price;
+            let input_tokens = match &e.input_tokens {
+                Some(r) => tokens(r, &ep.key("input_tokens"))?,
+                None if price.per_request.is_some() => TokenDist::Fixed(0),
+                None => {
+                    return Err(Invalid::new(
+                        ep.key("input_tokens"),
+                        format!(
+                            "missing: model \"{}\" is priced per token, so the call's input tokens must be given",
+                            e.model
+                        ),
+                    ));
+                }
+            };
+            let output_tokens = match &e.output_tokens {
+                Some(r) => tokens(r, &ep.key("output_tokens"))?,
+                None => TokenDist::Fixed(0),
+            };
+            if output_tokens != TokenDist::Fixed(0)
+                && price.output.is_none()
+                && price.per_request.is_none()
+            {
+                return Err(Invalid::new(
+                    ep.key("output_tokens"),
+                    format!(
+                        "model \"{}\" ({}) has no output price: it produces no output tokens",
+                        e.model, price.key
+                    ),
+                ));
+            }
+            extra_calls.push(ExtraCall {
+                model,
+                input_tokens,
+                output_tokens,
+            });
+        }
+        classes.push(TrafficClass {
+            name: t.name.clone(),
+            share: t.share,
+            input_tokens: tokens(&t.input_tokens, &tp.key("input_tokens"))?,
+            output_tokens,
+            cached_prefix_tokens: prefix,
+            cache_hit_rate,
+            difficulty,
+            batch: t.mode == Some(Mode::Batch),
+            extra_calls,
+        });
+    }
+    let total: f64 = classes.iter().map(|c| c.share).sum();
+    if (total - 1.0).abs() > SHARE_TOLERANCE {
+        let list = classes
+            .iter()
+            .map(|c| format!("{} = {}", c.name, c.share))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Invalid::new(
+            root().key("traffic"),
+            format!("the shares sum to {total}, not 1 ({list})"),
+        ));
+    }
+    Ok(classes)
+}
+
+fn route(
+    names: &[String],
+    path: &KeyPath,
+    ids: &BTreeMap<String, ModelId>,
+) -> Result<Vec<ModelId>, Invalid> {
+    if names.is_empty() {
+        return Err(Invalid::new(
+            path.clone(),
+            "the route is empty: name at least one model",
+        ));
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for (i, n) in names.iter().enumerate() {
+        let id = model_ref(n, &path.index(i), ids)?;
+        if out.contains(&id) {
+            return Err(Invalid::new(
+                path.index(i),
+                format!("\"{n}\" appears twice in the route"),
+            ));
+        }
+        out.push(id);
+    }
+    Ok(out)
+}
+
+fn policy(
+    p: &format::PolicyEntry,
+    pp: &KeyPath,
+    classes: &[TrafficClass],
+    models: &[Model],
+    ids: &BTreeMap<String, ModelId>,
+) -> Result<Policy, Invalid> {
+    let default = p
+        .route
+        .as_ref()
+        .map(|r| route(r, &pp.key("route"), ids))
+        .transpose()?;
+    let class_index = |name: &str, path: &KeyPath| {
+        classes.iter().position(|c| c.name == name).ok_or_else(|| {
+            Invalid::new(
+                path.clone(),
+                format!(
+                    "\"{name}\" is not a traffic class of this scenario{}",
+                    did_you_mean(name, classes.iter().map(|c| c.name.as_str()))
+                ),
+            )
+        })
+    };
+    let mut routes: Vec<Option<Vec<ModelId>>> = vec![default.clone(); classes.len()];
+    for (class, r) in p.by_class.iter().flatten() {
+        let cp = pp.key("by_class").key(class);
+        let c = class_index(class, &cp)?;
+        routes[c] = Some(match r {
+            RouteEntry::One(m) => route(std::slice::from_ref(m), &cp, ids)?,
+            RouteEntry::Many(ms) => route(ms, &cp, ids)?,
+        });
+    }
+    let routes: Vec<Vec<ModelId>> = routes
+        .into_iter()
+        .enumerate()
+        .map(|(c, r)| {
+            r.ok_or_else(|| {
+                Invalid::new(
+                    pp.key("route"),
+                    format!(
+                        "missing: traffic class \"{}\" is not in by_class, so the policy needs a default `route`",
+                        classes[c].name
+                    ),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+
+    let longest = routes.iter().map(Vec::len).max().unwrap_or(1);
+    let triggers = [
+        p.threshold.is_some().then_some("threshold"),
+        p.validator.is_some().then_some("validator"),
+        p.classifier.is_some().then_some("classifier"),
+    ];
+    let set: Vec<&str> = triggers.into_iter().flatten().collect();
+    if set.len() > 1 {
+        return Err(Invalid::new(
+            pp.key(set[1]),
+            format!(
+                "`{}` and `{}` are both set: a policy escalates on one trigger",
+                set[0], set[1]
+            ),
+        ));
+    }
+    if longest == 1 {
+        if let Some(k) = set.first() {
+            return Err(Invalid::new(
+                pp.key(k),
+                format!(
+                    "`{k}` is set, but no route of this policy has a second tier to escalate to"
+                ),
+            ));
+        }
+    } else if set.is_empty() {
+        return Err(Invalid::new(
+            pp.key("route"),
+            "a route with two or more tiers needs an escalation trigger: `threshold`, `validator` or `classifier`",
+        ));
+    }
+
+    let trigger = if let Some(t) = &p.threshold {
+        let tp = pp.key("threshold");
+        let thresholds = match t {
+            OneOrMany::One(v) => vec![check_range(*v, 0.0, 1.0, &tp)?; longest - 1],
+            OneOrMany::Many(vs) => {
+                for (i, v) in vs.iter().enumerate() {
+                    check_range(*v, 0.0, 1.0, &tp.index(i))?;
+                }
+                if let Some(r) = routes
+                    .iter()
+                    .find(|r| r.len() > 1 && r.len() - 1 != vs.len())
+                {
+                    return Err(Invalid::new(
+                        tp,
+                        format!(
+                            "{} thresholds for a route of {} tiers: give one per tier but the last ({}), or a single number",
+                            vs.len(),
+                            r.len(),
+                            r.len() - 1
+                        ),
+                    ));
+                }
+                vs.clone()
+            }
+        };
+        for r in &routes {
+            for &m in &r[..r.len() - 1] {
+                if models[m].confidence_auc.is_none() {
+                    return Err(Invalid::new(
+                        root()
+                            .key("models")
+                            .key(&models[m].name)
+                            .key("confidence_auc"),
+                        format!(
+                            "missing: policy \"{}\" escalates on the confidence of \"{}\", so its confidence_auc must be given",
+                            p.name, models[m].name
+                        ),
+                    ));
+                }
+            }
+        }
+        Trigger::Confidence { thresholds }
+    } else if let Some(v) = &p.validator {
+        let vp = pp.key("validator");
+        Trigger::Validator {
+            catches: check_range(v.catches, 0.0, 1.0, &vp.key("catches"))?,
+            false_alarm: check_range(v.false_alarm, 0.0, 1.0, &vp.key("false_alarm"))?,
+        }
+    } else if let Some(c) = &p.classifier {
+        let cp = pp.key("classifier");
+        if let Some(r) = routes.iter().find(|r| r.len() > 2) {
+            return Err(Invalid::new(
+                cp,
+                format!(
+                    "a classifier chooses between the first and the last tier, but a route has {} tiers: use two",
+                    r.len()
+                ),
+            ));
+        }
+        let model = model_ref(&c.model, &cp.key("model"), ids)?;
+        Trigger::Classifier(Classifier {
+            model,
+            auc: auc(c.auc, &cp.key("auc"))?,
+            threshold: check_range(c.threshold, 0.0, 1.0, &cp.key("threshold"))?,
+            input_tokens: tokens(&c.input_tokens, &cp.key("input_tokens"))?,
+            output_tokens: tokens(&c.output_tokens, &cp.key("output_tokens"))?,
+        })
+    } else {
+        Trigger::None
+    };
+
+    let mut batch: Vec<bool> = classes.iter().map(|c| c.batch).collect();
+    for (i, name) in p.batch_classes.iter().flatten().enumerate() {
+        batch[class_index(name, &pp.key("batch_classes").index(i))?] = true;
+    }
+    Ok(Policy {
+        name: p.name.clone(),
+        routes,
+        trigger,
+        batch,
+        prompt_caching: p.prompt_caching.unwrap_or(true),
+    })
+}
+
+/// Checks that every model is used in a way its prices and profile allow.
+fn check_usage(s: &Scenario) -> Result<(), Invalid> {
+    let model_path = |m: ModelId| root().key("models").key(&s.models[m].name);
+    for (pi, p) in s.policies.iter().enumerate() {
+        let pp = root().key("policy").index(pi);
+        let mut called: Vec<(ModelId, usize, bool)> = Vec::new(); // (model, class, generates)
+        for (c, r) in p.routes.iter().enumerate() {
+            called.extend(r.iter().map(|&m| (m, c, true)));
+            if let (Trigger::Classifier(cl), true) = (&p.trigger, r.len() > 1) {
+                called.push((cl.model, c, cl.output_tokens != TokenDist::Fixed(0)));
+            }
+        }
+        for &(m, c, generates) in &called {
+            let model = &s.models[m];
+            let price = &model.price;
+            let who = format!(
+                "policy \"{}\" sends traffic class \"{}\" to \"{}\" ({})",
+                p.name, s.classes[c].name, model.name, price.key
+            );
+            if price.per_request.is_some() {
+                return Err(Invalid::new(
+                    pp.clone(),
+                    format!(
+                        "{who}, which is priced per request (a rerank model) and cannot answer"
+                    ),
+                ));
+            }
+            if generates && price.output.is_none() {
+                return Err(Invalid::new(
+                    pp.clone(),
+                    format!(
+                        "{who}, which has no output price (an embeddings model) and cannot answer"
+                    ),
+                ));
+            }
+            if p.batch[c] && price.batch_input.is_none() {
+                return Err(Invalid::new(
+                    pp.clone(),
+                    format!(
+                        "{who} on batch inference, but the pricing table has no batch_input/batch_output for it"
+                    ),
+                ));
+            }
+            for (key, have) in [
+                ("ttft_ms", model.ttft_ms.is_some()),
+                ("output_tokens_per_s", model.output_tokens_per_s.is_some()),
+            ] {
+                if !have {
+                    return Err(Invalid::new(
+                        model_path(m).key(key),
+                        format!(
+                            "missing: {who}, so it needs a latency profile; set it here or in the pricing table"
+                        ),
+                    ));
+                }
+            }
+        }
+        for r in &p.routes {
+            for &m in r {
+                if s.models[m].skill.is_none() {
+                    return Err(Invalid::new(
+                        model_path(m).key("skill"),
+                        format!(
+                            "missing: policy \"{}\" routes requests to \"{}\", so its skill must be given",
+                            p.name, s.models[m].name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}

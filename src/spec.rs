@@ -1,0 +1,149 @@
+//! Value shapes shared by the scenario and pricing formats: "a plain number, or a
+//! table describing a distribution". Parsed here, validated by the callers, which
+//! know the key and its domain.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::input::{Invalid, KeyPath};
+
+/// A number, or a table of type `T`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumOr<T> {
+    Num(f64),
+    Table(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for NumOr<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = NumOr<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a table")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(NumOr::Num(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(NumOr::Num(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(NumOr::Num(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(NumOr::Table)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// `{ median, p95 }` of a quantity drawn from a lognormal.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedianP95 {
+    pub median: f64,
+    pub p95: f64,
+}
+
+/// `{ alpha, beta }` of a Beta distribution on [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlphaBeta {
+    pub alpha: f64,
+    pub beta: f64,
+}
+
+/// A positive quantity given by its median and 95th percentile (equal for a fixed
+/// value). Validated: both finite, median > 0, p95 ≥ median.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    pub p95: f64,
+}
+
+impl Spread {
+    /// Validates `raw` found at `path`; `min` is the smallest allowed median.
+    pub fn from_raw(raw: &NumOr<MedianP95>, path: &KeyPath, min: f64) -> Result<Self, Invalid> {
+        match raw {
+            NumOr::Num(v) => {
+                check_at_least(*v, min, path)?;
+                Ok(Spread {
+                    median: *v,
+                    p95: *v,
+                })
+            }
+            NumOr::Table(t) => {
+                check_at_least(t.median, min, &path.key("median"))?;
+                check_finite(t.p95, &path.key("p95"))?;
+                if t.p95 < t.median {
+                    return Err(Invalid::new(
+                        path.key("p95"),
+                        format!(
+                            "p95 ({}) is below the median ({}): a 95th percentile cannot be smaller than the median",
+                            t.p95, t.median
+                        ),
+                    ));
+                }
+                Ok(Spread {
+                    median: t.median,
+                    p95: t.p95,
+                })
+            }
+        }
+    }
+}
+
+/// Checks that `v` is a finite number.
+pub fn check_finite(v: f64, path: &KeyPath) -> Result<f64, Invalid> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Invalid::new(
+            path.clone(),
+            format!("{v} is not a finite number"),
+        ))
+    }
+}
+
+/// Checks that `v` is finite and at least `min` (0 for "not negative").
+pub fn check_at_least(v: f64, min: f64, path: &KeyPath) -> Result<f64, Invalid> {
+    check_finite(v, path)?;
+    if v < min {
+        let what = if min == 0.0 {
+            "must not be negative".to_string()
+        } else {
+            format!("must be at least {min}")
+        };
+        return Err(Invalid::new(path.clone(), format!("{v} {what}")));
+    }
+    Ok(v)
+}
+
+/// Checks that `v` is finite and within `[lo, hi]`.
+pub fn check_range(v: f64, lo: f64, hi: f64, path: &KeyPath) -> Result<f64, Invalid> {
+    check_finite(v, path)?;
+    if !(lo..=hi).contains(&v) {
+        return Err(Invalid::new(
+            path.clone(),
+            format!("{v} is out of range: it must be between {lo} and {hi}"),
+        ));
+    }
+    Ok(v)
+}
+
+/// Checks that `v` is a whole, non-negative number of tokens.
+pub fn check_tokens(v: f64, path: &KeyPath) -> Result<u64, Invalid> {
+    check_at_least(v, 0.0, path)?;
+    if v.fract() != 0.0 {
+        return Err(Invalid::new(
+            path.clone(),
+            format!("{v} is not a whole number of tokens"),
+        ));
+    }
+    Ok(v as u64)
+}

@@ -1,0 +1,112 @@
+//! Confidence intervals across replications.
+//!
+//! Each replication is an independent simulation (its own random streams), so a
+//! figure's per-replication values are i.i.d. The 95% interval is Student's t:
+//! `mean ± t(0.975, n−1) · s / √n`, with `s` the sample standard deviation
+//! (Bessel-corrected). Latency percentiles are computed within each replication
+//! and then treated the same way, as the issue specifies.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+/// A figure's mean across replications and its 95% confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    pub mean: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+impl Estimate {
+    /// Half the width of the interval.
+    pub fn half_width(&self) -> f64 {
+        (self.ci_high - self.ci_low) / 2.0
+    }
+
+    /// Scales every field by `k` (for unit changes: per 1K, per month, percent).
+    pub fn scale(&self, k: f64) -> Estimate {
+        let (a, b) = (self.ci_low * k, self.ci_high * k);
+        Estimate {
+            mean: self.mean * k,
+            ci_low: a.min(b),
+            ci_high: a.max(b),
+        }
+    }
+
+    /// Whether `v` lies within the interval.
+    pub fn contains(&self, v: f64) -> bool {
+        self.ci_low <= v && v <= self.ci_high
+    }
+}
+
+/// The two-sided 97.5% quantile of Student's t with `df` degrees of freedom.
+pub fn t_975(df: u32) -> f64 {
+    StudentsT::new(0.0, 1.0, df as f64)
+        .expect("degrees of freedom are positive")
+        .inverse_cdf(0.975)
+}
+
+/// Mean and Student-t 95% interval of `values` (at least two of them).
+pub fn estimate(values: &[f64]) -> Estimate {
+    let n = values.len();
+    assert!(n >= 2, "an interval needs at least two replications");
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let half = t_975((n - 1) as u32) * (var / n as f64).sqrt();
+    Estimate {
+        mean,
+        ci_low: mean - half,
+        ci_high: mean + half,
+    }
+}
+
+/// Φ⁻¹(p), the standard normal quantile; ±∞ at 0 and 1.
+pub fn normal_quantile(p: f64) -> f64 {
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        Normal::standard().inverse_cdf(p)
+    }
+}
+
+/// The binormal separation for a given ROC AUC: `mu = √2 · Φ⁻¹(auc)`.
+///
+/// With scores `N(+mu/2, 1)` for positives and `N(−mu/2, 1)` for negatives, the AUC
+/// is `P(X₊ > X₋) = Φ(mu / √2)`, which this inverts.
+pub fn binormal_mu(auc: f64) -> f64 {
+    std::f64::consts::SQRT_2 * normal_quantile(auc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        // Standard tables: t(0.975, 1) = 12.706, t(0.975, 19) = 2.093, t(0.975, 9) = 2.262.
+        assert!((t_975(1) - 12.7062).abs() < 1e-3);
+        assert!((t_975(19) - 2.0930).abs() < 1e-3);
+        assert!((t_975(9) - 2.2622).abs() < 1e-3);
+    }
+
+    #[test]
+    fn estimate_matches_hand_computation() {
+        // mean 2, s = 1, n = 3: half-width = t(0.975, 2) · 1/√3 = 4.3027 / 1.7321 = 2.4841.
+        let e = estimate(&[1.0, 2.0, 3.0]);
+        assert_eq!(e.mean, 2.0);
+        assert!((e.half_width() - 2.48414).abs() < 1e-4, "{e:?}");
+    }
+
+    #[test]
+    fn binormal_mu_inverts_auc() {
+        assert_eq!(binormal_mu(0.5), 0.0);
+        // AUC = Φ(mu/√2).
+        let mu = binormal_mu(0.85);
+        let back = Normal::standard().cdf(mu / std::f64::consts::SQRT_2);
+        assert!((back - 0.85).abs() < 1e-9, "{back}");
+        assert_eq!(normal_quantile(0.0), f64::NEG_INFINITY);
+        assert_eq!(normal_quantile(1.0), f64::INFINITY);
+    }
+}
