@@ -217,38 +217,42 @@ pub fn locate(text: &str, path: &KeyPath) -> Option<usize> {
     best
 }
 
-/// The key whose value spans `offset`, as a dotted path, for serde's errors.
+/// The key that serde's error at `offset` is about, as a dotted path.
+///
+/// The spanned document gives every key, array element and table header its start
+/// offset; the error belongs to the last of them that starts at or before `offset`
+/// (the deepest, where several start at the same place). Containment would not do:
+/// a `[table]`'s span covers only its header line, not its body.
 fn key_at(text: &str, offset: usize) -> Option<KeyPath> {
-    fn walk(v: &DeValue<'_>, offset: usize, path: &mut KeyPath) {
+    fn walk(v: &DeValue<'_>, path: &KeyPath, out: &mut Vec<(usize, usize, KeyPath)>) {
         if let Some(t) = v.as_table() {
             for (k, val) in t.iter() {
-                let covers = k.span().contains(&offset) || val.span().contains(&offset);
-                if covers {
-                    path.0.push(Seg::Key(k.get_ref().to_string()));
-                    walk(val.get_ref(), offset, path);
-                    return;
-                }
+                let p = path.key(k.get_ref());
+                out.push((k.span().start, p.0.len(), p.clone()));
+                out.push((val.span().start, p.0.len(), p.clone()));
+                walk(val.get_ref(), &p, out);
             }
         } else if let Some(a) = v.as_array() {
             for (i, val) in a.iter().enumerate() {
-                if val.span().contains(&offset) {
-                    path.0.push(Seg::Index(i));
-                    walk(val.get_ref(), offset, path);
-                    return;
-                }
+                let p = path.index(i);
+                out.push((val.span().start, p.0.len(), p.clone()));
+                walk(val.get_ref(), &p, out);
             }
         }
     }
     let doc = DeTable::parse(text).ok()?;
-    let mut path = KeyPath::root();
+    let mut entries = Vec::new();
     for (k, val) in doc.get_ref().iter() {
-        if k.span().contains(&offset) || val.span().contains(&offset) {
-            path.0.push(Seg::Key(k.get_ref().to_string()));
-            walk(val.get_ref(), offset, &mut path);
-            break;
-        }
+        let p = KeyPath::root().key(k.get_ref());
+        entries.push((k.span().start, 1, p.clone()));
+        entries.push((val.span().start, 1, p.clone()));
+        walk(val.get_ref(), &p, &mut entries);
     }
-    (!path.0.is_empty()).then_some(path)
+    entries
+        .into_iter()
+        .filter(|(start, _, _)| *start <= offset)
+        .max_by_key(|(start, depth, _)| (*start, *depth))
+        .map(|(_, _, p)| p)
 }
 
 /// Makes serde's "unknown field `x`, expected one of `a`, `b`" say which one was

@@ -111,17 +111,14 @@ pub fn quote(a: &QuoteArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             }
         }
     } else {
+        let price = format!("${}", q.per_request_usd);
         writeln!(
             out,
-            "  {:<12}{:>10} call   x ${}",
+            "  {:<12}{:>10} call   x {price:<12} = ${:.8}",
             "request", 1, q.per_request_usd
         )?;
     }
-    writeln!(
-        out,
-        "  {:<12}{:>41}",
-        "total",
-        format!("${:.8}", q.total_usd)
-    )?;
+    // The "=" of the lines above stands after 2 + 12 + 10 + 10 + 12 characters.
+    writeln!(out, "  {:<44} = ${:.8}", "total", q.total_usd)?;
     Ok(())
 }

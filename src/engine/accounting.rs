@@ -2,14 +2,12 @@
 //! grow with the number of requests.
 //!
 //! Money is summed as integer femto-dollars (`u128`), counts as integers, and
-//! latencies go into HDR histograms (3 significant digits: a recorded value is
-//! within 0.1% of the true one, and the quantile read back is the midpoint of its
-//! bucket, within 0.05%). All three merge by addition, which is associative and
-//! commutative, so the result does not depend on how the requests were split
-//! across threads.
+//! latencies go into log-linear histograms ([`LatencyHistogram`]: a quantile is
+//! within 0.05% of the true sample quantile). All three merge by addition, which
+//! is associative and commutative, so the result does not depend on how the
+//! requests were split across threads.
 
-use hdrhistogram::Histogram;
-
+use super::histogram::LatencyHistogram;
 use crate::units::usd;
 
 /// Cost kinds, the columns of the breakdown.
@@ -27,19 +25,6 @@ pub const KIND_NAMES: [&str; KINDS] = [
     "cache_write",
     "extra_calls",
 ];
-
-/// Latencies are recorded in microseconds, from 1 µs to 24 hours.
-const HIST_MAX_US: u64 = 86_400_000_000;
-
-fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds")
-}
-
-/// Records a latency in ms.
-#[inline]
-pub fn record(h: &mut Histogram<u64>, ms: f64) {
-    h.saturating_record(((ms * 1000.0).round() as u64).max(1));
-}
 
 /// Counts for one traffic class under one policy.
 #[derive(Debug, Clone, Default)]
@@ -60,12 +45,12 @@ pub struct PolicyAcc {
     /// Calls made, by model (extra calls included).
     pub calls: Vec<u64>,
     pub classes: Vec<ClassAcc>,
-    /// End-to-end latency of interactive requests, µs.
-    pub e2e: Histogram<u64>,
-    /// Felt time to first token of interactive requests, µs.
-    pub ttft: Histogram<u64>,
-    /// End-to-end latency of batch requests, µs.
-    pub batch: Histogram<u64>,
+    /// End-to-end latency of interactive requests, ms.
+    pub e2e: LatencyHistogram,
+    /// Felt time to first token of interactive requests, ms.
+    pub ttft: LatencyHistogram,
+    /// End-to-end latency of batch requests, ms.
+    pub batch: LatencyHistogram,
 }
 
 impl PolicyAcc {
@@ -74,9 +59,9 @@ impl PolicyAcc {
             cost: vec![[0; KINDS]; models],
             calls: vec![0; models],
             classes: vec![ClassAcc::default(); classes],
-            e2e: histogram(),
-            ttft: histogram(),
-            batch: histogram(),
+            e2e: LatencyHistogram::new(),
+            ttft: LatencyHistogram::new(),
+            batch: LatencyHistogram::new(),
         }
     }
 
@@ -96,9 +81,9 @@ impl PolicyAcc {
             a.escalated += b.escalated;
             a.escalated_correct += b.escalated_correct;
         }
-        self.e2e.add(&o.e2e).expect("same bounds");
-        self.ttft.add(&o.ttft).expect("same bounds");
-        self.batch.add(&o.batch).expect("same bounds");
+        self.e2e.merge(&o.e2e);
+        self.ttft.merge(&o.ttft);
+        self.batch.merge(&o.batch);
     }
 
     /// This replication's figures.
@@ -143,9 +128,9 @@ impl PolicyAcc {
 pub const PERCENTILES: [f64; 3] = [0.50, 0.95, 0.99];
 
 /// p50, p95 and p99 in ms, or `None` for an empty histogram.
-fn percentiles(h: &Histogram<u64>) -> Option<[f64; 3]> {
-    (!h.is_empty())
-        .then(|| PERCENTILES.map(|q| h.median_equivalent(h.value_at_quantile(q)) as f64 / 1000.0))
+fn percentiles(h: &LatencyHistogram) -> Option<[f64; 3]> {
+    let [a, b, c] = PERCENTILES.map(|q| h.quantile(q));
+    Some([a?, b?, c?])
 }
 
 /// One policy's figures in one replication (USD per request, shares, ms).
@@ -181,10 +166,10 @@ mod tests {
 
     #[test]
     fn histogram_quantiles_are_within_a_tenth_of_a_percent() {
-        let mut h = histogram();
+        let mut h = LatencyHistogram::new();
         // 1..=100000 ms uniformly: p50 = 50000 ms, p95 = 95000, p99 = 99000.
         for ms in 1..=100_000u64 {
-            record(&mut h, ms as f64);
+            h.record(ms as f64);
         }
         let p = percentiles(&h).unwrap();
         for (got, want) in p.iter().zip([50_000.0, 95_000.0, 99_000.0]) {
@@ -199,11 +184,11 @@ mod tests {
         a.cost[0][INPUT] = 5;
         a.classes[0].requests = 2;
         a.classes[0].cost = 5;
-        record(&mut a.e2e, 12.5);
+        a.e2e.record(12.5);
         b.cost[1][OUTPUT] = 7;
         b.classes[0].requests = 1;
         b.classes[0].cost = 7;
-        record(&mut b.e2e, 800.0);
+        b.e2e.record(800.0);
         let mut ab = a.clone();
         ab.merge(&b);
         let mut ba = b.clone();

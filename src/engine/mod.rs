@@ -15,12 +15,13 @@
 //! of requests.
 
 pub mod accounting;
+pub mod histogram;
 pub mod policy;
 pub mod results;
 pub mod sampling;
 
 use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg64Mcg;
+use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
 use rayon::prelude::*;
 
 use crate::scenario::{Scenario, Trigger};
@@ -84,20 +85,27 @@ impl Engine {
     /// Compiles a validated scenario.
     pub fn new(s: &Scenario) -> Engine {
         let mut routed = vec![false; s.models.len()];
+        let mut scored = vec![false; s.models.len()];
         for p in &s.policies {
             for r in &p.routes {
                 for &m in r {
                     routed[m] = true;
+                }
+                if matches!(p.trigger, Trigger::Confidence { .. }) {
+                    for &m in &r[..r.len() - 1] {
+                        scored[m] = true;
+                    }
                 }
             }
         }
         let models = s
             .models
             .iter()
-            .zip(&routed)
-            .map(|(m, &routed)| EngineModel {
+            .enumerate()
+            .map(|(i, m)| EngineModel {
                 prices: prices(&m.price),
-                routed,
+                routed: routed[i],
+                scored: scored[i],
                 skill: m.skill.unwrap_or(0.0),
                 half_mu: m.confidence_auc.map(binormal_mu).unwrap_or(0.0) / 2.0,
                 ttft: lognormal(m.ttft_ms),
@@ -262,7 +270,7 @@ impl Engine {
             ..Request::default()
         };
         for chunk in chunks {
-            let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(seed, rep, chunk));
+            let mut rng = Rng64::seed_from_u64(stream_seed(seed, rep, chunk));
             let n = CHUNK.min(requests - chunk * CHUNK);
             for _ in 0..n {
                 self.draw(&mut rng, &mut req);

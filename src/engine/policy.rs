@@ -4,7 +4,7 @@
 //! Every policy reads the same per-request draws ([`Request`]), so the differences
 //! between policies are not sampling noise (common random numbers).
 
-use super::accounting::{CACHE_READ, CACHE_WRITE, EXTRA, INPUT, OUTPUT, PolicyAcc, record};
+use super::accounting::{CACHE_READ, CACHE_WRITE, EXTRA, INPUT, OUTPUT, PolicyAcc};
 use super::sampling::{LogNormal, TokenSampler};
 use crate::units::Femto;
 
@@ -28,8 +28,10 @@ pub struct Prices {
 #[derive(Debug, Clone)]
 pub struct EngineModel {
     pub prices: Prices,
-    /// Whether per-request correctness, confidence and latency are drawn.
+    /// Whether per-request correctness and latency are drawn.
     pub routed: bool,
+    /// Whether a confidence score is drawn (a non-last tier of a confidence route).
+    pub scored: bool,
     pub skill: f64,
     /// Half the binormal separation, `mu/2`; 0 where no confidence is used.
     pub half_mu: f64,
@@ -203,9 +205,9 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         class.escalated_correct += delivered.correct as u64;
     }
     if batch {
-        record(&mut acc.batch, before + delivered.latency);
+        acc.batch.record(before + delivered.latency);
     } else {
-        record(&mut acc.e2e, before + delivered.latency);
-        record(&mut acc.ttft, before + delivered.ttft);
+        acc.e2e.record(before + delivered.latency);
+        acc.ttft.record(before + delivered.ttft);
     }
 }

@@ -1,6 +1,7 @@
 //! A run's figures: each one the mean across replications with its Student-t 95%
 //! interval ([`crate::stats`]). This is the JSON that `--format json` prints;
-//! every field is documented in scenarios/README.md.
+//! every field is documented in scenarios/README.md. Optional figures are `null`
+//! where they do not exist (no interactive traffic, nothing escalated, ...).
 
 use serde::Serialize;
 
@@ -19,6 +20,7 @@ pub struct RunResults {
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioInfo {
     pub name: String,
+    pub description: Option<String>,
     pub pricing: String,
     pub pricing_region: String,
     pub pricing_as_of: String,
@@ -63,12 +65,14 @@ pub struct ModelCost {
 }
 
 /// One traffic class under one policy.
+///
+/// Figures are `null` where some replication drew no request of the class.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassResult {
     pub class: String,
-    pub cost_per_request: Estimate,
-    pub quality: Estimate,
-    pub escalation_rate: Estimate,
+    pub cost_per_request: Option<Estimate>,
+    pub quality: Option<Estimate>,
+    pub escalation_rate: Option<Estimate>,
 }
 
 /// One policy's figures.
@@ -82,20 +86,21 @@ pub struct PolicyResult {
     pub cost_per_1k: Estimate,
     /// USD per month at `monthly_requests`.
     pub cost_per_month: Estimate,
-    /// 1 − cost / baseline cost, per replication (a fraction; 0.7 = 70% cheaper).
-    pub saving_vs_baseline: Estimate,
+    /// 1 − cost / baseline cost, per replication (a fraction; 0.7 = 70% cheaper);
+    /// `null` where the baseline cost nothing.
+    pub saving_vs_baseline: Option<Estimate>,
     /// Share of requests that reached a tier beyond the first.
     pub escalation_rate: Estimate,
     /// Share of requests whose delivered answer is correct.
     pub quality: Estimate,
-    /// Quality among escalated requests; absent where a replication escalated none.
+    /// Quality among escalated requests; `null` where a replication escalated none.
     pub escalated_quality: Option<Estimate>,
-    /// End-to-end latency of interactive requests, ms; absent without interactive
+    /// End-to-end latency of interactive requests, ms; `null` without interactive
     /// traffic.
     pub e2e_latency_ms: Option<Percentiles>,
     /// Time to first token the user feels on interactive requests, ms.
     pub ttft_ms: Option<Percentiles>,
-    /// End-to-end latency of batch requests, ms; absent without batch traffic.
+    /// End-to-end latency of batch requests, ms; `null` without batch traffic.
     pub batch_latency_ms: Option<Percentiles>,
     pub cost_by_model: Vec<ModelCost>,
     pub classes: Vec<ClassResult>,
@@ -136,12 +141,14 @@ impl RunResults {
             .map(|(p, policy)| {
                 let mine: Vec<&RepFigures> = reps.iter().map(|r| &r[p]).collect();
                 let cost = est(&mine, |r| r.cost);
-                let saving = estimate(
-                    &reps
-                        .iter()
-                        .map(|r| 1.0 - r[p].cost / r[s.baseline].cost)
-                        .collect::<Vec<_>>(),
-                );
+                let saving = reps
+                    .iter()
+                    .map(|r| {
+                        let base = r[s.baseline].cost;
+                        (base > 0.0).then(|| 1.0 - r[p].cost / base)
+                    })
+                    .collect::<Option<Vec<f64>>>()
+                    .map(|v| estimate(&v));
                 let cost_by_model = s
                     .models
                     .iter()
@@ -169,16 +176,16 @@ impl RunResults {
                     .classes
                     .iter()
                     .enumerate()
-                    .filter_map(|(c, class)| {
+                    .map(|(c, class)| {
                         let f = |g: fn(&crate::engine::accounting::ClassFigures) -> f64| {
                             est_opt(&mine, |r| r.classes[c].as_ref().map(g))
                         };
-                        Some(ClassResult {
+                        ClassResult {
                             class: class.name.clone(),
-                            cost_per_request: f(|c| c.cost)?,
-                            quality: f(|c| c.quality)?,
-                            escalation_rate: f(|c| c.escalation)?,
-                        })
+                            cost_per_request: f(|c| c.cost),
+                            quality: f(|c| c.quality),
+                            escalation_rate: f(|c| c.escalation),
+                        }
                     })
                     .collect();
                 PolicyResult {
@@ -202,6 +209,7 @@ impl RunResults {
         RunResults {
             scenario: ScenarioInfo {
                 name: s.name.clone(),
+                description: s.description.clone(),
                 pricing: s.pricing_path.display().to_string(),
                 pricing_region: s.pricing.region.clone(),
                 pricing_as_of: s.pricing.as_of.clone(),

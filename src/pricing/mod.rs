@@ -108,7 +108,13 @@ impl ModelPrice {
     /// tokens on a model without `cache_read` bill at `input`. Batch: all input at
     /// `batch_input`, output at `batch_output`; no cache.
     pub fn cost(&self, t: &CallTokens, batch: bool) -> Result<CallCost, PriceError> {
+        if batch && (t.cache_read > 0 || t.cache_write > 0) {
+            return Err(PriceError::BatchCache);
+        }
         if let Some(p) = self.per_request {
+            if batch {
+                return Err(PriceError::NoBatch(self.key.clone()));
+            }
             return Ok(CallCost {
                 per_request: femto_per_call(p),
                 ..CallCost::default()
@@ -116,9 +122,6 @@ impl ModelPrice {
         }
         let rate = |p: UsdPerMTok, n: Tokens| n * femto_per_token(p);
         if batch {
-            if t.cache_read > 0 || t.cache_write > 0 {
-                return Err(PriceError::BatchCache);
-            }
             let bi = self
                 .batch_input
                 .ok_or_else(|| PriceError::NoBatch(self.key.clone()))?;
@@ -220,7 +223,7 @@ fn price(v: Option<f64>, path: &KeyPath) -> Result<Option<f64>, Invalid> {
         return Err(Invalid::new(
             path.clone(),
             format!(
-                "{v} is not a plausible price (above {MAX_PRICE} USD): prices are in USD per 1M tokens"
+                "{v} is not a plausible price (above {MAX_PRICE} USD): token prices are in USD per 1M tokens, per_request in USD per call"
             ),
         ));
     }
@@ -284,7 +287,7 @@ fn validate_model(
     let ttft_ms = e
         .ttft_ms
         .as_ref()
-        .map(|s| Spread::from_raw(s, &path.key("ttft_ms"), 0.0))
+        .map(|s| positive_spread(s, &path.key("ttft_ms")))
         .transpose()?;
     let output_tokens_per_s = e
         .output_tokens_per_s
@@ -308,7 +311,8 @@ fn validate_model(
     })
 }
 
-/// A spread whose median must be strictly positive (a speed: 0 tokens/s never ends).
+/// A spread whose median must be strictly positive (a speed of 0 tokens/s never
+/// ends; a lognormal time needs a positive median).
 pub fn positive_spread(
     raw: &crate::spec::NumOr<crate::spec::MedianP95>,
     path: &KeyPath,

@@ -73,7 +73,9 @@ impl super::Report for Csv {
             w.est(n, "", "", "cost_per_request_usd", &p.cost_per_request)?;
             w.est(n, "", "", "cost_per_1k_usd", &p.cost_per_1k)?;
             w.est(n, "", "", "cost_per_month_usd", &p.cost_per_month)?;
-            w.est(n, "", "", "saving_vs_baseline", &p.saving_vs_baseline)?;
+            if let Some(e) = &p.saving_vs_baseline {
+                w.est(n, "", "", "saving_vs_baseline", e)?;
+            }
             w.est(n, "", "", "escalation_rate", &p.escalation_rate)?;
             w.est(n, "", "", "quality", &p.quality)?;
             if let Some(e) = &p.escalated_quality {
@@ -93,9 +95,15 @@ impl super::Report for Csv {
                 w.mean(n, k, "total_usd_per_request", m.total)?;
             }
             for c in &p.classes {
-                w.est(n, &c.class, "", "cost_per_request_usd", &c.cost_per_request)?;
-                w.est(n, &c.class, "", "escalation_rate", &c.escalation_rate)?;
-                w.est(n, &c.class, "", "quality", &c.quality)?;
+                for (metric, e) in [
+                    ("cost_per_request_usd", &c.cost_per_request),
+                    ("escalation_rate", &c.escalation_rate),
+                    ("quality", &c.quality),
+                ] {
+                    if let Some(e) = e {
+                        w.est(n, &c.class, "", metric, e)?;
+                    }
+                }
             }
         }
         Ok(())

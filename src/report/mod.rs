@@ -56,8 +56,12 @@ fn strings<const N: usize>(v: [&str; N]) -> Vec<String> {
 /// One line saying what was simulated.
 pub fn summary_line(r: &RunResults) -> String {
     let s = &r.scenario;
+    let description = s
+        .description
+        .as_ref()
+        .map_or(String::new(), |d| format!("{d}\n"));
     format!(
-        "scenario {}: {} requests x {} replications, seed {}; pricing {} as of {}; baseline {}; \u{b1} is the 95% CI (Student t) across replications",
+        "{description}scenario {}: {} requests x {} replications, seed {}; pricing {} as of {}; baseline {}; \u{b1} is the 95% CI (Student t) across replications",
         s.name,
         count(s.requests as f64),
         s.replications,
@@ -102,7 +106,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                     usd(&p.cost_per_request),
                     usd(&p.cost_per_1k),
                     usd(&p.cost_per_month),
-                    pct(&p.saving_vs_baseline),
+                    opt(&p.saving_vs_baseline, pct),
                     pct(&p.escalation_rate),
                     pct(&p.quality),
                 ]
@@ -179,7 +183,13 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
     if r.scenario.classes.len() > 1 {
         out.push(Section {
             title: "By traffic class".into(),
-            header: strings(["policy", "class", "per request", "escalation", "quality"]),
+            header: strings([
+                "policy",
+                "class",
+                "per 1K requests",
+                "escalation",
+                "quality",
+            ]),
             rows: r
                 .policies
                 .iter()
@@ -188,9 +198,9 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                         vec![
                             p.name.clone(),
                             c.class.clone(),
-                            usd(&c.cost_per_request),
-                            pct(&c.escalation_rate),
-                            pct(&c.quality),
+                            opt(&c.cost_per_request, |e| usd(&e.scale(1000.0))),
+                            opt(&c.escalation_rate, pct),
+                            opt(&c.quality, pct),
                         ]
                     })
                 })
@@ -200,7 +210,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
     out
 }
 
-/// Formats an estimate with a formatter for its values.
-pub fn with_ci(e: &Estimate, f: impl Fn(f64) -> String) -> String {
-    format!("{} \u{b1} {}", f(e.mean), f(e.half_width()))
+/// Formats an optional estimate, "-" where it does not exist.
+fn opt(e: &Option<Estimate>, f: impl Fn(&Estimate) -> String) -> String {
+    e.as_ref().map_or("-".to_string(), f)
 }

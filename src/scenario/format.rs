@@ -22,7 +22,7 @@ pub struct ScenarioFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Header {
-    /// Name used in reports and file names.
+    /// Name shown in reports.
     pub name: String,
     /// Free text shown in reports.
     pub description: Option<String>,

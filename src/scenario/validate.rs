@@ -143,7 +143,7 @@ fn models(
             .map(|a| auc(a, &mp.key("confidence_auc")))
             .transpose()?;
         let ttft_ms = match &m.ttft_ms {
-            Some(s) => Some(Spread::from_raw(s, &mp.key("ttft_ms"), 0.0)?),
+            Some(s) => Some(positive_spread(s, &mp.key("ttft_ms"))?),
             None => price.ttft_ms,
         };
         let output_tokens_per_s = match &m.output_tokens_per_s {
@@ -395,7 +395,7 @@ fn policy(
         let cp = pp.key("by_class").key(class);
         let c = class_index(class, &cp)?;
         routes[c] = Some(match r {
-            RouteEntry::One(m) => route(std::slice::from_ref(m), &cp, ids)?,
+            RouteEntry::One(m) => vec![model_ref(m, &cp, ids)?],
             RouteEntry::Many(ms) => route(ms, &cp, ids)?,
         });
     }

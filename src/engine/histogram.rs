@@ -1,0 +1,155 @@
+//! A log-linear histogram of latencies with bounded relative error, in constant
+//! memory.
+//!
+//! A positive `f64` is `2^e × (1 + m)`; the bucket of a value is its exponent and
+//! the top [`MANTISSA_BITS`] bits of its mantissa, read straight off the IEEE-754
+//! bits with one shift. Each power of two is thus cut into 1,024 buckets of equal
+//! width, so a bucket spans at most 2⁻¹⁰ ≈ 0.098% of its lower edge and its
+//! midpoint, which is what a quantile reports, is within 0.049% of any value in
+//! it: better than the 0.1% the engine promises. This is the layout of
+//! HdrHistogram with 3 significant digits, without its bookkeeping: recording
+//! is a shift, a subtraction and an increment, which matters when the engine
+//! records several latencies per simulated request.
+//!
+//! Quantiles use the nearest-rank definition: the q-quantile of n values is the
+//! smallest recorded value whose rank is at least ⌈q·n⌉.
+
+/// Mantissa bits kept: 1,024 buckets per power of two.
+pub const MANTISSA_BITS: u32 = 10;
+const SHIFT: u32 = 52 - MANTISSA_BITS;
+/// Smallest value kept apart, ms (1 µs); smaller values count in the first bucket.
+pub const MIN_MS: f64 = 1e-3;
+/// Largest value kept apart, ms (about 28 hours); larger values count in the last.
+pub const MAX_MS: f64 = 1e8;
+
+const fn bucket_of(ms: f64) -> usize {
+    (ms.to_bits() >> SHIFT) as usize
+}
+const FIRST: usize = bucket_of(MIN_MS);
+const LAST: usize = bucket_of(MAX_MS);
+const BUCKETS: usize = LAST - FIRST + 1;
+
+/// Counts of latencies (ms) by bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatencyHistogram {
+    counts: Vec<u64>,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyHistogram {
+    pub fn new() -> Self {
+        LatencyHistogram {
+            counts: vec![0; BUCKETS],
+        }
+    }
+
+    /// Records one latency in ms. Values outside [1 µs, 1e8 ms] (NaN included)
+    /// count in the nearest end bucket.
+    #[inline]
+    pub fn record(&mut self, ms: f64) {
+        // Written so that NaN fails the comparison and lands in the first bucket.
+        let ms = if ms >= MIN_MS { ms.min(MAX_MS) } else { MIN_MS };
+        let b = bucket_of(ms) - FIRST;
+        self.counts[b] += 1;
+    }
+
+    /// Values recorded (a sum over the buckets: recording stays one increment).
+    pub fn len(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds another histogram's counts.
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+    }
+
+    /// The midpoint of bucket `i`, ms.
+    fn midpoint(i: usize) -> f64 {
+        let lo = f64::from_bits(((i + FIRST) as u64) << SHIFT);
+        let hi = f64::from_bits(((i + FIRST + 1) as u64) << SHIFT);
+        (lo + hi) / 2.0
+    }
+
+    /// The nearest-rank `q`-quantile, ms; `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let total = self.len();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
+        let mut seen = 0;
+        for (i, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Some(Self::midpoint(i));
+            }
+        }
+        unreachable!("rank ≤ total")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_is_within_half_a_bucket_of_its_midpoint() {
+        // Sweep values across many octaves, including exact powers of two and
+        // bucket edges; the reported quantile of a single value is its midpoint.
+        let mut v = 0.0013;
+        while v < 5e7 {
+            let mut h = LatencyHistogram::new();
+            h.record(v);
+            let got = h.quantile(0.5).unwrap();
+            assert!((got / v - 1.0).abs() <= 0.000_49, "{v}: {got}");
+            v *= 1.0137;
+        }
+    }
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let mut h = LatencyHistogram::new();
+        for ms in 1..=1000 {
+            h.record(ms as f64);
+        }
+        // Ranks ⌈0.5·1000⌉ = 500, ⌈0.95·1000⌉ = 950, ⌈0.99·1000⌉ = 990.
+        for (q, want) in [(0.5, 500.0), (0.95, 950.0), (0.99, 990.0), (1.0, 1000.0)] {
+            let got = h.quantile(q).unwrap();
+            assert!((got / want - 1.0).abs() < 0.0005, "q={q}: {got}");
+        }
+        assert_eq!(LatencyHistogram::new().quantile(0.5), None);
+    }
+
+    #[test]
+    fn out_of_range_values_are_counted_not_dropped() {
+        let mut h = LatencyHistogram::new();
+        h.record(0.0);
+        h.record(f64::NAN);
+        h.record(1e12);
+        assert_eq!(h.len(), 3);
+        assert!(h.quantile(0.1).unwrap() <= MIN_MS * 1.001);
+        assert!(h.quantile(1.0).unwrap() >= MAX_MS * 0.999);
+    }
+
+    #[test]
+    fn merge_adds_counts() {
+        let (mut a, mut b) = (LatencyHistogram::new(), LatencyHistogram::new());
+        a.record(10.0);
+        b.record(20.0);
+        b.record(30.0);
+        a.merge(&b);
+        assert_eq!(a.len(), 3);
+        assert!((a.quantile(0.5).unwrap() / 20.0 - 1.0).abs() < 0.0005);
+    }
+}

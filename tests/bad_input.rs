@@ -1,0 +1,1385 @@
+//! Bad input, end to end: every mistake the spec lists in a scenario, a pricing
+//! table or the command line must end with exit code 2, no panic, and one message
+//! on stderr of the form `error: PATH:LINE:COL: KEY: message` that names the file,
+//! the position (where TOML gives one), the key as a dotted path, and what is wrong.
+//!
+//! Each test writes a small scenario to a temporary folder: [`BASE`] (a valid
+//! scenario) with a few text replacements applied. Positions are not hard-coded: the
+//! expected line and column are those of a unique piece of text in the written
+//! file, so the tests pin where the message points without pinning the layout of
+//! [`BASE`].
+//!
+//! Tests marked `#[ignore = "BUG: ..."]` show a mistake of the product; run them
+//! with `cargo test --test bad_input -- --ignored`.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// The small pricing table of these tests.
+const PRICING: &str = include_str!("fixtures/pricing.toml");
+
+/// A valid scenario. `@PRICING@` is replaced by the pricing table's path.
+///
+/// Models: micro and sonnet (batch prices), large (no batch prices), embed (no
+/// output price), rerank (per request). Policies: a single model, a cascade on
+/// confidence, and a cascade on a classifier.
+const BASE: &str = r#"[scenario]
+name = "fixture"
+pricing = '@PRICING@'
+requests = 1000
+replications = 2
+seed = 7
+monthly_requests = 100000
+
+[models.micro]
+price = "amazon.nova-micro-v1:0"
+skill = 0.55
+confidence_auc = 0.85
+
+[models.sonnet]
+price = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+skill = 0.85
+confidence_auc = 0.9
+
+[models.large]
+price = "mistral.mistral-large-2402-v1:0"
+skill = 0.8
+
+[models.embed]
+price = "amazon.titan-embed-text-v2:0"
+
+[models.rerank]
+price = "cohere.rerank-v3-5:0"
+
+[[traffic]]
+name = "classify"
+share = 0.4
+input_tokens = { median = 450, p95 = 1200 }
+output_tokens = 6
+difficulty = { alpha = 1.5, beta = 10 }
+
+[[traffic]]
+name = "chat"
+share = 0.6
+input_tokens = { median = 1800, p95 = 4500 }
+output_tokens = { median = 220, p95 = 600 }
+cached_prefix_tokens = 2000
+cache_hit_rate = 0.9
+difficulty = { alpha = 2, beta = 6 }
+extra_calls = [{ model = "embed", input_tokens = 40 }, { model = "rerank" }]
+
+[[policy]]
+name = "all-sonnet"
+route = ["sonnet"]
+
+[[policy]]
+name = "cascade"
+route = ["micro", "sonnet"]
+by_class = { classify = "micro" }
+threshold = 0.3
+
+[[policy]]
+name = "routed"
+route = ["micro", "sonnet"]
+classifier = { model = "micro", auc = 0.8, threshold = 0.5, input_tokens = 200, output_tokens = 1 }
+"#;
+
+/// Model keys of the fixture pricing table.
+const MICRO: &str = "amazon.nova-micro-v1:0";
+const LARGE: &str = "mistral.mistral-large-2402-v1:0";
+const EMBED: &str = "amazon.titan-embed-text-v2:0";
+const RERANK: &str = "cohere.rerank-v3-5:0";
+
+fn fixture_pricing() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pricing.toml")
+}
+
+/// `text` with every `(from, to)` replacement applied; each `from` must occur
+/// exactly once, so that a test never edits something other than it means to.
+fn edit(text: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = text.to_string();
+    for (from, to) in edits {
+        let n = text.matches(from).count();
+        assert_eq!(n, 1, "{from:?} occurs {n} times in the text to edit");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// 1-based line and column of the first occurrence of `needle` in `text`.
+fn line_col_of_first(text: &str, needle: &str) -> (usize, usize) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} is not in the text:\n{text}"));
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |nl| nl + 1)..]
+        .chars()
+        .count()
+        + 1;
+    (line, col)
+}
+
+/// 1-based line and column of `needle`, which must occur exactly once in `text`.
+fn line_col(text: &str, needle: &str) -> (usize, usize) {
+    let n = text.matches(needle).count();
+    assert_eq!(n, 1, "{needle:?} occurs {n} times in:\n{text}");
+    line_col_of_first(text, needle)
+}
+
+/// A scenario (and maybe a pricing table) written to a temporary folder.
+struct Case {
+    _dir: TempDir,
+    dir: PathBuf,
+    scenario: PathBuf,
+    text: String,
+    pricing: PathBuf,
+    pricing_text: String,
+}
+
+impl Case {
+    /// [`BASE`] with `edits`, pointing at the fixture pricing table (absolute path).
+    fn scenario(edits: &[(&str, &str)]) -> Case {
+        let pricing = fixture_pricing();
+        let base = BASE.replace("@PRICING@", &pricing.display().to_string());
+        Case::write(edit(&base, edits), pricing, PRICING.to_string())
+    }
+
+    /// [`BASE`] pointing at `pricing.toml` next to it (a relative path): the
+    /// fixture pricing table with `edits`.
+    fn pricing(edits: &[(&str, &str)]) -> Case {
+        let dir = TempDir::new().expect("temporary folder");
+        let pricing = dir.path().join("pricing.toml");
+        let pricing_text = edit(PRICING, edits);
+        std::fs::write(&pricing, &pricing_text).expect("write the pricing table");
+        Case::write_in(
+            dir,
+            BASE.replace("@PRICING@", "pricing.toml"),
+            pricing,
+            pricing_text,
+        )
+    }
+
+    fn write(text: String, pricing: PathBuf, pricing_text: String) -> Case {
+        Case::write_in(
+            TempDir::new().expect("temporary folder"),
+            text,
+            pricing,
+            pricing_text,
+        )
+    }
+
+    fn write_in(dir: TempDir, text: String, pricing: PathBuf, pricing_text: String) -> Case {
+        let scenario = dir.path().join("scenario.toml");
+        std::fs::write(&scenario, &text).expect("write the scenario");
+        Case {
+            dir: dir.path().to_path_buf(),
+            _dir: dir,
+            scenario,
+            text,
+            pricing,
+            pricing_text,
+        }
+    }
+
+    /// `SCENARIO:LINE:COL` of `needle` (unique) in the scenario.
+    fn at(&self, needle: &str) -> String {
+        let (l, c) = line_col(&self.text, needle);
+        format!("{}:{l}:{c}", self.scenario.display())
+    }
+
+    /// `SCENARIO:LINE:COL` of the first `needle` in the scenario.
+    fn at_first(&self, needle: &str) -> String {
+        let (l, c) = line_col_of_first(&self.text, needle);
+        format!("{}:{l}:{c}", self.scenario.display())
+    }
+
+    /// `PRICING:LINE:COL` of `needle` (unique) in the pricing table.
+    fn pricing_at(&self, needle: &str) -> String {
+        let (l, c) = line_col(&self.pricing_text, needle);
+        format!("{}:{l}:{c}", self.pricing.display())
+    }
+
+    fn validate(&self) -> Output {
+        simroute(&["validate", path_str(&self.scenario)])
+    }
+
+    /// `run`, kept fast.
+    fn run(&self) -> Output {
+        simroute(&[
+            "run",
+            path_str(&self.scenario),
+            "--requests",
+            "1000",
+            "--replications",
+            "2",
+        ])
+    }
+
+    /// `quote --pricing` on this case's pricing table.
+    fn quote(&self, args: &[&str]) -> Output {
+        quote(&self.pricing, args)
+    }
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temporary path")
+}
+
+/// Runs the binary; never panics itself, whatever the exit code.
+fn simroute(args: &[&str]) -> Output {
+    cargo_bin_cmd!("simroute")
+        .args(args)
+        .assert()
+        .stderr(predicate::str::contains("panicked").not())
+        .get_output()
+        .clone()
+}
+
+fn quote(pricing: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["quote", "--pricing", path_str(pricing)];
+    all.extend_from_slice(args);
+    simroute(&all)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Exit code 2, no panic, nothing on stdout, stderr starting with `error: PREFIX`
+/// and holding every fragment.
+fn assert_bad(out: &Output, prefix: &str, fragments: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code should be 2 for bad input\nstderr:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "panic:\n{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing should be printed on stdout:\n{}",
+        stdout(out)
+    );
+    let want = format!("error: {prefix}");
+    assert!(
+        err.starts_with(&want),
+        "stderr should start with\n  {want}\nbut is\n  {err}"
+    );
+    for f in fragments {
+        assert!(err.contains(f), "stderr should contain {f:?}:\n  {err}");
+    }
+}
+
+/// [`assert_bad`] for a finding on `key` located at `at` (`FILE:LINE:COL`).
+fn assert_key(out: &Output, at: &str, key: &str, fragments: &[&str]) {
+    assert_bad(out, &format!("{at}: {key}: "), fragments);
+}
+
+// ---------------------------------------------------------------------------
+// The good path: the base files are valid, so every failure below is the edit's.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn validate_accepts_the_base_scenario() {
+    let c = Case::scenario(&[]);
+    let out = c.validate();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(
+        s.starts_with(&format!(
+            "{}: ok: scenario \"fixture\"",
+            c.scenario.display()
+        )),
+        "{s}"
+    );
+    assert!(s.contains("5 models, 2 traffic classes, 3 policies"), "{s}");
+    assert!(s.contains("baseline \"all-sonnet\""), "{s}");
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn validate_accepts_a_relative_pricing_path() {
+    let c = Case::pricing(&[]);
+    let out = c.validate();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(": ok: "), "{}", stdout(&out));
+}
+
+#[test]
+fn run_simulates_the_base_scenario() {
+    let c = Case::scenario(&[]);
+    let out = c.run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains("1,000 requests x 2 replications"), "{s}");
+    assert!(s.contains("all-sonnet (baseline)"), "{s}");
+    for policy in ["cascade", "routed"] {
+        assert!(s.contains(policy), "{s}");
+    }
+}
+
+#[test]
+fn quote_prices_one_call() {
+    let out = quote(
+        &fixture_pricing(),
+        &["--model", MICRO, "--input", "100", "--output", "10"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains(MICRO) && s.contains("on-demand"), "{s}");
+    // 100 × $0.035/M + 10 × $0.14/M.
+    let total = s.lines().find(|l| l.trim_start().starts_with("total"));
+    assert!(
+        total.is_some_and(|l| l.contains("$0.00000490")),
+        "no total line of $0.00000490:\n{s}"
+    );
+}
+
+#[test]
+fn quote_prices_one_batch_call() {
+    let out = quote(
+        &fixture_pricing(),
+        &[
+            "--model", MICRO, "--input", "1000000", "--output", "1000000", "--batch",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains("batch"), "{s}");
+    // 1M × $0.0175/M + 1M × $0.07/M.
+    assert!(s.contains("$0.08750000"), "{s}");
+}
+
+// ---------------------------------------------------------------------------
+// Unknown model names: the nearest one is suggested.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn unknown_model_in_a_route() {
+    let c = Case::scenario(&[(
+        "route = [\"micro\", \"sonnet\"]\nby_class",
+        "route = [\"micro\", \"sonet\"]\nby_class",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("\"sonet\""),
+        "policy[1].route[1]",
+        &["\"sonet\"", "did you mean `sonnet`?"],
+    );
+}
+
+#[test]
+fn unknown_model_in_a_route_through_run() {
+    let c = Case::scenario(&[("route = [\"sonnet\"]", "route = [\"sonnnet\"]")]);
+    assert_key(
+        &c.run(),
+        &c.at("\"sonnnet\""),
+        "policy[0].route[0]",
+        &["\"sonnnet\"", "did you mean `sonnet`?"],
+    );
+}
+
+#[test]
+fn unknown_model_in_a_by_class_list() {
+    let c = Case::scenario(&[(
+        "by_class = { classify = \"micro\" }",
+        "by_class = { classify = [\"micro\", \"sonnett\"] }",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("\"sonnett\""),
+        "policy[1].by_class.classify[1]",
+        &["\"sonnett\"", "did you mean `sonnet`?"],
+    );
+}
+
+#[test]
+fn unknown_model_in_a_by_class_string() {
+    let c = Case::scenario(&[(
+        "by_class = { classify = \"micro\" }",
+        "by_class = { classify = \"mikro\" }",
+    )]);
+    let out = c.validate();
+    assert_bad(
+        &out,
+        &format!("{}: policy[1].by_class.classify", c.at("classify = ")),
+        &["\"mikro\"", "did you mean `micro`?"],
+    );
+}
+
+#[test]
+fn unknown_model_in_a_by_class_string_is_named_without_an_index() {
+    let c = Case::scenario(&[(
+        "by_class = { classify = \"micro\" }",
+        "by_class = { classify = \"mikro\" }",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("classify = "),
+        "policy[1].by_class.classify",
+        &["\"mikro\"", "did you mean `micro`?"],
+    );
+}
+
+#[test]
+fn unknown_model_in_extra_calls() {
+    let c = Case::scenario(&[("{ model = \"embed\"", "{ model = \"embedd\"")]);
+    assert_key(
+        &c.validate(),
+        &c.at("model = \"embedd\""),
+        "traffic[1].extra_calls[0].model",
+        &["\"embedd\"", "did you mean `embed`?"],
+    );
+}
+
+#[test]
+fn unknown_model_in_a_classifier() {
+    let c = Case::scenario(&[(
+        "classifier = { model = \"micro\"",
+        "classifier = { model = \"micr\"",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("model = \"micr\""),
+        "policy[2].classifier.model",
+        &["\"micr\"", "did you mean `micro`?"],
+    );
+}
+
+#[test]
+fn unknown_price_key_of_a_model() {
+    let c = Case::scenario(&[(
+        "price = \"amazon.nova-micro-v1:0\"",
+        "price = \"amazon.nova-micro-v1\"",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("price = \"amazon.nova-micro-v1\""),
+        "models.micro.price",
+        &[
+            "\"amazon.nova-micro-v1\"",
+            "pricing table",
+            "did you mean `amazon.nova-micro-v1:0`?",
+        ],
+    );
+}
+
+#[test]
+fn unknown_price_key_through_run() {
+    let c = Case::scenario(&[(
+        "price = \"mistral.mistral-large-2402-v1:0\"",
+        "price = \"mistral.mistral-large-2402\"",
+    )]);
+    assert_key(
+        &c.run(),
+        &c.at("price = \"mistral.mistral-large-2402\""),
+        "models.large.price",
+        &[&format!("did you mean `{LARGE}`?")],
+    );
+}
+
+#[test]
+fn unknown_traffic_class_in_by_class_and_batch_classes() {
+    let c = Case::scenario(&[(
+        "by_class = { classify = \"micro\" }",
+        "by_class = { clasify = \"micro\" }",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("clasify"),
+        "policy[1].by_class.clasify",
+        &[
+            "\"clasify\"",
+            "not a traffic class",
+            "did you mean `classify`?",
+        ],
+    );
+    let c = Case::scenario(&[(
+        "route = [\"sonnet\"]",
+        "route = [\"sonnet\"]\nbatch_classes = [\"chat\", \"sumarize\"]",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("\"sumarize\""),
+        "policy[0].batch_classes[1]",
+        &["\"sumarize\"", "not a traffic class"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Traffic shares.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn shares_not_summing_to_one() {
+    let c = Case::scenario(&[("share = 0.6", "share = 0.5")]);
+    assert_key(
+        &c.validate(),
+        &c.at_first("traffic]]"),
+        "traffic",
+        &["shares sum to 0.9", "not 1", "classify = 0.4", "chat = 0.5"],
+    );
+}
+
+#[test]
+fn shares_above_one_through_run() {
+    let c = Case::scenario(&[("share = 0.6", "share = 0.7")]);
+    assert_key(
+        &c.run(),
+        &c.at_first("traffic]]"),
+        "traffic",
+        &["shares sum to", "not 1", "chat = 0.7"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Negative, missing and non-finite numbers.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn negative_monthly_requests() {
+    let c = Case::scenario(&[("monthly_requests = 100000", "monthly_requests = -5")]);
+    assert_key(
+        &c.validate(),
+        &c.at("monthly_requests"),
+        "scenario.monthly_requests",
+        &["-5", "must not be negative"],
+    );
+}
+
+#[test]
+fn negative_token_count() {
+    let c = Case::scenario(&[("output_tokens = 6", "output_tokens = -6")]);
+    assert_key(
+        &c.validate(),
+        &c.at("output_tokens = -6"),
+        "traffic[0].output_tokens",
+        &["-6", "must not be negative"],
+    );
+}
+
+#[test]
+fn negative_share() {
+    let c = Case::scenario(&[("share = 0.6", "share = -0.6")]);
+    assert_key(
+        &c.validate(),
+        &c.at("share = -0.6"),
+        "traffic[1].share",
+        &["-0.6", "between 0 and 1"],
+    );
+}
+
+#[test]
+fn negative_median_of_a_token_spread() {
+    let c = Case::scenario(&[(
+        "input_tokens = { median = 450, p95 = 1200 }",
+        "input_tokens = { median = -450, p95 = 1200 }",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("median = -450"),
+        "traffic[0].input_tokens.median",
+        &["-450", "must not be negative"],
+    );
+}
+
+#[test]
+fn missing_share_in_the_first_traffic_class() {
+    let c = Case::scenario(&[("share = 0.4\n", "")]);
+    // Serde reports the missing key on the class's header; the key must name the
+    // class, and the message the missing key.
+    assert_bad(
+        &c.validate(),
+        &format!("{}: traffic[0]", c.at("[[traffic]]\nname = \"classify\"")),
+        &["missing", "`share`"],
+    );
+}
+
+#[test]
+fn missing_share_in_the_second_traffic_class_names_the_file_and_line() {
+    let c = Case::scenario(&[("share = 0.6\n", "")]);
+    assert_bad(
+        &c.validate(),
+        &format!("{}: ", c.at("[[traffic]]\nname = \"chat\"")),
+        &["missing", "`share`"],
+    );
+}
+
+#[test]
+fn missing_share_in_the_second_traffic_class_names_the_class() {
+    let c = Case::scenario(&[("share = 0.6\n", "")]);
+    assert_bad(
+        &c.validate(),
+        &format!("{}: traffic[1]", c.at("[[traffic]]\nname = \"chat\"")),
+        &["missing", "`share`"],
+    );
+}
+
+#[test]
+fn missing_share_through_run() {
+    let c = Case::scenario(&[("share = 0.4\n", "")]);
+    assert_bad(
+        &c.run(),
+        &format!("{}: traffic[0]", c.at("[[traffic]]\nname = \"classify\"")),
+        &["missing", "`share`"],
+    );
+}
+
+#[test]
+fn missing_seed_in_the_header() {
+    let c = Case::scenario(&[("seed = 7\n", "")]);
+    assert_bad(
+        &c.validate(),
+        &format!("{}: scenario", c.at("[scenario]")),
+        &["missing", "`seed`"],
+    );
+}
+
+#[test]
+fn missing_price_of_a_model_names_the_model() {
+    let c = Case::scenario(&[("price = \"mistral.mistral-large-2402-v1:0\"\n", "")]);
+    assert_bad(
+        &c.validate(),
+        &format!("{}: models.large", c.at("[models.large]")),
+        &["missing", "`price`"],
+    );
+}
+
+#[test]
+fn missing_cache_hit_rate_with_a_cached_prefix() {
+    let c = Case::scenario(&[("cache_hit_rate = 0.9\n", "")]);
+    assert_key(
+        &c.validate(),
+        &c.at("[[traffic]]\nname = \"chat\""),
+        "traffic[1].cache_hit_rate",
+        &["missing", "cached_prefix_tokens"],
+    );
+}
+
+#[test]
+fn nan_share() {
+    let c = Case::scenario(&[("share = 0.6", "share = nan")]);
+    assert_key(
+        &c.validate(),
+        &c.at("share = nan"),
+        "traffic[1].share",
+        &["NaN", "not a finite number"],
+    );
+}
+
+#[test]
+fn infinite_skill() {
+    let c = Case::scenario(&[("skill = 0.8\n", "skill = inf\n")]);
+    assert_key(
+        &c.validate(),
+        &c.at("skill = inf"),
+        "models.large.skill",
+        &["inf", "not a finite number"],
+    );
+}
+
+#[test]
+fn negative_infinite_monthly_requests() {
+    let c = Case::scenario(&[("monthly_requests = 100000", "monthly_requests = -inf")]);
+    assert_key(
+        &c.validate(),
+        &c.at("monthly_requests"),
+        "scenario.monthly_requests",
+        &["-inf", "not a finite number"],
+    );
+}
+
+#[test]
+fn nan_p95_in_an_inline_table() {
+    let c = Case::scenario(&[(
+        "input_tokens = { median = 450, p95 = 1200 }",
+        "input_tokens = { median = 450, p95 = nan }",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("p95 = nan"),
+        "traffic[0].input_tokens.p95",
+        &["NaN", "not a finite number"],
+    );
+}
+
+#[test]
+fn nan_threshold_through_run() {
+    let c = Case::scenario(&[("threshold = 0.3", "threshold = nan")]);
+    assert_key(
+        &c.run(),
+        &c.at("threshold = nan"),
+        "policy[1].threshold",
+        &["NaN", "not a finite number"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Ranges: thresholds, AUCs, p95 against the median.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn threshold_above_one() {
+    let c = Case::scenario(&[("threshold = 0.3", "threshold = 1.3")]);
+    assert_key(
+        &c.validate(),
+        &c.at("threshold = 1.3"),
+        "policy[1].threshold",
+        &["1.3", "between 0 and 1"],
+    );
+}
+
+#[test]
+fn threshold_below_zero_in_a_list() {
+    let c = Case::scenario(&[("threshold = 0.3", "threshold = [-0.1]")]);
+    assert_key(
+        &c.validate(),
+        &c.at("-0.1"),
+        "policy[1].threshold[0]",
+        &["-0.1", "between 0 and 1"],
+    );
+}
+
+#[test]
+fn classifier_threshold_out_of_range() {
+    let c = Case::scenario(&[("threshold = 0.5,", "threshold = 1.5,")]);
+    assert_key(
+        &c.validate(),
+        &c.at("threshold = 1.5"),
+        "policy[2].classifier.threshold",
+        &["1.5", "between 0 and 1"],
+    );
+}
+
+#[test]
+fn confidence_auc_above_one() {
+    let c = Case::scenario(&[("confidence_auc = 0.9\n", "confidence_auc = 1.2\n")]);
+    assert_key(
+        &c.validate(),
+        &c.at("confidence_auc = 1.2"),
+        "models.sonnet.confidence_auc",
+        &["1.2", "out of range"],
+    );
+}
+
+#[test]
+fn confidence_auc_of_one() {
+    let c = Case::scenario(&[("confidence_auc = 0.9\n", "confidence_auc = 1.0\n")]);
+    assert_key(
+        &c.validate(),
+        &c.at("confidence_auc = 1.0"),
+        "models.sonnet.confidence_auc",
+        &["out of range", "below 1"],
+    );
+}
+
+#[test]
+fn classifier_auc_below_one_half() {
+    let c = Case::scenario(&[("auc = 0.8,", "auc = 0.3,")]);
+    assert_key(
+        &c.validate(),
+        &c.at("auc = 0.3"),
+        "policy[2].classifier.auc",
+        &["0.3", "out of range", "0.5"],
+    );
+}
+
+#[test]
+fn classifier_auc_through_run() {
+    let c = Case::scenario(&[("auc = 0.8,", "auc = 0.3,")]);
+    assert_key(
+        &c.run(),
+        &c.at("auc = 0.3"),
+        "policy[2].classifier.auc",
+        &["0.3", "out of range"],
+    );
+}
+
+#[test]
+fn input_tokens_p95_below_median() {
+    let c = Case::scenario(&[(
+        "input_tokens = { median = 450, p95 = 1200 }",
+        "input_tokens = { median = 450, p95 = 100 }",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("p95 = 100 "),
+        "traffic[0].input_tokens.p95",
+        &["p95 (100)", "below the median (450)"],
+    );
+}
+
+#[test]
+fn ttft_p95_below_median_in_a_scenario_model() {
+    let c = Case::scenario(&[(
+        "skill = 0.8\n",
+        "skill = 0.8\nttft_ms = { median = 800, p95 = 500 }\n",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("p95 = 500"),
+        "models.large.ttft_ms.p95",
+        &["p95 (500)", "below the median (800)"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Unknown keys (misspellings): named, with the key that was probably meant.
+// ---------------------------------------------------------------------------
+
+/// The part of an unknown-key message that works: file, line and column of the
+/// misspelt key, the misspelling, and the suggestion.
+fn assert_unknown_key(out: &Output, at: &str, unknown: &str, meant: &str) {
+    assert_bad(
+        out,
+        &format!("{at}: "),
+        &[
+            &format!("unknown key `{unknown}`"),
+            &format!("did you mean `{meant}`?"),
+        ],
+    );
+}
+
+#[test]
+fn misspelt_share_in_traffic() {
+    let c = Case::scenario(&[("share = 0.6", "shar = 0.6")]);
+    assert_unknown_key(&c.validate(), &c.at("shar = 0.6"), "shar", "share");
+}
+
+#[test]
+fn misspelt_threshold_in_policy() {
+    let c = Case::scenario(&[("threshold = 0.3", "tresholds = 0.3")]);
+    assert_unknown_key(&c.validate(), &c.at("tresholds"), "tresholds", "threshold");
+}
+
+#[test]
+fn misspelt_threshold_through_run() {
+    let c = Case::scenario(&[("threshold = 0.3", "tresholds = 0.3")]);
+    assert_unknown_key(&c.run(), &c.at("tresholds"), "tresholds", "threshold");
+}
+
+#[test]
+fn misspelt_key_in_the_scenario_header() {
+    let c = Case::scenario(&[("\nrequests = 1000", "\nrequsts = 1000")]);
+    assert_unknown_key(&c.validate(), &c.at("requsts"), "requsts", "requests");
+}
+
+#[test]
+fn misspelt_key_in_a_scenario_model() {
+    let c = Case::scenario(&[("skill = 0.8\n", "skil = 0.8\n")]);
+    assert_unknown_key(&c.validate(), &c.at("skil ="), "skil", "skill");
+}
+
+#[test]
+fn misspelt_key_in_an_inline_table() {
+    let c = Case::scenario(&[("auc = 0.8,", "aucc = 0.8,")]);
+    assert_unknown_key(&c.validate(), &c.at("aucc"), "aucc", "auc");
+    let c = Case::scenario(&[(
+        "input_tokens = { median = 450, p95 = 1200 }",
+        "input_tokens = { median = 450, p59 = 1200 }",
+    )]);
+    assert_unknown_key(&c.validate(), &c.at("p59"), "p59", "p95");
+}
+
+// Serde finds unknown keys, missing keys and wrong types; its messages are
+// located, but carry no dotted key path, so a user must find the table by line.
+
+/// Asserts that the message's key is `table` or `table.key`.
+fn assert_names_table(out: &Output, at: &str, table: &str, key: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let short = format!("error: {at}: {table}: ");
+    let long = format!("error: {at}: {table}.{key}: ");
+    assert!(
+        err.starts_with(&short) || err.starts_with(&long),
+        "stderr should start with\n  {short}\nor\n  {long}\nbut is\n  {err}"
+    );
+}
+
+#[test]
+fn misspelt_share_names_the_traffic_class() {
+    let c = Case::scenario(&[("share = 0.6", "shar = 0.6")]);
+    assert_names_table(&c.validate(), &c.at("shar = 0.6"), "traffic[1]", "shar");
+}
+
+#[test]
+fn misspelt_threshold_names_the_policy() {
+    let c = Case::scenario(&[("threshold = 0.3", "tresholds = 0.3")]);
+    assert_names_table(&c.validate(), &c.at("tresholds"), "policy[1]", "tresholds");
+}
+
+#[test]
+fn misspelt_header_key_names_the_header() {
+    let c = Case::scenario(&[("\nrequests = 1000", "\nrequsts = 1000")]);
+    assert_names_table(&c.validate(), &c.at("requsts"), "scenario", "requsts");
+}
+
+#[test]
+fn misspelt_inline_key_names_the_inline_table() {
+    let c = Case::scenario(&[("auc = 0.8,", "aucc = 0.8,")]);
+    assert_names_table(&c.validate(), &c.at("aucc"), "policy[2].classifier", "aucc");
+}
+
+#[test]
+fn misspelt_price_key_names_the_pricing_model() {
+    let c = Case::pricing(&[("input = 4.0", "inputt = 4.0")]);
+    assert_names_table(
+        &c.validate(),
+        &c.pricing_at("inputt"),
+        &format!("models.\"{LARGE}\""),
+        "inputt",
+    );
+}
+
+#[test]
+fn wrong_type_is_located() {
+    let c = Case::scenario(&[("seed = 7", "seed = \"seven\"")]);
+    assert_bad(
+        &c.validate(),
+        &format!("{}: ", c.at("\"seven\"")),
+        &["\"seven\""],
+    );
+}
+
+#[test]
+fn wrong_type_names_the_key() {
+    let c = Case::scenario(&[("seed = 7", "seed = \"seven\"")]);
+    assert_key(
+        &c.validate(),
+        &c.at("\"seven\""),
+        "scenario.seed",
+        &["\"seven\""],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Routes, replications, requests, baseline, triggers, batch.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn empty_route() {
+    let c = Case::scenario(&[("route = [\"sonnet\"]", "route = []")]);
+    assert_key(
+        &c.validate(),
+        &c.at("route = []"),
+        "policy[0].route",
+        &["empty"],
+    );
+}
+
+#[test]
+fn empty_route_through_run() {
+    let c = Case::scenario(&[("route = [\"sonnet\"]", "route = []")]);
+    assert_key(&c.run(), &c.at("route = []"), "policy[0].route", &["empty"]);
+}
+
+#[test]
+fn one_replication() {
+    let c = Case::scenario(&[("replications = 2", "replications = 1")]);
+    assert_key(
+        &c.validate(),
+        &c.at("replications = 1"),
+        "scenario.replications",
+        &["1", "at least 2"],
+    );
+}
+
+#[test]
+fn zero_requests() {
+    let c = Case::scenario(&[("\nrequests = 1000", "\nrequests = 0")]);
+    assert_key(
+        &c.validate(),
+        &c.at("requests = 0\n"),
+        "scenario.requests",
+        &["at least 1"],
+    );
+}
+
+#[test]
+fn run_flags_below_their_minimum_are_usage_errors() {
+    let c = Case::scenario(&[]);
+    for (flag, value) in [("--requests", "0"), ("--replications", "1")] {
+        let out = simroute(&["run", path_str(&c.scenario), flag, value]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(flag), "{flag} {value}: {err}");
+    }
+}
+
+#[test]
+fn baseline_naming_no_policy() {
+    let c = Case::scenario(&[("seed = 7", "seed = 7\nbaseline = \"cascad\"")]);
+    assert_key(
+        &c.validate(),
+        &c.at("baseline"),
+        "scenario.baseline",
+        &["\"cascad\"", "did you mean `cascade`?"],
+    );
+}
+
+#[test]
+fn two_tier_route_without_a_trigger() {
+    let c = Case::scenario(&[("threshold = 0.3\n", "")]);
+    assert_key(
+        &c.validate(),
+        &c.at("route = [\"micro\", \"sonnet\"]\nby_class"),
+        "policy[1].route",
+        &["trigger", "threshold", "validator", "classifier"],
+    );
+}
+
+#[test]
+fn two_triggers_at_once() {
+    let c = Case::scenario(&[(
+        "threshold = 0.3",
+        "threshold = 0.3\nvalidator = { catches = 0.9, false_alarm = 0.1 }",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("validator ="),
+        "policy[1].validator",
+        &["`threshold`", "`validator`", "both set"],
+    );
+}
+
+#[test]
+fn trigger_on_a_single_tier_route() {
+    let c = Case::scenario(&[(
+        "route = [\"sonnet\"]",
+        "route = [\"sonnet\"]\nthreshold = 0.5",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("threshold = 0.5\n"),
+        "policy[0].threshold",
+        &["second tier"],
+    );
+}
+
+#[test]
+fn batch_class_routed_to_a_model_without_batch_prices() {
+    let c = Case::scenario(&[(
+        "route = [\"sonnet\"]",
+        "route = [\"large\"]\nbatch_classes = [\"classify\"]",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at_first("[[policy]]"),
+        "policy[0]",
+        &["\"classify\"", "\"large\"", LARGE, "batch"],
+    );
+}
+
+#[test]
+fn batch_mode_traffic_routed_to_a_model_without_batch_prices() {
+    let c = Case::scenario(&[
+        ("route = [\"sonnet\"]", "route = [\"large\"]"),
+        (
+            "difficulty = { alpha = 1.5, beta = 10 }",
+            "difficulty = { alpha = 1.5, beta = 10 }\nmode = \"batch\"",
+        ),
+    ]);
+    assert_key(
+        &c.run(),
+        &c.at_first("[[policy]]"),
+        "policy[0]",
+        &["\"classify\"", "\"large\"", LARGE, "batch"],
+    );
+}
+
+#[test]
+fn embeddings_model_in_a_route() {
+    let c = Case::scenario(&[("route = [\"sonnet\"]", "route = [\"embed\"]")]);
+    assert_key(
+        &c.validate(),
+        &c.at_first("[[policy]]"),
+        "policy[0]",
+        &["\"embed\"", EMBED, "no output price"],
+    );
+}
+
+#[test]
+fn rerank_model_in_a_route() {
+    let c = Case::scenario(&[("route = [\"sonnet\"]", "route = [\"rerank\"]")]);
+    assert_key(
+        &c.validate(),
+        &c.at_first("[[policy]]"),
+        "policy[0]",
+        &["\"rerank\"", RERANK, "per request"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Missing files and TOML syntax.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn pricing_file_missing() {
+    let c = Case::scenario(&[(
+        &format!("pricing = '{}'", fixture_pricing().display()),
+        "pricing = \"nowhere/pricing.toml\"",
+    )]);
+    let missing = c.dir.join("nowhere/pricing.toml");
+    for out in [c.validate(), c.run()] {
+        assert_bad(
+            &out,
+            &format!("{}: ", missing.display()),
+            &["cannot read", "scenario.pricing"],
+        );
+    }
+}
+
+#[test]
+fn scenario_file_missing() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("no-such-scenario.toml");
+    for cmd in ["validate", "run"] {
+        let out = simroute(&[cmd, path_str(&missing)]);
+        assert_bad(&out, &format!("{}: ", missing.display()), &["cannot read"]);
+    }
+}
+
+#[test]
+fn toml_syntax_error() {
+    let c = Case::scenario(&[("seed = 7", "seed = = 7")]);
+    // The second `=` is the mistake.
+    assert_bad(&c.validate(), &format!("{}: ", c.at("= 7")), &[]);
+}
+
+#[test]
+fn toml_syntax_error_through_run() {
+    let c = Case::scenario(&[("skill = 0.8\n", "skill = 0.8 0.9\n")]);
+    // toml reads `0.8 0.9` as an unquoted string, and points at its start.
+    assert_bad(&c.run(), &format!("{}: ", c.at("0.8 0.9")), &[]);
+}
+
+#[test]
+fn empty_scenario_file() {
+    let c = Case::write(String::new(), fixture_pricing(), PRICING.to_string());
+    assert_bad(
+        &c.validate(),
+        &format!("{}:1:1: ", c.scenario.display()),
+        &["`scenario`"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bad pricing tables, through a scenario and through `quote`.
+// ---------------------------------------------------------------------------
+
+/// The quote arguments of a valid call on the (intact) micro model.
+const QUOTE_MICRO: &[&str] = &["--model", MICRO, "--input", "100", "--output", "10"];
+
+/// Checks the same finding through `validate`, `run` and `quote`.
+fn assert_pricing_key(c: &Case, at: &str, key: &str, fragments: &[&str]) {
+    assert_key(&c.validate(), at, key, fragments);
+    assert_key(&c.run(), at, key, fragments);
+    assert_key(&c.quote(QUOTE_MICRO), at, key, fragments);
+}
+
+fn large(key: &str) -> String {
+    format!("models.\"{LARGE}\".{key}")
+}
+
+#[test]
+fn pricing_misspelt_key() {
+    let c = Case::pricing(&[("input = 4.0", "inputt = 4.0")]);
+    let at = c.pricing_at("inputt");
+    for out in [c.validate(), c.quote(QUOTE_MICRO)] {
+        assert_unknown_key(&out, &at, "inputt", "input");
+    }
+}
+
+#[test]
+fn pricing_misspelt_meta_key() {
+    let c = Case::pricing(&[("as_of =", "asof =")]);
+    let at = c.pricing_at("asof");
+    for out in [c.validate(), c.quote(QUOTE_MICRO)] {
+        assert_unknown_key(&out, &at, "asof", "as_of");
+    }
+}
+
+#[test]
+fn pricing_negative_price() {
+    let c = Case::pricing(&[("input = 4.0", "input = -4.0")]);
+    assert_pricing_key(
+        &c,
+        &c.pricing_at("input = -4.0"),
+        &large("input"),
+        &["-4", "must not be negative"],
+    );
+}
+
+#[test]
+fn pricing_missing_input_price() {
+    let c = Case::pricing(&[("input = 4.0\n", "")]);
+    // A missing key points at its table's header.
+    assert_pricing_key(
+        &c,
+        &c.pricing_at(&format!("\"{LARGE}\"]")),
+        &large("input"),
+        &["missing", "`input`"],
+    );
+}
+
+#[test]
+fn pricing_nan_price() {
+    let c = Case::pricing(&[("output = 12.0", "output = nan")]);
+    assert_pricing_key(
+        &c,
+        &c.pricing_at("output = nan"),
+        &large("output"),
+        &["NaN", "not a finite number"],
+    );
+}
+
+#[test]
+fn pricing_infinite_price() {
+    let c = Case::pricing(&[("output = 12.0", "output = inf")]);
+    assert_pricing_key(
+        &c,
+        &c.pricing_at("output = inf"),
+        &large("output"),
+        &["inf", "not a finite number"],
+    );
+}
+
+#[test]
+fn pricing_ttft_p95_below_median() {
+    let c = Case::pricing(&[(
+        "ttft_ms = { median = 800, p95 = 1800 }",
+        "ttft_ms = { median = 800, p95 = 100 }",
+    )]);
+    assert_pricing_key(
+        &c,
+        &c.pricing_at("p95 = 100 "),
+        &large("ttft_ms.p95"),
+        &["p95 (100)", "below the median (800)"],
+    );
+}
+
+#[test]
+fn pricing_syntax_error() {
+    let c = Case::pricing(&[("output = 12.0", "output = 12.0.0")]);
+    let (line, col) = line_col(&c.pricing_text, "output = 12.0.0");
+    // The second `.` is the mistake.
+    let at = format!("{}:{line}:{}: ", c.pricing.display(), col + 13);
+    assert_bad(&c.validate(), &at, &[]);
+    assert_bad(&c.quote(QUOTE_MICRO), &at, &[]);
+}
+
+#[test]
+fn quote_pricing_file_missing() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("no-such-pricing.toml");
+    assert_bad(
+        &quote(&missing, QUOTE_MICRO),
+        &format!("{}: ", missing.display()),
+        &["cannot read"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// `quote`'s own mistakes.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn quote_unknown_model() {
+    let pricing = fixture_pricing();
+    let out = quote(
+        &pricing,
+        &[
+            "--model",
+            "amazon.nova-micro",
+            "--input",
+            "1",
+            "--output",
+            "1",
+        ],
+    );
+    assert_bad(
+        &out,
+        "--model",
+        &[
+            "\"amazon.nova-micro\"",
+            &pricing.display().to_string(),
+            &format!("did you mean `{MICRO}`?"),
+        ],
+    );
+}
+
+#[test]
+fn quote_batch_with_cache_tokens() {
+    for flag in ["--cache-read", "--cache-write"] {
+        let out = quote(
+            &fixture_pricing(),
+            &[
+                "--model", MICRO, "--input", "100", "--output", "10", "--batch", flag, "50",
+            ],
+        );
+        assert_bad(&out, "--batch", &[flag, "prompt caching"]);
+    }
+}
+
+#[test]
+fn quote_batch_on_a_model_without_batch_prices() {
+    let out = quote(
+        &fixture_pricing(),
+        &[
+            "--model", LARGE, "--input", "100", "--output", "10", "--batch",
+        ],
+    );
+    assert_bad(
+        &out,
+        &format!("--model {LARGE}: "),
+        &["batch_input", "batch"],
+    );
+}
+
+#[test]
+fn quote_output_tokens_on_an_embeddings_model() {
+    let out = quote(
+        &fixture_pricing(),
+        &["--model", EMBED, "--input", "100", "--output", "10"],
+    );
+    assert_bad(&out, &format!("--model {EMBED}: "), &["no `output` price"]);
+}
+
+#[test]
+fn quote_batch_on_a_per_request_model() {
+    let out = quote(
+        &fixture_pricing(),
+        &[
+            "--model", RERANK, "--input", "100", "--output", "0", "--batch",
+        ],
+    );
+    assert_bad(&out, &format!("--model {RERANK}: "), &["batch"]);
+}
+
+#[test]
+fn quote_batch_with_cache_tokens_on_a_per_request_model() {
+    let out = quote(
+        &fixture_pricing(),
+        &[
+            "--model",
+            RERANK,
+            "--input",
+            "100",
+            "--output",
+            "0",
+            "--batch",
+            "--cache-read",
+            "50",
+        ],
+    );
+    assert_bad(&out, "--batch", &["--cache-read", "prompt caching"]);
+}
