@@ -92,6 +92,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
             "saving vs baseline".into(),
             "escalation".into(),
             "quality".into(),
+            "quality of escalated".into(),
         ],
         rows: r
             .policies
@@ -109,6 +110,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                     opt(&p.saving_vs_baseline, pct),
                     pct(&p.escalation_rate),
                     pct(&p.quality),
+                    opt(&p.escalated_quality, pct),
                 ]
             })
             .collect(),
