@@ -255,10 +255,8 @@ fn shipped_pricing_table_is_valid_and_sourced() {
     for (key, m) in &t.models {
         assert!(m.source.is_some(), "{key} has no source");
         // Claude's published cache rules: writes 1.25x input.
-        if key.starts_with("anthropic.") {
-            if let Some(w) = m.cache_write {
-                assert!((w / m.input - 1.25).abs() < 1e-9, "{key}: cache_write {w}");
-            }
+        if let (true, Some(w)) = (key.starts_with("anthropic."), m.cache_write) {
+            assert!((w / m.input - 1.25).abs() < 1e-9, "{key}: cache_write {w}");
         }
         // Batch inference is half the on-demand price wherever it is listed.
         if let Some(b) = m.batch_input {
