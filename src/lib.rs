@@ -14,4 +14,5 @@ pub mod report;
 pub mod scenario;
 pub mod spec;
 pub mod stats;
+pub mod sweep;
 pub mod units;

@@ -28,6 +28,7 @@ use crate::scenario::{Scenario, Trigger};
 use crate::stats::{binormal_mu, normal_quantile};
 use crate::units::{femto_per_call, femto_per_token};
 use accounting::{PolicyAcc, RepFigures};
+use histogram::LatencyHistogram;
 use policy::{EngineModel, EnginePolicy, EngineTrigger, ModelDraw, Prices, Request};
 use sampling::{DifficultySampler, LogNormal, TokenSampler, normal, p_correct};
 
@@ -303,18 +304,38 @@ impl Engine {
             .unwrap_or_else(|| self.new_accs())
     }
 
-    /// Runs every replication and returns each one's figures, by replication then
-    /// policy.
-    pub fn run(&self, seed: u64, replications: u32, requests: u64) -> Vec<Vec<RepFigures>> {
-        (0..replications)
+    /// Runs every replication; `progress` is called after each one.
+    pub fn run(&self, seed: u64, replications: u32, requests: u64, progress: &dyn Fn()) -> Raw {
+        let mut pooled: Vec<Pooled> = self.policies.iter().map(|_| Pooled::default()).collect();
+        let reps = (0..replications)
             .map(|rep| {
-                self.replication(seed, rep, requests)
-                    .iter()
-                    .map(PolicyAcc::figures)
-                    .collect()
+                let accs = self.replication(seed, rep, requests);
+                for (p, acc) in pooled.iter_mut().zip(&accs) {
+                    p.e2e.merge(&acc.e2e);
+                    p.ttft.merge(&acc.ttft);
+                }
+                progress();
+                accs.iter().map(PolicyAcc::figures).collect()
             })
-            .collect()
+            .collect();
+        Raw { reps, pooled }
     }
+}
+
+/// A run before it is summarized.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    /// Figures by replication, then policy.
+    pub reps: Vec<Vec<RepFigures>>,
+    /// Interactive latencies of all replications together, by policy (for CDFs).
+    pub pooled: Vec<Pooled>,
+}
+
+/// One policy's interactive latencies over all replications.
+#[derive(Debug, Clone, Default)]
+pub struct Pooled {
+    pub e2e: LatencyHistogram,
+    pub ttft: LatencyHistogram,
 }
 
 /// SplitMix64's finalizer: a bijective mix of 64 bits.
@@ -330,17 +351,29 @@ fn stream_seed(seed: u64, rep: u32, chunk: u64) -> u64 {
     mix(mix(mix(seed) ^ rep as u64) ^ chunk)
 }
 
-/// Simulates a scenario on `threads` threads (all cores when `None`).
-pub fn simulate(s: &Scenario, threads: Option<usize>) -> anyhow::Result<results::RunResults> {
-    let engine = Engine::new(s);
-    let run = || engine.run(s.seed, s.replications, s.requests);
-    let reps = match threads {
+/// Runs `f` on a pool of `threads` threads (the global pool, all cores, when `None`).
+pub fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> anyhow::Result<T> {
+    Ok(match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| anyhow::anyhow!("cannot start {n} threads: {e}"))?
-            .install(run),
-        None => run(),
-    };
-    Ok(results::RunResults::new(s, &reps))
+            .install(f),
+        None => f(),
+    })
+}
+
+/// Simulates a scenario on the current thread pool, calling `progress` after each
+/// replication.
+pub fn simulate_raw(s: &Scenario, progress: &dyn Fn()) -> Raw {
+    Engine::new(s).run(s.seed, s.replications, s.requests, progress)
+}
+
+/// Simulates a scenario on `threads` threads (all cores when `None`).
+pub fn simulate(s: &Scenario, threads: Option<usize>) -> anyhow::Result<results::RunResults> {
+    let raw = with_threads(threads, || simulate_raw(s, &|| ()))?;
+    Ok(results::RunResults::new(s, &raw))
 }

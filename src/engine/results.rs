@@ -104,6 +104,45 @@ pub struct PolicyResult {
     pub batch_latency_ms: Option<Percentiles>,
     pub cost_by_model: Vec<ModelCost>,
     pub classes: Vec<ClassResult>,
+    /// The distribution of interactive latency over all replications together;
+    /// `null` without interactive traffic.
+    pub latency_cdf: Option<LatencyCdf>,
+}
+
+/// Quantiles of interactive latency, pooled over replications: `e2e_ms[i]` and
+/// `ttft_ms[i]` are the `quantiles[i]`-quantiles, ms.
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencyCdf {
+    pub quantiles: Vec<f64>,
+    pub e2e_ms: Vec<f64>,
+    pub ttft_ms: Vec<f64>,
+}
+
+/// The quantiles a [`LatencyCdf`] gives: 0.005, 0.01 to 0.99 by 0.01, 0.995, 0.999.
+pub fn cdf_quantiles() -> Vec<f64> {
+    let mut q = vec![0.005];
+    q.extend((1..100).map(|i| i as f64 / 100.0));
+    q.extend([0.995, 0.999]);
+    q
+}
+
+impl LatencyCdf {
+    fn new(p: &crate::engine::Pooled) -> Option<LatencyCdf> {
+        let quantiles = cdf_quantiles();
+        let e2e_ms = quantiles
+            .iter()
+            .map(|&q| p.e2e.quantile(q))
+            .collect::<Option<Vec<f64>>>()?;
+        let ttft_ms = quantiles
+            .iter()
+            .map(|&q| p.ttft.quantile(q))
+            .collect::<Option<Vec<f64>>>()?;
+        Some(LatencyCdf {
+            quantiles,
+            e2e_ms,
+            ttft_ms,
+        })
+    }
 }
 
 fn est(reps: &[&RepFigures], f: impl Fn(&RepFigures) -> f64) -> Estimate {
@@ -131,8 +170,9 @@ fn mean(v: impl Iterator<Item = f64>, n: usize) -> f64 {
 }
 
 impl RunResults {
-    /// Summarizes per-replication figures (indexed by replication, then policy).
-    pub fn new(s: &Scenario, reps: &[Vec<RepFigures>]) -> RunResults {
+    /// Summarizes a run.
+    pub fn new(s: &Scenario, raw: &crate::engine::Raw) -> RunResults {
+        let reps = &raw.reps;
         let n = reps.len();
         let policies = s
             .policies
@@ -203,6 +243,7 @@ impl RunResults {
                     batch_latency_ms: pct(&mine, |r| r.batch),
                     cost_by_model,
                     classes,
+                    latency_cdf: LatencyCdf::new(&raw.pooled[p]),
                 }
             })
             .collect();

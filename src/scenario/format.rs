@@ -16,6 +16,18 @@ pub struct ScenarioFile {
     pub models: BTreeMap<String, ModelEntry>,
     pub traffic: Vec<TrafficEntry>,
     pub policy: Vec<PolicyEntry>,
+    /// What a policy must achieve to be recommended (used by `sweep`).
+    pub targets: Option<TargetsEntry>,
+}
+
+/// `[targets]`: the bar a recommended setting must clear, with its CI.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsEntry {
+    /// Minimum delivered quality, a fraction in [0, 1].
+    pub quality: Option<f64>,
+    /// Maximum p95 of interactive end-to-end latency, ms.
+    pub p95_latency_ms: Option<f64>,
 }
 
 /// `[scenario]`: what to simulate and how much.

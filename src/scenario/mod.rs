@@ -41,6 +41,22 @@ pub struct Scenario {
     pub models: Vec<Model>,
     pub classes: Vec<TrafficClass>,
     pub policies: Vec<Policy>,
+    pub targets: Targets,
+}
+
+/// `[targets]`, validated; `None` where not set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Targets {
+    /// Minimum delivered quality, a fraction.
+    pub quality: Option<f64>,
+    /// Maximum p95 of interactive end-to-end latency, ms.
+    pub p95_latency_ms: Option<f64>,
+}
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        self.quality.is_none() && self.p95_latency_ms.is_none()
+    }
 }
 
 /// A model as the scenario uses it.

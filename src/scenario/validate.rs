@@ -9,8 +9,8 @@ use std::path::Path;
 
 use super::format::{self, Mode, OneOrMany, RouteEntry, ScenarioFile};
 use super::{
-    Classifier, Difficulty, ExtraCall, Model, ModelId, Policy, Scenario, TokenDist, TrafficClass,
-    Trigger,
+    Classifier, Difficulty, ExtraCall, Model, ModelId, Policy, Scenario, Targets, TokenDist,
+    TrafficClass, Trigger,
 };
 use crate::input::{Invalid, KeyPath, did_you_mean};
 use crate::pricing::{PriceTable, positive_spread};
@@ -93,6 +93,29 @@ pub fn validate(
                 )
             })?,
     };
+    let targets = match &raw.targets {
+        None => Targets::default(),
+        Some(t) => {
+            let tp = root().key("targets");
+            let p95 = t
+                .p95_latency_ms
+                .map(|v| check_at_least(v, 0.0, &tp.key("p95_latency_ms")))
+                .transpose()?;
+            if p95 == Some(0.0) {
+                return Err(Invalid::new(
+                    tp.key("p95_latency_ms"),
+                    "must be greater than 0",
+                ));
+            }
+            Targets {
+                quality: t
+                    .quality
+                    .map(|q| check_range(q, 0.0, 1.0, &tp.key("quality")))
+                    .transpose()?,
+                p95_latency_ms: p95,
+            }
+        }
+    };
     let scenario = Scenario {
         name: h.name.clone(),
         description: h.description.clone(),
@@ -108,6 +131,7 @@ pub fn validate(
         models,
         classes,
         policies,
+        targets,
     };
     check_usage(&scenario)?;
     Ok(scenario)
