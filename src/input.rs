@@ -118,6 +118,12 @@ impl InputError {
     }
 }
 
+/// A mistake in the command line that clap cannot see (a `--param` key that does
+/// not exist, a `--model` not in the table, ...). The CLI exits with code 2 on it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 /// A TOML file read and deserialized, kept with its text so that later findings can
 /// be located.
 pub struct TomlFile<T> {

@@ -4,8 +4,10 @@
 //! Mistakes in the user's files or flags are [`crate::input::InputError`] or
 //! [`UsageError`] somewhere in that chain, and exit with code 2.
 
+pub mod progress;
 pub mod quote;
 pub mod run;
+pub mod sweep;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -31,8 +33,39 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Run one policy at many settings of a parameter, on one shared set of requests.
+    Sweep(SweepArgs),
     /// Price one call: the what-if calculator at its smallest.
     Quote(QuoteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The policy to sweep.
+    #[arg(long)]
+    pub policy: String,
+    /// KEY=FROM..TO:STEP, KEY=V1,V2,... or KEY=V. KEY is a dotted path:
+    /// `threshold` (a key of --policy), `models.NAME.skill`,
+    /// `models.NAME.price.input`, `traffic.NAME.cache_hit_rate`, ... Twice for a grid.
+    #[arg(long, required = true)]
+    pub param: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Worker threads [default: all cores]. The output does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Override scenario.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override scenario.requests (simulated requests per replication).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// Override scenario.replications (at least 2).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
+    pub replications: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -84,16 +117,14 @@ pub struct QuoteArgs {
     pub json: bool,
 }
 
-/// A mistake in the command line that clap cannot see. Exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use crate::input::UsageError;
 
 /// Runs a parsed command line, writing results to `out`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args, out),
         Command::Validate { scenario } => validate::validate(&scenario, out),
+        Command::Sweep(args) => sweep::sweep_cmd(&args, out),
         Command::Quote(args) => quote::quote(&args, out),
     }
 }

@@ -305,7 +305,13 @@ impl Engine {
     }
 
     /// Runs every replication; `progress` is called after each one.
-    pub fn run(&self, seed: u64, replications: u32, requests: u64, progress: &dyn Fn()) -> Raw {
+    pub fn run(
+        &self,
+        seed: u64,
+        replications: u32,
+        requests: u64,
+        progress: &(dyn Fn() + Sync),
+    ) -> Raw {
         let mut pooled: Vec<Pooled> = self.policies.iter().map(|_| Pooled::default()).collect();
         let reps = (0..replications)
             .map(|rep| {
@@ -368,7 +374,7 @@ pub fn with_threads<T: Send>(
 
 /// Simulates a scenario on the current thread pool, calling `progress` after each
 /// replication.
-pub fn simulate_raw(s: &Scenario, progress: &dyn Fn()) -> Raw {
+pub fn simulate_raw(s: &Scenario, progress: &(dyn Fn() + Sync)) -> Raw {
     Engine::new(s).run(s.seed, s.replications, s.requests, progress)
 }
 

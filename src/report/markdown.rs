@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{Report, sections, summary_line};
+use super::{Report, Section, sections, summary_line};
 use crate::engine::results::RunResults;
 
 pub struct Markdown;
@@ -13,28 +13,33 @@ fn cell(s: &str) -> String {
 
 impl Report for Markdown {
     fn write(&self, r: &RunResults, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "{}", summary_line(r))?;
-        for s in sections(r) {
-            writeln!(out, "\n### {}\n", s.title)?;
-            let row = |cells: &[String]| {
-                format!(
-                    "| {} |",
-                    cells
-                        .iter()
-                        .map(|c| cell(c))
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                )
-            };
-            writeln!(out, "{}", row(&s.header))?;
-            let align: Vec<String> = (0..s.header.len())
-                .map(|i| if i == 0 { "---".into() } else { "---:".into() })
-                .collect();
-            writeln!(out, "| {} |", align.join(" | "))?;
-            for r in &s.rows {
-                writeln!(out, "{}", row(r))?;
-            }
-        }
-        Ok(())
+        print(&summary_line(r), &sections(r), out)
     }
+}
+
+/// Prints a header line and titled tables as Markdown.
+pub fn print(header: &str, sections: &[Section], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{header}")?;
+    for s in sections {
+        writeln!(out, "\n### {}\n", s.title)?;
+        let row = |cells: &[String]| {
+            format!(
+                "| {} |",
+                cells
+                    .iter()
+                    .map(|c| cell(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            )
+        };
+        writeln!(out, "{}", row(&s.header))?;
+        let align: Vec<String> = (0..s.header.len())
+            .map(|i| if i == 0 { "---".into() } else { "---:".into() })
+            .collect();
+        writeln!(out, "| {} |", align.join(" | "))?;
+        for r in &s.rows {
+            writeln!(out, "{}", row(r))?;
+        }
+    }
+    Ok(())
 }

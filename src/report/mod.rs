@@ -8,6 +8,7 @@ pub mod csv;
 pub mod format;
 pub mod json;
 pub mod markdown;
+pub mod sweep;
 pub mod table;
 
 use std::io::{self, Write};

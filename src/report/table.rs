@@ -4,29 +4,34 @@ use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, ContentArrangement, Table as Grid, presets::UTF8_FULL_CONDENSED};
 
-use super::{Report, sections, summary_line};
+use super::{Report, Section, sections, summary_line};
 use crate::engine::results::RunResults;
 
 pub struct Table;
 
 impl Report for Table {
     fn write(&self, r: &RunResults, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "{}", summary_line(r))?;
-        for s in sections(r) {
-            let mut g = Grid::new();
-            g.load_style(UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Disabled)
-                .set_header(&s.header);
-            for row in &s.rows {
-                g.add_row(row);
-            }
-            for i in 1..s.header.len() {
-                if let Some(c) = g.column_mut(i) {
-                    c.set_cell_alignment(CellAlignment::Right);
-                }
-            }
-            writeln!(out, "\n{}\n{g}", s.title)?;
-        }
-        Ok(())
+        print(&summary_line(r), &sections(r), out)
     }
+}
+
+/// Prints a header line and titled tables.
+pub fn print(header: &str, sections: &[Section], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{header}")?;
+    for s in sections {
+        let mut g = Grid::new();
+        g.load_style(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(&s.header);
+        for row in &s.rows {
+            g.add_row(row);
+        }
+        for i in 1..s.header.len() {
+            if let Some(c) = g.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        writeln!(out, "\n{}\n{g}", s.title)?;
+    }
+    Ok(())
 }

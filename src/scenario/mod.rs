@@ -172,6 +172,27 @@ impl Scenario {
         validate::validate(&file.value, &table, path, &pricing_path).map_err(|e| file.error(e))
     }
 
+    /// Builds a scenario from documents already in memory (a sweep's variants of
+    /// the files): the same checks as [`Scenario::load`], with findings named by
+    /// key, without a line.
+    pub fn from_tables(
+        path: &Path,
+        scenario: toml::Table,
+        pricing_path: &Path,
+        pricing: toml::Table,
+    ) -> Result<Scenario, String> {
+        let pricing: crate::pricing::format::PricingFile = pricing
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("{}: {}", pricing_path.display(), e.message()))?;
+        let table = PriceTable::validate(&pricing)
+            .map_err(|e| format!("{}: {}: {}", pricing_path.display(), e.path, e.message))?;
+        let raw: format::ScenarioFile = scenario
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().to_string())?;
+        validate::validate(&raw, &table, path, pricing_path)
+            .map_err(|e| format!("{}: {}", e.path, e.message))
+    }
+
     /// Monthly cost for a per-request cost.
     pub fn monthly(&self, per_request: Usd) -> Usd {
         per_request * self.monthly_requests

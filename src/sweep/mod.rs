@@ -8,6 +8,8 @@
 //! values is then its own pass, on the same random streams (same seed), which still
 //! pairs the points.
 
+pub mod param;
+pub mod run;
 pub mod verdict;
 
 use serde::Serialize;

@@ -1,0 +1,37 @@
+//! `simroute sweep SCENARIO --policy NAME --param KEY=VALUES [--param ...]`.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::SweepArgs;
+use super::progress::Progress;
+use crate::engine::with_threads;
+use crate::report::sweep;
+use crate::sweep::param;
+use crate::sweep::run::{RunSize, SweepSpec, prepare, run};
+
+pub fn sweep_cmd(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let params = args
+        .param
+        .iter()
+        .map(|p| param::parse(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let size = RunSize {
+        seed: args.seed,
+        requests: args.requests,
+        replications: args.replications,
+    };
+    let spec = SweepSpec {
+        policy: args.policy.clone(),
+        params,
+    };
+    let prepared = prepare(&args.scenario, spec, size)?;
+    let progress = Progress::new(prepared.total_replications(), "sweep");
+    let results = with_threads(args.threads.map(usize::from), || {
+        run(&prepared, &|| progress.tick())
+    })?;
+    progress.finish();
+    sweep::write(args.format, &results, out).context("cannot write the results")?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Printing a sweep: one row per setting, the verdict against the targets, and the
+//! recommendation, in the same four formats as a run.
+
+use std::io::{self, Write};
+
+use super::format::{count, ms, pct, usd};
+use super::{Format, Section, markdown, table};
+use crate::stats::Estimate;
+use crate::sweep::{Check, SweepPoint, SweepResults};
+
+/// The verdict column of one point.
+fn verdict(s: &SweepResults, i: usize, p: &SweepPoint) -> String {
+    if s.targets.is_empty() {
+        return String::new();
+    }
+    if s.recommendation.point == Some(i) {
+        return "<< recommended".into();
+    }
+    let named = |want: Check| {
+        [
+            ("quality", p.verdict.quality),
+            ("p95", p.verdict.p95_latency),
+        ]
+        .into_iter()
+        .filter(|(_, c)| *c == Some(want))
+        .map(|(k, _)| k)
+        .collect::<Vec<_>>()
+    };
+    let misses = named(Check::Misses);
+    let unknown = named(Check::Unknown);
+    let straddles = named(Check::Straddles);
+    if !misses.is_empty() {
+        format!("misses {}", misses.join(", "))
+    } else if !unknown.is_empty() {
+        "no interactive traffic".into()
+    } else if !straddles.is_empty() {
+        format!("CI straddles {}", straddles.join(", "))
+    } else {
+        "meets targets".into()
+    }
+}
+
+fn opt(e: Option<&Estimate>, f: impl Fn(&Estimate) -> String) -> String {
+    e.map_or("-".to_string(), f)
+}
+
+/// The header line: what was swept, against which targets.
+pub fn header(s: &SweepResults) -> String {
+    let sc = &s.scenario;
+    let mut targets = Vec::new();
+    if let Some(q) = s.targets.quality {
+        targets.push(format!("quality >= {:.1}%", q * 100.0));
+    }
+    if let Some(l) = s.targets.p95_latency_ms {
+        targets.push(format!("interactive p95 <= {} ms", count(l)));
+    }
+    let targets = if targets.is_empty() {
+        "no targets".to_string()
+    } else {
+        format!("targets: {}", targets.join(", "))
+    };
+    format!(
+        "sweep of policy {} over {} in scenario {}: {} requests x {} replications, seed {}, one shared set of draws per pass; {targets}; \u{b1} is the 95% CI",
+        s.policy,
+        s.params.join(" x "),
+        sc.name,
+        count(sc.requests as f64),
+        sc.replications,
+        sc.seed
+    )
+}
+
+/// The table of points.
+pub fn sections(s: &SweepResults) -> Vec<Section> {
+    let mut header: Vec<String> = s.params.clone();
+    header.extend(
+        [
+            "per request",
+            &format!("per month ({} req)", count(s.scenario.monthly_requests)),
+            "saving vs baseline",
+            "escalation",
+            "quality",
+            "e2e p95 (ms)",
+            "TTFT p95 (ms)",
+            "verdict",
+        ]
+        .map(String::from),
+    );
+    let rows = s
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let r = &p.result;
+            let mut row: Vec<String> = p.values.iter().map(|v| v.to_string()).collect();
+            row.extend([
+                usd(&r.cost_per_request),
+                usd(&r.cost_per_month),
+                opt(r.saving_vs_baseline.as_ref(), pct),
+                pct(&r.escalation_rate),
+                pct(&r.quality),
+                opt(r.e2e_latency_ms.as_ref().map(|l| &l.p95), ms),
+                opt(r.ttft_ms.as_ref().map(|l| &l.p95), ms),
+                verdict(s, i, p),
+            ]);
+            row
+        })
+        .collect();
+    vec![Section {
+        title: format!("Policy {} at each setting", s.policy),
+        header,
+        rows,
+    }]
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// CSV in long form: the parameter values, then `metric,mean,ci_low,ci_high`.
+fn csv(s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
+    let params: Vec<String> = s.params.iter().map(|p| csv_field(p)).collect();
+    writeln!(
+        out,
+        "{},recommended,metric,mean,ci_low,ci_high",
+        params.join(",")
+    )?;
+    for (i, p) in s.points.iter().enumerate() {
+        let values: Vec<String> = p.values.iter().map(f64::to_string).collect();
+        let rec = s.recommendation.point == Some(i);
+        let r = &p.result;
+        let mut figures: Vec<(&str, Option<&Estimate>)> = vec![
+            ("cost_per_request_usd", Some(&r.cost_per_request)),
+            ("cost_per_month_usd", Some(&r.cost_per_month)),
+            ("saving_vs_baseline", r.saving_vs_baseline.as_ref()),
+            ("escalation_rate", Some(&r.escalation_rate)),
+            ("quality", Some(&r.quality)),
+        ];
+        if let Some(l) = &r.e2e_latency_ms {
+            figures.push(("e2e_latency_ms_p95", Some(&l.p95)));
+        }
+        if let Some(l) = &r.ttft_ms {
+            figures.push(("ttft_ms_p95", Some(&l.p95)));
+        }
+        for (metric, e) in figures {
+            if let Some(e) = e {
+                writeln!(
+                    out,
+                    "{},{rec},{metric},{},{},{}",
+                    values.join(","),
+                    e.mean,
+                    e.ci_low,
+                    e.ci_high
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a sweep in `format`.
+pub fn write(format: Format, s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, s)?;
+            writeln!(out)
+        }
+        Format::Csv => csv(s, out),
+        Format::Table => {
+            table::print(&header(s), &sections(s), out)?;
+            writeln!(out, "\n{}", s.recommendation.message)
+        }
+        Format::Markdown => {
+            markdown::print(&header(s), &sections(s), out)?;
+            writeln!(out, "\n**{}**", s.recommendation.message)
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! `--param KEY=VALUES`: which scenario or pricing key to vary, and its values.
+//!
+//! A key is a dotted path in the user's terms: `threshold` (a key of the swept
+//! policy), `policy.cascade.threshold`, `models.micro.skill`,
+//! `models.sonnet.price.input` (the pricing-table entry the model points at),
+//! `traffic.faq.cache_hit_rate`, `traffic.chat.input_tokens.median`,
+//! `scenario.sharpness`. Traffic classes and policies are named by their `name`.
+//! Any key that holds a number in the files can be swept; the new value is then
+//! checked by the same validation as the file itself.
+
+use toml::{Table, Value};
+
+use crate::input::{Seg, UsageError, did_you_mean};
+
+/// A parsed `--param`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    /// The key as written.
+    pub key: String,
+    pub values: Vec<f64>,
+}
+
+/// The most values one `--param` may take.
+pub const MAX_VALUES: usize = 10_000;
+
+fn usage(m: impl Into<String>) -> UsageError {
+    UsageError(m.into())
+}
+
+/// Rounds away the binary noise of `a + i·step` (0.30000000000000004 → 0.3).
+fn tidy(v: f64) -> f64 {
+    format!("{v:.12}").parse().unwrap_or(v)
+}
+
+fn number(s: &str, what: &str, arg: &str) -> Result<f64, UsageError> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| usage(format!("--param {arg}: {what} \"{s}\" is not a number")))?;
+    if !v.is_finite() {
+        return Err(usage(format!(
+            "--param {arg}: {what} {v} is not a finite number"
+        )));
+    }
+    Ok(v)
+}
+
+/// Parses `KEY=FROM..TO:STEP`, `KEY=V1,V2,...` or `KEY=V`.
+pub fn parse(arg: &str) -> Result<ParamSpec, UsageError> {
+    let (key, spec) = arg.split_once('=').ok_or_else(|| {
+        usage(format!(
+            "--param {arg}: expected KEY=VALUES, e.g. threshold=0.3..0.9:0.05 or threshold=0.5,0.6,0.8"
+        ))
+    })?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(usage(format!("--param {arg}: the key is empty")));
+    }
+    let values = if let Some((range, step)) = spec.split_once(':') {
+        let (from, to) = range.split_once("..").ok_or_else(|| {
+            usage(format!(
+                "--param {arg}: a range is FROM..TO:STEP, e.g. 0.3..0.9:0.05"
+            ))
+        })?;
+        let (from, to) = (number(from, "start", arg)?, number(to, "end", arg)?);
+        let step = number(step, "step", arg)?;
+        if step <= 0.0 {
+            return Err(usage(format!(
+                "--param {arg}: the step must be greater than 0 (got {step})"
+            )));
+        }
+        if to < from {
+            return Err(usage(format!(
+                "--param {arg}: the range is empty: the end {to} is below the start {from}"
+            )));
+        }
+        let n = ((to - from) / step + 1e-9).floor() + 1.0;
+        if n > MAX_VALUES as f64 {
+            return Err(usage(format!(
+                "--param {arg}: {n} values is more than {MAX_VALUES}; use a larger step"
+            )));
+        }
+        (0..n as usize)
+            .map(|i| tidy(from + i as f64 * step))
+            .collect()
+    } else if spec.contains("..") {
+        return Err(usage(format!(
+            "--param {arg}: a range needs a step: FROM..TO:STEP, e.g. 0.3..0.9:0.05"
+        )));
+    } else {
+        spec.split(',')
+            .map(|v| number(v, "value", arg))
+            .collect::<Result<Vec<f64>, _>>()?
+    };
+    Ok(ParamSpec {
+        key: key.to_string(),
+        values,
+    })
+}
+
+/// Which file a key lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doc {
+    Scenario,
+    Pricing,
+}
+
+/// A numeric key of the scenario or its pricing table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leaf {
+    /// The user's dotted path.
+    pub path: String,
+    pub doc: Doc,
+    /// Where it is in the document.
+    pub segs: Vec<Seg>,
+}
+
+impl Leaf {
+    /// A key of a `[[policy]]` table: changing it leaves the draws alone.
+    pub fn is_policy(&self) -> bool {
+        self.doc == Doc::Scenario && self.segs.first() == Some(&Seg::Key("policy".into()))
+    }
+}
+
+fn walk(v: &Value, path: &str, doc: Doc, segs: &mut Vec<Seg>, out: &mut Vec<Leaf>) {
+    match v {
+        Value::Integer(_) | Value::Float(_) => out.push(Leaf {
+            path: path.to_string(),
+            doc,
+            segs: segs.clone(),
+        }),
+        Value::Table(t) => {
+            for (k, v) in t {
+                segs.push(Seg::Key(k.clone()));
+                walk(v, &format!("{path}.{k}"), doc, segs, out);
+                segs.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                segs.push(Seg::Index(i));
+                walk(v, &format!("{path}.{i}"), doc, segs, out);
+                segs.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every numeric key of a scenario and of the pricing entries its models use.
+pub fn leaves(scenario: &Table, pricing: &Table) -> Vec<Leaf> {
+    let mut out = Vec::new();
+    for (k, v) in scenario {
+        match (k.as_str(), v) {
+            ("traffic" | "policy", Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let name = item.get("name").and_then(Value::as_str).unwrap_or("");
+                    let mut segs = vec![Seg::Key(k.clone()), Seg::Index(i)];
+                    walk(
+                        item,
+                        &format!("{k}.{name}"),
+                        Doc::Scenario,
+                        &mut segs,
+                        &mut out,
+                    );
+                }
+            }
+            ("models", Value::Table(models)) => {
+                for (name, m) in models {
+                    let mut segs = vec![Seg::Key(k.clone()), Seg::Key(name.clone())];
+                    walk(
+                        m,
+                        &format!("models.{name}"),
+                        Doc::Scenario,
+                        &mut segs,
+                        &mut out,
+                    );
+                    let price = m.get("price").and_then(Value::as_str);
+                    let entry = price.and_then(|p| pricing.get("models")?.get(p));
+                    if let (Some(p), Some(entry)) = (price, entry) {
+                        let mut segs = vec![Seg::Key("models".into()), Seg::Key(p.to_string())];
+                        walk(
+                            entry,
+                            &format!("models.{name}.price"),
+                            Doc::Pricing,
+                            &mut segs,
+                            &mut out,
+                        );
+                    }
+                }
+            }
+            _ => walk(
+                v,
+                k,
+                Doc::Scenario,
+                &mut vec![Seg::Key(k.clone())],
+                &mut out,
+            ),
+        }
+    }
+    out
+}
+
+/// Finds `key` among `leaves`; a bare key (`threshold`) is a key of `policy`.
+pub fn resolve<'a>(key: &str, policy: &str, leaves: &'a [Leaf]) -> Result<&'a Leaf, UsageError> {
+    let full = if key.contains('.') {
+        key.to_string()
+    } else {
+        format!("policy.{policy}.{key}")
+    };
+    if let Some(leaf) = leaves.iter().find(|l| l.path == full) {
+        if leaf.is_policy() && !full.starts_with(&format!("policy.{policy}.")) {
+            return Err(usage(format!(
+                "--param {key}: this is a key of another policy; a sweep varies the keys of --policy {policy}, and of the traffic, models, prices and scenario"
+            )));
+        }
+        return Ok(leaf);
+    }
+    let near = did_you_mean(&full, leaves.iter().map(|l| l.path.as_str()));
+    Err(usage(format!(
+        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}. Keys are dotted paths such as threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate; a key must be set in the file to be swept"
+    )))
+}
+
+/// Sets the number at `leaf` in `doc` to `v`, keeping integers integers.
+pub fn set(doc: &mut Table, segs: &[Seg], v: f64) {
+    let (first, rest) = segs.split_first().expect("a leaf has a path");
+    let Seg::Key(k) = first else {
+        unreachable!("documents are tables")
+    };
+    let mut node = doc.get_mut(k).expect("leaf exists");
+    for seg in rest {
+        node = match seg {
+            Seg::Key(k) => node.get_mut(k.as_str()).expect("leaf exists"),
+            Seg::Index(i) => node.get_mut(*i).expect("leaf exists"),
+        };
+    }
+    *node = match node {
+        Value::Integer(_) if v.fract() == 0.0 && v.abs() < 9.0e15 => Value::Integer(v as i64),
+        _ => Value::Float(v),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_lists_and_single_values() {
+        let p = parse("threshold=0.30..0.95:0.05").unwrap();
+        assert_eq!(p.key, "threshold");
+        assert_eq!(p.values.len(), 14);
+        assert_eq!(p.values[0], 0.3);
+        assert_eq!(p.values[13], 0.95);
+        assert!(p.values.contains(&0.45));
+        assert_eq!(parse("x=0.5,0.6,0.8").unwrap().values, vec![0.5, 0.6, 0.8]);
+        assert_eq!(parse("x=3").unwrap().values, vec![3.0]);
+        assert_eq!(
+            parse("x=1..2:0.3").unwrap().values,
+            vec![1.0, 1.3, 1.6, 1.9]
+        );
+    }
+
+    #[test]
+    fn bad_ranges_say_what_is_wrong() {
+        for (arg, want) in [
+            ("x=0..1:0", "step must be greater than 0"),
+            ("x=0..1:-0.1", "step must be greater than 0"),
+            ("x=1..0:0.1", "range is empty"),
+            ("x=0..1", "needs a step"),
+            ("x", "expected KEY=VALUES"),
+            ("x=a,b", "\"a\" is not a number"),
+            ("x=nan", "not a finite number"),
+            ("x=0..1000000:0.001", "more than"),
+        ] {
+            let e = parse(arg).unwrap_err().0;
+            assert!(e.contains(want), "{arg}: {e}");
+        }
+    }
+
+    #[test]
+    fn keys_resolve_through_names_and_the_pricing_table() {
+        let scenario: Table = r#"
+            [scenario]
+            sharpness = 10
+            [models.micro]
+            price = "nova"
+            skill = 0.5
+            [[traffic]]
+            name = "faq"
+            cache_hit_rate = 0.9
+            input_tokens = { median = 10, p95 = 20 }
+            [[policy]]
+            name = "cascade"
+            threshold = 0.6
+            [[policy]]
+            name = "other"
+            threshold = [0.5, 0.7]
+        "#
+        .parse()
+        .unwrap();
+        let pricing: Table = "[models.nova]\ninput = 0.035\n".parse().unwrap();
+        let l = leaves(&scenario, &pricing);
+        let r = |k: &str| resolve(k, "cascade", &l);
+        assert_eq!(
+            r("threshold").unwrap().segs,
+            vec![
+                Seg::Key("policy".into()),
+                Seg::Index(0),
+                Seg::Key("threshold".into())
+            ]
+        );
+        assert!(r("threshold").unwrap().is_policy());
+        assert_eq!(
+            r("traffic.faq.cache_hit_rate").unwrap().segs[1],
+            Seg::Index(0)
+        );
+        assert_eq!(r("traffic.faq.input_tokens.p95").unwrap().segs.len(), 4);
+        let price = r("models.micro.price.input").unwrap();
+        assert_eq!(price.doc, Doc::Pricing);
+        assert!(!price.is_policy());
+        assert!(r("scenario.sharpness").is_ok());
+        let e = r("models.micro.skil").unwrap_err().0;
+        assert!(e.contains("did you mean `models.micro.skill`"), "{e}");
+        let e = r("policy.other.threshold.1").unwrap_err().0;
+        assert!(e.contains("another policy"), "{e}");
+
+        let mut doc = scenario.clone();
+        set(&mut doc, &r("threshold").unwrap().segs, 0.75);
+        assert_eq!(doc["policy"][0]["threshold"].as_float(), Some(0.75));
+        set(&mut doc, &r("scenario.sharpness").unwrap().segs, 12.0);
+        assert_eq!(doc["scenario"]["sharpness"].as_integer(), Some(12));
+    }
+}

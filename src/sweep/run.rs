@@ -1,0 +1,248 @@
+//! Running a sweep: variants of the scenario, grouped so that every group is one
+//! pass of the engine over one set of draws.
+
+use std::path::Path;
+
+use anyhow::Context;
+use toml::Table;
+
+use super::param::{self, Doc, Leaf, ParamSpec};
+use super::verdict::{Verdict, recommend};
+use super::{SweepPoint, SweepResults};
+use crate::engine::{Raw, results::RunResults, simulate_raw};
+use crate::input::{UsageError, did_you_mean};
+use crate::scenario::Scenario;
+
+/// What to sweep.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    /// The policy whose figures are reported.
+    pub policy: String,
+    /// One or two parameters; two make a grid.
+    pub params: Vec<ParamSpec>,
+}
+
+/// Overrides of the scenario's run size, from the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunSize {
+    pub seed: Option<u64>,
+    pub requests: Option<u64>,
+    pub replications: Option<u32>,
+}
+
+impl RunSize {
+    pub fn apply(&self, s: &mut Scenario) {
+        if let Some(v) = self.seed {
+            s.seed = v;
+        }
+        if let Some(v) = self.requests {
+            s.requests = v;
+        }
+        if let Some(v) = self.replications {
+            s.replications = v;
+        }
+    }
+}
+
+/// One group: the values of the parameters that change the draws, and the points
+/// (indices into the grid) that share them.
+struct Group {
+    scenario: Scenario,
+    points: Vec<usize>,
+}
+
+/// The label of a grid point: `threshold=0.45` or `threshold=0.45, models.micro.skill=0.6`.
+fn label(params: &[ParamSpec], values: &[f64]) -> String {
+    params
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{}={v}", p.key))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The cartesian product of the parameters' values, the last varying fastest.
+fn grid(params: &[ParamSpec]) -> Vec<Vec<f64>> {
+    params.iter().fold(vec![vec![]], |acc, p| {
+        acc.iter()
+            .flat_map(|prefix| {
+                p.values.iter().map(move |v| {
+                    let mut row = prefix.clone();
+                    row.push(*v);
+                    row
+                })
+            })
+            .collect()
+    })
+}
+
+/// Prepares a sweep: checks the policy and the parameters, and builds every
+/// variant scenario (each validated like a file). Nothing is simulated yet.
+pub struct Prepared {
+    spec: SweepSpec,
+    leaves: Vec<Leaf>,
+    values: Vec<Vec<f64>>,
+    labels: Vec<String>,
+    groups: Vec<Group>,
+    base: Scenario,
+}
+
+impl Prepared {
+    /// Passes of the engine times replications: the units of progress.
+    pub fn total_replications(&self) -> u64 {
+        self.groups
+            .iter()
+            .map(|g| g.scenario.replications as u64)
+            .sum()
+    }
+
+    /// The dotted paths of the parameters.
+    pub fn param_paths(&self) -> Vec<String> {
+        self.leaves.iter().map(|l| l.path.clone()).collect()
+    }
+}
+
+pub fn prepare(path: &Path, spec: SweepSpec, size: RunSize) -> anyhow::Result<Prepared> {
+    let mut base = Scenario::load(path)?;
+    size.apply(&mut base);
+    let policy = base
+        .policies
+        .iter()
+        .position(|p| p.name == spec.policy)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--policy: no policy is named \"{}\" in {}{}",
+                spec.policy,
+                path.display(),
+                did_you_mean(&spec.policy, base.policies.iter().map(|p| p.name.as_str()))
+            ))
+        })?;
+    if spec.params.is_empty() {
+        return Err(UsageError("give at least one --param KEY=VALUES".into()).into());
+    }
+    if spec.params.len() > 2 {
+        return Err(UsageError(format!(
+            "{} --param flags: a sweep takes one parameter, or two for a grid",
+            spec.params.len()
+        ))
+        .into());
+    }
+    let read = |p: &Path| -> anyhow::Result<Table> {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        text.parse::<Table>()
+            .with_context(|| format!("cannot parse {}", p.display()))
+    };
+    let scenario_doc = read(path)?;
+    let pricing_doc = read(&base.pricing_path)?;
+    let all = param::leaves(&scenario_doc, &pricing_doc);
+    let leaves: Vec<Leaf> = spec
+        .params
+        .iter()
+        .map(|p| param::resolve(&p.key, &spec.policy, &all).cloned())
+        .collect::<Result<_, _>>()?;
+    if leaves.len() == 2 && leaves[0].path == leaves[1].path {
+        return Err(UsageError(format!("--param {} is given twice", leaves[0].path)).into());
+    }
+    let values = grid(&spec.params);
+    let labels: Vec<String> = values.iter().map(|v| label(&spec.params, v)).collect();
+
+    // Group the points by the values of the parameters that change the draws.
+    let mut groups: Vec<(Vec<f64>, Vec<usize>)> = Vec::new();
+    for (i, row) in values.iter().enumerate() {
+        let key: Vec<f64> = row
+            .iter()
+            .zip(&leaves)
+            .filter(|(_, l)| !l.is_policy())
+            .map(|(v, _)| *v)
+            .collect();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, pts)) => pts.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    let variant = |row: &[f64], policy_params: bool| -> anyhow::Result<Scenario> {
+        let (mut s_doc, mut p_doc) = (scenario_doc.clone(), pricing_doc.clone());
+        for (leaf, v) in leaves.iter().zip(row) {
+            if leaf.is_policy() && !policy_params {
+                continue;
+            }
+            let doc = match leaf.doc {
+                Doc::Scenario => &mut s_doc,
+                Doc::Pricing => &mut p_doc,
+            };
+            param::set(doc, &leaf.segs, *v);
+        }
+        let mut s = Scenario::from_tables(path, s_doc, &base.pricing_path, p_doc).map_err(|e| {
+            UsageError(format!(
+                "--param {}: the scenario is not valid with these values: {e}",
+                label(&spec.params, row)
+            ))
+        })?;
+        size.apply(&mut s);
+        Ok(s)
+    };
+    let mut built = Vec::with_capacity(groups.len());
+    for (_, points) in groups {
+        // The group's scenario keeps every policy of the file, so that the draws
+        // (which depend on which models are routed and which triggers are used)
+        // are those of `simroute run`; the swept policy's variants are added.
+        let mut scenario = variant(&values[points[0]], false)?;
+        for &i in &points {
+            let mut p = variant(&values[i], true)?.policies[policy].clone();
+            p.name = format!("{} [{}]", spec.policy, labels[i]);
+            scenario.policies.push(p);
+        }
+        built.push(Group { scenario, points });
+    }
+    Ok(Prepared {
+        spec,
+        leaves,
+        values,
+        labels,
+        groups: built,
+        base,
+    })
+}
+
+/// Runs a prepared sweep on the current thread pool; `progress` is called after
+/// each replication of each pass.
+pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> SweepResults {
+    let n_base = p.base.policies.len();
+    let mut slots: Vec<Option<SweepPoint>> = vec![None; p.values.len()];
+    let mut info = None;
+    for g in &p.groups {
+        let raw: Raw = simulate_raw(&g.scenario, progress);
+        let results = RunResults::new(&g.scenario, &raw);
+        for (j, &i) in g.points.iter().enumerate() {
+            let mut result = results.policies[n_base + j].clone();
+            result.name = p.spec.policy.clone();
+            let verdict = Verdict::of(&result, &p.base.targets);
+            slots[i] = Some(SweepPoint {
+                values: p.values[i].clone(),
+                label: p.labels[i].clone(),
+                result,
+                verdict,
+            });
+        }
+        info.get_or_insert(results.scenario);
+    }
+    let points: Vec<SweepPoint> = slots
+        .into_iter()
+        .map(|s| s.expect("every point ran"))
+        .collect();
+    let costs: Vec<f64> = points
+        .iter()
+        .map(|pt| pt.result.cost_per_request.mean)
+        .collect();
+    let verdicts: Vec<Verdict> = points.iter().map(|pt| pt.verdict).collect();
+    let recommendation = recommend(&p.base.targets, &costs, &verdicts, &p.labels);
+    SweepResults {
+        scenario: info.expect("at least one group"),
+        policy: p.spec.policy.clone(),
+        params: p.param_paths(),
+        points,
+        targets: p.base.targets,
+        recommendation,
+    }
+}
