@@ -7,6 +7,7 @@
 //! [`cmd`] holds one module per subcommand.
 
 pub mod cmd;
+pub mod compare;
 pub mod engine;
 pub mod input;
 pub mod pricing;

@@ -4,6 +4,8 @@
 //! Mistakes in the user's files or flags are [`crate::input::InputError`] or
 //! [`UsageError`] somewhere in that chain, and exit with code 2.
 
+pub mod compare;
+pub mod output;
 pub mod progress;
 pub mod quote;
 pub mod run;
@@ -35,8 +37,34 @@ pub enum Command {
     },
     /// Run one policy at many settings of a parameter, on one shared set of requests.
     Sweep(SweepArgs),
+    /// Run two scenarios (before and after a price or model change) and show per
+    /// policy what changed, with paired CIs.
+    Compare(CompareArgs),
     /// Price one call: the what-if calculator at its smallest.
     Quote(QuoteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The "before" scenario.
+    pub a: PathBuf,
+    /// The "after" scenario.
+    pub b: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Worker threads [default: all cores]. The output does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Override both scenarios' seed (the same seed pairs their replications).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override both scenarios' requests per replication.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// Override both scenarios' replications (at least 2).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
+    pub replications: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +94,13 @@ pub struct SweepArgs {
     /// Override scenario.replications (at least 2).
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
     pub replications: Option<u32>,
+    /// Write SVG charts into this folder (created if missing), named after the
+    /// scenario and the chart.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// Write a Markdown review report to this file.
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +122,13 @@ pub struct RunArgs {
     /// Override scenario.replications (at least 2).
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
     pub replications: Option<u32>,
+    /// Write SVG charts into this folder (created if missing), named after the
+    /// scenario and the chart.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// Write a Markdown review report to this file.
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -125,6 +167,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&args, out),
         Command::Validate { scenario } => validate::validate(&scenario, out),
         Command::Sweep(args) => sweep::sweep_cmd(&args, out),
+        Command::Compare(args) => compare::compare_cmd(&args, out),
         Command::Quote(args) => quote::quote(&args, out),
     }
 }

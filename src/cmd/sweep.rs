@@ -5,6 +5,7 @@ use std::io::Write;
 use anyhow::Context;
 
 use super::SweepArgs;
+use super::output::{Outputs, command_line};
 use super::progress::Progress;
 use crate::engine::with_threads;
 use crate::report::sweep;
@@ -27,11 +28,22 @@ pub fn sweep_cmd(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         params,
     };
     let prepared = prepare(&args.scenario, spec, size)?;
+    let outputs = Outputs {
+        charts: args.charts.clone(),
+        report: args.report.clone(),
+    };
+    outputs.check()?;
     let progress = Progress::new(prepared.total_replications(), "sweep");
     let results = with_threads(args.threads.map(usize::from), || {
         run(&prepared, &|| progress.tick())
     })?;
     progress.finish();
     sweep::write(args.format, &results, out).context("cannot write the results")?;
+    outputs.write(
+        prepared.scenario(),
+        results.run.as_ref(),
+        Some(&results),
+        &command_line(),
+    )?;
     Ok(())
 }

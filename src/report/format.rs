@@ -30,15 +30,17 @@ fn decimals(v: f64) -> usize {
 
 /// A dollar amount: `$0.01234`, `$2,834.12`.
 pub fn usd_value(v: f64) -> String {
-    format!("${}", group(&format!("{:.*}", decimals(v), v)))
+    let sign = if v < 0.0 { "-" } else { "" };
+    format!("{sign}${}", group(&format!("{:.*}", decimals(v), v.abs())))
 }
 
 /// A dollar estimate with its CI, both to the mean's precision.
 pub fn usd(e: &Estimate) -> String {
     let d = decimals(e.mean);
+    let sign = if e.mean < 0.0 { "-" } else { "" };
     format!(
-        "${} \u{b1} {}",
-        group(&format!("{:.*}", d, e.mean)),
+        "{sign}${} \u{b1} {}",
+        group(&format!("{:.*}", d, e.mean.abs())),
         group(&format!("{:.*}", d, e.half_width()))
     )
 }
@@ -87,6 +89,8 @@ mod tests {
     fn formats() {
         assert_eq!(usd_value(0.012345), "$0.01235");
         assert_eq!(usd_value(2834.123), "$2,834.12");
+        assert_eq!(usd_value(-0.5), "-$0.5000");
+        assert_eq!(usd(&e(-1249.78, 1.75)), "-$1,249.78 \u{b1} 1.75");
         assert_eq!(usd(&e(9123.456, 12.3)), "$9,123.46 \u{b1} 12.30");
         assert_eq!(pct(&e(0.7031, 0.004)), "70.3% \u{b1} 0.4");
         assert_eq!(pct(&e(0.95984, 0.0002)), "95.98% \u{b1} 0.02");

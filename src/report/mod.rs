@@ -4,10 +4,13 @@
 //! [`sections`]), `csv` is the tidy long form (one figure per row) and `json` is
 //! [`RunResults`] itself.
 
+pub mod charts;
+pub mod compare;
 pub mod csv;
 pub mod format;
 pub mod json;
 pub mod markdown;
+pub mod review;
 pub mod sweep;
 pub mod table;
 

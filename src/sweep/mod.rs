@@ -14,7 +14,7 @@ pub mod verdict;
 
 use serde::Serialize;
 
-use crate::engine::results::{PolicyResult, ScenarioInfo};
+use crate::engine::results::{PolicyResult, RunResults, ScenarioInfo};
 use crate::scenario::Targets;
 pub use verdict::{Check, Recommendation, Verdict};
 
@@ -31,6 +31,9 @@ pub struct SweepResults {
     pub points: Vec<SweepPoint>,
     pub targets: Targets,
     pub recommendation: Recommendation,
+    /// Every policy of the scenario as written, from the same pass: present when
+    /// only policy keys are swept (the scenario itself is then unchanged).
+    pub run: Option<RunResults>,
 }
 
 /// The policy's figures at one setting.

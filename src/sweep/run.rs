@@ -96,6 +96,11 @@ impl Prepared {
             .sum()
     }
 
+    /// The scenario as written (with the command line's run size).
+    pub fn scenario(&self) -> &Scenario {
+        &self.base
+    }
+
     /// The dotted paths of the parameters.
     pub fn param_paths(&self) -> Vec<String> {
         self.leaves.iter().map(|l| l.path.clone()).collect()
@@ -211,9 +216,15 @@ pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> SweepResults {
     let n_base = p.base.policies.len();
     let mut slots: Vec<Option<SweepPoint>> = vec![None; p.values.len()];
     let mut info = None;
+    let mut as_written = None;
     for g in &p.groups {
         let raw: Raw = simulate_raw(&g.scenario, progress);
         let results = RunResults::new(&g.scenario, &raw);
+        if p.groups.len() == 1 && p.leaves.iter().all(Leaf::is_policy) {
+            let mut r = results.clone();
+            r.policies.truncate(n_base);
+            as_written = Some(r);
+        }
         for (j, &i) in g.points.iter().enumerate() {
             let mut result = results.policies[n_base + j].clone();
             result.name = p.spec.policy.clone();
@@ -244,5 +255,6 @@ pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> SweepResults {
         points,
         targets: p.base.targets,
         recommendation,
+        run: as_written,
     }
 }

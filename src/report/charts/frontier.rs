@@ -1,0 +1,254 @@
+//! Cost against quality, one point per policy, with the Pareto front.
+
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::*;
+use crate::engine::results::{PolicyResult, RunResults};
+use crate::report::format::count;
+
+const SIZE: (u32, u32) = (1000, 720);
+
+/// Indices of the policies on the Pareto front, cheapest first: those that no
+/// other policy dominates, on the means. One policy dominates another when it
+/// costs no more and is no worse, and is cheaper or better (so a policy that
+/// costs more for the same quality is off the front).
+pub(super) fn pareto_front(policies: &[PolicyResult]) -> Vec<usize> {
+    let key = |p: &PolicyResult| (p.cost_per_request.mean, p.quality.mean);
+    let mut front: Vec<usize> = (0..policies.len())
+        .filter(|&i| {
+            let (c, q) = key(&policies[i]);
+            !policies.iter().any(|o| {
+                let (oc, oq) = key(o);
+                oc <= c && oq >= q && (oc < c || oq > q)
+            })
+        })
+        .collect();
+    front.sort_by(|&a, &b| {
+        let (ka, kb) = (key(&policies[a]), key(&policies[b]));
+        ka.0.total_cmp(&kb.0)
+            .then(ka.1.total_cmp(&kb.1))
+            .then(a.cmp(&b))
+    });
+    front
+}
+
+/// Every policy as a point at (cost per request, quality) with 95% CI error bars
+/// on both axes and its name; the Pareto front as a dashed staircase; the baseline
+/// as a square. A top axis reads the cost as a monthly bill.
+pub fn frontier(r: &RunResults) -> Result<String, ChartError> {
+    render(SIZE, |root| draw(root, r))
+}
+
+fn draw(root: &Area, r: &RunResults) -> Result<(), ChartError> {
+    let s = &r.scenario;
+    let ps = &r.policies;
+    let header = Header::new(
+        SIZE.0,
+        format!("Cost vs quality by policy: {}", s.name),
+        &[
+            format!(
+                "Each point is a policy's mean over {} replications × {} requests; whiskers show 95% CIs on both axes (often inside the marker).",
+                s.replications,
+                count(s.requests as f64)
+            ),
+            format!(
+                "Dashed: the Pareto front, the policies no other matches or beats on both cost and quality. Pricing: {}, {}.",
+                s.pricing_region, s.pricing_as_of
+            ),
+        ],
+    )?;
+    header.draw(root)?;
+    let legend = Legend {
+        items: vec![
+            (
+                Swatch::Marker(Shape::Circle, MUTED, true),
+                "policy on the Pareto front".into(),
+            ),
+            (
+                Swatch::Marker(Shape::Circle, MUTED, false),
+                "dominated policy".into(),
+            ),
+            (
+                Swatch::Marker(Shape::Square, MUTED, true),
+                format!("baseline ({})", s.baseline),
+            ),
+            (Swatch::Dashed(INK), "Pareto front".into()),
+        ],
+    };
+    let width = SIZE.0 as i32 - 2 * PAD;
+    let top = header.height();
+    legend.draw(root, (PAD, top), width)?;
+    let top = top + legend.height(width)? + 14;
+
+    if ps.is_empty() {
+        root.draw_text(
+            "No policies to show.",
+            &anchored(text(AXIS_PX, MUTED), HPos::Center, VPos::Center),
+            (SIZE.0 as i32 / 2, SIZE.1 as i32 / 2),
+        )?;
+        return Ok(());
+    }
+
+    // Axes: the data with room for labels; cost from $0 unless that squashes it.
+    let lo = ps
+        .iter()
+        .map(|p| p.cost_per_request.ci_low)
+        .fold(f64::INFINITY, f64::min);
+    let hi = ps
+        .iter()
+        .map(|p| p.cost_per_request.ci_high)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo) * 0.12).max(hi.abs() * 0.02);
+    let lo = if lo >= 0.0 && lo < 0.45 * hi {
+        0.0
+    } else {
+        lo - pad
+    };
+    let xt = Ticks::new(lo, hi + pad, 7);
+    let qlo = ps
+        .iter()
+        .map(|p| p.quality.ci_low)
+        .fold(f64::INFINITY, f64::min);
+    let qhi = ps
+        .iter()
+        .map(|p| p.quality.ci_high)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let qpad = ((qhi - qlo) * 0.15).max(0.005);
+    let yt = clamp_ticks(Ticks::new(qlo - qpad, qhi + qpad, 6), 0.0, 1.0);
+    let y_labels: Vec<String> = yt
+        .values
+        .iter()
+        .map(|v| pct_tick(*v, pct_dec(&yt)))
+        .collect();
+    let monthly = s.monthly_requests;
+    let mt = Ticks::new(xt.lo * monthly, xt.hi * monthly, 7);
+    let m_points: Vec<f64> = mt
+        .values
+        .iter()
+        .copied()
+        .filter(|v| *v >= xt.lo * monthly - 1e-9 && *v <= xt.hi * monthly + 1e-9)
+        .collect();
+
+    let area = root.margin(top, 0, 12, 36);
+    let mut chart = ChartBuilder::on(&area)
+        .x_label_area_size(54)
+        .top_x_label_area_size(54)
+        .y_label_area_size(y_label_width(&y_labels)?)
+        .build_cartesian_2d(xt.axis(), yt.axis())?
+        .set_secondary_coord(
+            linear(xt.lo * monthly, xt.hi * monthly, m_points),
+            linear(yt.lo, yt.hi, vec![]),
+        );
+    let xd = xt.decimals();
+    let yd = pct_dec(&yt);
+    let md = mt.decimals();
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .axis_style(AXIS)
+        .label_style(text(TICK_PX, MUTED))
+        .axis_desc_style(text(AXIS_PX, INK))
+        .x_label_formatter(&|v| usd_tick(*v, xd))
+        .y_label_formatter(&|v| pct_tick(*v, yd))
+        .x_desc("Cost per request (USD)")
+        .y_desc("Quality (answers correct, %)")
+        .draw()?;
+    chart
+        .configure_secondary_axes()
+        .axis_style(AXIS)
+        .label_style(text(TICK_PX, MUTED))
+        .axis_desc_style(text(AXIS_PX, INK))
+        .x_label_formatter(&|v| usd_tick(*v, md))
+        .x_desc(format!(
+            "Monthly cost (USD, at {} requests a month)",
+            count(monthly)
+        ))
+        .draw()?;
+
+    let px = |c: f64, q: f64| chart.backend_coord(&(c, q));
+    let mut avoid: Vec<PxBox> = Vec::new();
+
+    // The Pareto front: a staircase through its policies, cheapest first.
+    let front = pareto_front(ps);
+    let mut stair = Vec::new();
+    for (k, &i) in front.iter().enumerate() {
+        let p = &ps[i];
+        if k > 0 {
+            let prev = &ps[front[k - 1]];
+            stair.push(px(p.cost_per_request.mean, prev.quality.mean));
+        }
+        stair.push(px(p.cost_per_request.mean, p.quality.mean));
+    }
+    for w in stair.windows(2) {
+        avoid.push((
+            w[0].0.min(w[1].0) - 2,
+            w[0].1.min(w[1].1) - 2,
+            w[0].0.max(w[1].0) + 2,
+            w[0].1.max(w[1].1) + 2,
+        ));
+    }
+    if stair.len() > 1 {
+        root.draw(&DashedPathElement::new(stair, 8, 5, INK.stroke_width(2)))?;
+    }
+
+    // Error bars, then markers on top.
+    for (i, p) in ps.iter().enumerate() {
+        let (c, q) = (&p.cost_per_request, &p.quality);
+        let style = color(i).stroke_width(2);
+        let (x0, y) = px(c.ci_low, q.mean);
+        let (x1, _) = px(c.ci_high, q.mean);
+        let (x, y0) = px(c.mean, q.ci_low);
+        let (_, y1) = px(c.mean, q.ci_high);
+        for (a, b) in [
+            ((x0, y), (x1, y)),
+            ((x0, y - 5), (x0, y + 5)),
+            ((x1, y - 5), (x1, y + 5)),
+            ((x, y0), (x, y1)),
+            ((x - 5, y0), (x + 5, y0)),
+            ((x - 5, y1), (x + 5, y1)),
+        ] {
+            root.draw(&PathElement::new(vec![a, b], style))?;
+        }
+        avoid.push((x0 - 1, y - 5, x1 + 1, y + 5));
+        avoid.push((x - 5, y1 - 1, x + 5, y0 + 1));
+    }
+    for (i, p) in ps.iter().enumerate() {
+        let at = px(p.cost_per_request.mean, p.quality.mean);
+        let shape = if p.baseline {
+            Shape::Square
+        } else {
+            Shape::Circle
+        };
+        draw_marker(root, at, shape, 8, color(i), front.contains(&i))?;
+        avoid.push((at.0 - 9, at.1 - 9, at.0 + 9, at.1 + 9));
+    }
+
+    // Names beside the points, where they cover the least.
+    let label_style = text(LEGEND_PX, INK);
+    let names: Vec<String> = ps
+        .iter()
+        .map(|p| {
+            let name = ellipsize(&p.name, &text(LEGEND_PX, INK), 300)?;
+            Ok(if p.baseline {
+                format!("{name} (baseline)")
+            } else {
+                name
+            })
+        })
+        .collect::<Result<_, ChartError>>()?;
+    let mut wanted = Vec::new();
+    for (p, name) in ps.iter().zip(&names) {
+        let (w, h) = measure(name, &label_style)?;
+        wanted.push((px(p.cost_per_request.mean, p.quality.mean), (w, h + 2)));
+    }
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let bounds = (xr.start, yr.start, xr.end, yr.end);
+    let spots = place_labels(&wanted, avoid, bounds, 12);
+    let style = anchored(label_style, HPos::Left, VPos::Top);
+    for (name, (x, y)) in names.iter().zip(spots) {
+        root.draw_text(name, &style, (x, y + 1))?;
+    }
+    Ok(())
+}
