@@ -233,3 +233,100 @@ fn bad_sweeps_are_usage_errors() {
         "is not a numeric key",
     );
 }
+
+#[test]
+fn unwritable_outputs_fail_before_the_run_and_write_nothing() {
+    let f = fixture(&scenario("quality = 0.8"));
+    // A file where the charts folder should be.
+    let blocker = f.dir.path().join("blocker");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let charts = blocker.join("charts");
+    let before = std::fs::read_dir(f.dir.path()).unwrap().count();
+    sweep_fails(
+        &[
+            "--policy",
+            "cascade",
+            "--param",
+            "threshold=0.5",
+            "--charts",
+            charts.to_str().unwrap(),
+        ],
+        "--charts: cannot write charts to folder",
+    );
+    let report = f.dir.path().join("missing").join("review.md");
+    sweep_fails(
+        &[
+            "--policy",
+            "cascade",
+            "--param",
+            "threshold=0.5",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        "does not exist",
+    );
+    // Nothing was created next to the scenario.
+    assert_eq!(std::fs::read_dir(f.dir.path()).unwrap().count(), before);
+}
+
+#[test]
+fn charts_and_report_are_written_and_linked() {
+    let f = fixture(&scenario("quality = 0.8"));
+    let dir = f.dir.path().join("out");
+    let report = f.dir.path().join("review.md");
+    let out = simroute()
+        .args(["sweep", f.scenario.to_str().unwrap(), "--policy", "cascade"])
+        .args([
+            "--param",
+            "threshold=0.3,0.7",
+            "--requests",
+            "2000",
+            "--replications",
+            "3",
+        ])
+        .args([
+            "--charts",
+            dir.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // No progress bar or other noise when stderr is not a terminal.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "t-breakdown.svg",
+            "t-cost-curve.svg",
+            "t-frontier.svg",
+            "t-latency.svg"
+        ]
+    );
+    let text = std::fs::read_to_string(&report).unwrap();
+    for want in [
+        "# t: sweep of `cascade` over policy.cascade.threshold",
+        "## Recommendation",
+        "| 0.7 | $",
+        "| all | 100.0% | interactive | 1,000 | 100 |",
+        "![t-cost-curve](out/t-cost-curve.svg)",
+        "## Reproduce",
+        "simroute sweep ",
+    ] {
+        assert!(text.contains(want), "report lacks {want:?}:\n{text}");
+    }
+}
