@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::report::Format;
+use crate::sweep::run::RunSize;
 
 /// Simulate the cost, latency and quality of LLM traffic on Amazon Bedrock.
 #[derive(Debug, Parser)]
@@ -44,27 +45,70 @@ pub enum Command {
     Quote(QuoteArgs),
 }
 
-#[derive(Debug, clap::Args)]
-pub struct CompareArgs {
-    /// The "before" scenario.
-    pub a: PathBuf,
-    /// The "after" scenario.
-    pub b: PathBuf,
+/// How a simulation runs: output format, threads and the run-size overrides,
+/// shared by `run`, `sweep` and `compare`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// Worker threads [default: all cores]. The output does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Override both scenarios' seed (the same seed pairs their replications).
+    /// Override scenario.seed (for compare: both scenarios' seed, which pairs
+    /// their replications).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Override both scenarios' requests per replication.
+    /// Override scenario.requests (simulated requests per replication).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,
-    /// Override both scenarios' replications (at least 2).
+    /// Override scenario.replications (at least 2).
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
     pub replications: Option<u32>,
+}
+
+impl SimArgs {
+    pub fn size(&self) -> RunSize {
+        RunSize {
+            seed: self.seed,
+            requests: self.requests,
+            replications: self.replications,
+        }
+    }
+    pub fn threads(&self) -> Option<usize> {
+        self.threads.map(usize::from)
+    }
+}
+
+/// `--charts` and `--report`, shared by `run` and `sweep`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Write SVG charts into this folder (created if missing), named after the
+    /// scenario and the chart.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// Write a Markdown review report to this file.
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    pub fn outputs(&self) -> output::Outputs {
+        output::Outputs {
+            charts: self.charts.clone(),
+            report: self.report.clone(),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,56 +123,20 @@ pub struct SweepArgs {
     /// `models.NAME.price.input`, `traffic.NAME.cache_hit_rate`, ... Twice for a grid.
     #[arg(long, required = true)]
     pub param: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Worker threads [default: all cores]. The output does not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Override scenario.seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Override scenario.requests (simulated requests per replication).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub requests: Option<u64>,
-    /// Override scenario.replications (at least 2).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
-    pub replications: Option<u32>,
-    /// Write SVG charts into this folder (created if missing), named after the
-    /// scenario and the chart.
-    #[arg(long, value_name = "DIR")]
-    pub charts: Option<PathBuf>,
-    /// Write a Markdown review report to this file.
-    #[arg(long, value_name = "FILE.md")]
-    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// The scenario file (TOML).
-    pub scenario: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Worker threads [default: all cores]. The output does not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Override scenario.seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Override scenario.requests (simulated requests per replication).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub requests: Option<u64>,
-    /// Override scenario.replications (at least 2).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
-    pub replications: Option<u32>,
-    /// Write SVG charts into this folder (created if missing), named after the
-    /// scenario and the chart.
-    #[arg(long, value_name = "DIR")]
-    pub charts: Option<PathBuf>,
-    /// Write a Markdown review report to this file.
-    #[arg(long, value_name = "FILE.md")]
-    pub report: Option<PathBuf>,
+pub struct CompareArgs {
+    /// The "before" scenario.
+    pub a: PathBuf,
+    /// The "after" scenario.
+    pub b: PathBuf,
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -5,12 +5,12 @@ use std::io::Write;
 use anyhow::Context;
 
 use super::SweepArgs;
-use super::output::{Outputs, command_line};
+use super::output::command_line;
 use super::progress::Progress;
 use crate::engine::with_threads;
 use crate::report::sweep;
 use crate::sweep::param;
-use crate::sweep::run::{RunSize, SweepSpec, prepare, run};
+use crate::sweep::run::{SweepSpec, prepare, run};
 
 pub fn sweep_cmd(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let params = args
@@ -18,27 +18,17 @@ pub fn sweep_cmd(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .iter()
         .map(|p| param::parse(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let size = RunSize {
-        seed: args.seed,
-        requests: args.requests,
-        replications: args.replications,
-    };
     let spec = SweepSpec {
         policy: args.policy.clone(),
         params,
     };
-    let prepared = prepare(&args.scenario, spec, size)?;
-    let outputs = Outputs {
-        charts: args.charts.clone(),
-        report: args.report.clone(),
-    };
+    let prepared = prepare(&args.scenario, spec, args.sim.size())?;
+    let outputs = args.output.outputs();
     outputs.check()?;
     let progress = Progress::new(prepared.total_replications(), "sweep");
-    let results = with_threads(args.threads.map(usize::from), || {
-        run(&prepared, &|| progress.tick())
-    })?;
+    let results = with_threads(args.sim.threads(), || run(&prepared, &|| progress.tick()))?;
     progress.finish();
-    sweep::write(args.format, &results, out).context("cannot write the results")?;
+    sweep::write(args.sim.format, &results, out).context("cannot write the results")?;
     outputs.write(
         prepared.scenario(),
         results.run.as_ref(),
