@@ -25,14 +25,19 @@ pub const MAX_MS: f64 = 1e8;
 const fn bucket_of(ms: f64) -> usize {
     (ms.to_bits() >> SHIFT) as usize
 }
-const FIRST: usize = bucket_of(MIN_MS);
+/// Buckets per block: one power of two.
+const BLOCK: usize = 1 << MANTISSA_BITS;
+/// The first bucket kept, rounded down to a power of two so that blocks are octaves.
+const FIRST: usize = bucket_of(MIN_MS) & !(BLOCK - 1);
 const LAST: usize = bucket_of(MAX_MS);
-const BUCKETS: usize = LAST - FIRST + 1;
+const BLOCKS: usize = (LAST - FIRST) / BLOCK + 1;
 
-/// Counts of latencies (ms) by bucket.
+/// Counts of latencies (ms) by bucket, in blocks of one octave allocated when
+/// first used: a histogram of latencies between 100 ms and 30 s holds nine blocks
+/// (72 KB), not the 37 of the whole range, and merging skips the empty ones.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatencyHistogram {
-    counts: Vec<u64>,
+    blocks: Vec<Option<Box<[u64; BLOCK]>>>,
 }
 
 impl Default for LatencyHistogram {
@@ -44,7 +49,7 @@ impl Default for LatencyHistogram {
 impl LatencyHistogram {
     pub fn new() -> Self {
         LatencyHistogram {
-            counts: vec![0; BUCKETS],
+            blocks: vec![None; BLOCKS],
         }
     }
 
@@ -55,22 +60,31 @@ impl LatencyHistogram {
         // Written so that NaN fails the comparison and lands in the first bucket.
         let ms = if ms >= MIN_MS { ms.min(MAX_MS) } else { MIN_MS };
         let b = bucket_of(ms) - FIRST;
-        self.counts[b] += 1;
+        self.blocks[b / BLOCK].get_or_insert_with(|| Box::new([0; BLOCK]))[b % BLOCK] += 1;
     }
 
-    /// Values recorded (a sum over the buckets: recording stays one increment).
+    /// Values recorded.
     pub fn len(&self) -> u64 {
-        self.counts.iter().sum()
+        self.blocks
+            .iter()
+            .flatten()
+            .map(|b| b.iter().sum::<u64>())
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.blocks.iter().all(Option::is_none)
     }
 
     /// Adds another histogram's counts.
     pub fn merge(&mut self, other: &LatencyHistogram) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+        for (mine, theirs) in self.blocks.iter_mut().zip(&other.blocks) {
+            if let Some(theirs) = theirs {
+                let mine = mine.get_or_insert_with(|| Box::new([0; BLOCK]));
+                for (a, b) in mine.iter_mut().zip(theirs.iter()) {
+                    *a += b;
+                }
+            }
         }
     }
 
@@ -89,10 +103,13 @@ impl LatencyHistogram {
         }
         let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
         let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
-            seen += c;
-            if seen >= rank {
-                return Some(Self::midpoint(i));
+        for (k, block) in self.blocks.iter().enumerate() {
+            let Some(block) = block else { continue };
+            for (j, &c) in block.iter().enumerate() {
+                seen += c;
+                if seen >= rank {
+                    return Some(Self::midpoint(k * BLOCK + j));
+                }
             }
         }
         unreachable!("rank ≤ total")
