@@ -110,7 +110,11 @@ pub fn write(format: Format, c: &CompareResults, out: &mut dyn Write) -> io::Res
                         writeln!(
                             out,
                             "{},{},{side},{},{},{}",
-                            p.name, d.metric, e.mean, e.ci_low, e.ci_high
+                            super::csv::field(&p.name),
+                            d.metric,
+                            e.mean,
+                            e.ci_low,
+                            e.ci_high
                         )?;
                     }
                 }

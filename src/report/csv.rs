@@ -11,7 +11,7 @@ use crate::stats::Estimate;
 pub struct Csv;
 
 /// Quotes a field where CSV needs it.
-fn field(s: &str) -> String {
+pub fn field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -113,17 +113,9 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
     }]
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// CSV in long form: the parameter values, then `metric,mean,ci_low,ci_high`.
 fn csv(s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
-    let params: Vec<String> = s.params.iter().map(|p| csv_field(p)).collect();
+    let params: Vec<String> = s.params.iter().map(|p| super::csv::field(p)).collect();
     writeln!(
         out,
         "{},recommended,metric,mean,ci_low,ci_high",
