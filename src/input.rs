@@ -85,7 +85,8 @@ impl Invalid {
 pub struct InputError {
     /// The file that holds the mistake.
     pub file: PathBuf,
-    /// 1-based line and column, where they are known.
+    /// 1-based line and column, where they are known; column 0 where only the
+    /// line is (a line of a log or CSV file).
     pub position: Option<(usize, usize)>,
     /// The key, as a dotted path; empty where the mistake is not tied to one key.
     pub key: String,
@@ -96,8 +97,10 @@ pub struct InputError {
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
-        if let Some((line, col)) = self.position {
-            write!(f, ":{line}:{col}")?;
+        match self.position {
+            Some((line, 0)) => write!(f, ":{line}")?,
+            Some((line, col)) => write!(f, ":{line}:{col}")?,
+            None => {}
         }
         if !self.key.is_empty() {
             write!(f, ": {}", self.key)?;
@@ -107,6 +110,16 @@ impl fmt::Display for InputError {
 }
 
 impl InputError {
+    /// A mistake on one line of a data file (log, eval), 1-based.
+    pub fn line(file: &Path, line: u64, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.to_path_buf(),
+            position: Some((line as usize, 0)),
+            key: String::new(),
+            message: message.into(),
+        }
+    }
+
     /// A mistake about the file as a whole (unreadable, empty, ...).
     pub fn file(file: &Path, message: impl Into<String>) -> Self {
         InputError {
