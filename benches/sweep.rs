@@ -29,7 +29,7 @@ fn bench(c: &mut Criterion) {
         params: vec![param::parse("threshold=0.05..1:0.05").unwrap()],
     };
     assert_eq!(spec.params[0].values.len(), 20);
-    let prepared = prepare(&support(), spec.clone(), SIZE).unwrap();
+    let prepared = prepare(&support(), spec.clone(), SIZE, &Default::default()).unwrap();
     // The 20 scenarios a user would run, one threshold each.
     let base = prepared.scenario().clone();
     let cascade = base
@@ -50,11 +50,11 @@ fn bench(c: &mut Criterion) {
         .collect();
     let mut g = c.benchmark_group("threshold sweep, 20 values");
     g.sample_size(10);
-    g.bench_function("sweep_20", |b| b.iter(|| run(&prepared, &|| ())));
+    g.bench_function("sweep_20", |b| b.iter(|| run(&prepared, &|| ()).unwrap()));
     g.bench_function("runs_20", |b| {
         b.iter(|| {
             for s in &singles {
-                std::hint::black_box(RunResults::new(s, &simulate_raw(s, &|| ())));
+                std::hint::black_box(RunResults::new(s, &simulate_raw(s, &|| ()).unwrap()));
             }
         })
     });

@@ -13,7 +13,7 @@ use crate::engine::results::{RunResults, ScenarioInfo};
 use crate::engine::{Raw, simulate_raw};
 use crate::input::UsageError;
 use crate::scenario::Scenario;
-use crate::stats::{Estimate, estimate};
+use crate::stats::{Estimate, Interval};
 
 /// One figure in A and in B, and B − A.
 #[derive(Debug, Clone, Serialize)]
@@ -73,17 +73,24 @@ pub fn compare(
     a: &Scenario,
     b: &Scenario,
     progress: &(dyn Fn() + Sync),
-) -> Result<CompareResults, UsageError> {
+) -> anyhow::Result<CompareResults> {
     if a.replications != b.replications {
-        return Err(UsageError(format!(
+        return Err(anyhow::Error::new(UsageError(format!(
             "{} has {} replications and {} has {}: a paired comparison needs the same number; pass --replications N",
             a.path.display(),
             a.replications,
             b.path.display(),
             b.replications
-        )));
+        ))));
     }
-    let (ra, rb) = (simulate_raw(a, progress), simulate_raw(b, progress));
+    let (ra, rb) = (simulate_raw(a, progress)?, simulate_raw(b, progress)?);
+    // With an eval set the replications resample it, and their spread is the
+    // eval's sampling error (crate::stats): the bootstrap interval applies.
+    let k = if a.eval.is_some() || b.eval.is_some() {
+        Interval::Bootstrap
+    } else {
+        Interval::Replications
+    };
     let mut policies = Vec::new();
     for (pa, policy) in a.policies.iter().enumerate() {
         let Some(pb) = b.policies.iter().position(|q| q.name == policy.name) else {
@@ -95,12 +102,12 @@ pub fn compare(
                 let xa = column(&ra, pa, f, a.monthly_requests)?;
                 let xb = column(&rb, pb, f, b.monthly_requests)?;
                 let diff: Vec<f64> = xa.iter().zip(&xb).map(|(x, y)| y - x).collect();
-                let (ea, eb) = (estimate(&xa), estimate(&xb));
+                let (ea, eb) = (k.estimate(&xa), k.estimate(&xb));
                 Some(Delta {
                     metric,
                     a: ea,
                     b: eb,
-                    change: estimate(&diff),
+                    change: k.estimate(&diff),
                     relative: (ea.mean != 0.0).then(|| (eb.mean - ea.mean) / ea.mean),
                 })
             })

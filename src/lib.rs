@@ -9,7 +9,9 @@
 pub mod cmd;
 pub mod compare;
 pub mod engine;
+pub mod eval;
 pub mod input;
+pub mod logs;
 pub mod pricing;
 pub mod report;
 pub mod scenario;

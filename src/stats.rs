@@ -5,12 +5,20 @@
 //! `mean ± t(0.975, n−1) · s / √n`, with `s` the sample standard deviation
 //! (Bessel-corrected). Latency percentiles are computed within each replication
 //! and then treated the same way, as the issue specifies.
+//!
+//! With an eval set, each replication also resamples the eval's examples
+//! (bootstrap), so the spread of the replications is the eval's own sampling
+//! error, which does not shrink with more replications. The interval is then the
+//! normal-approximation bootstrap interval `mean ± t(0.975, n−1) · s` (Efron &
+//! Tibshirani, *An Introduction to the Bootstrap*, 1993, §13.3): the bootstrap
+//! standard error is `s` itself, not `s / √n`. For a pass rate p on n examples it
+//! is as wide as the binomial (Wald) interval `p ± 1.96 · √(p(1−p)/n)`.
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// A figure's mean across replications and its 95% confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Estimate {
     pub mean: f64,
     pub ci_low: f64,
@@ -44,6 +52,39 @@ pub fn t_975(df: u32) -> f64 {
     StudentsT::new(0.0, 1.0, df as f64)
         .expect("degrees of freedom are positive")
         .inverse_cdf(0.975)
+}
+
+/// How replications become an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interval {
+    /// Monte Carlo error only: `mean ± t · s / √n`.
+    Replications,
+    /// The eval set's sampling error (bootstrap): `mean ± t · s`.
+    Bootstrap,
+}
+
+impl Interval {
+    /// The estimate of `values` under this kind of interval.
+    pub fn estimate(self, values: &[f64]) -> Estimate {
+        match self {
+            Interval::Replications => estimate(values),
+            Interval::Bootstrap => bootstrap_estimate(values),
+        }
+    }
+}
+
+/// Mean and normal-approximation bootstrap 95% interval of `values`, each the
+/// figure of one bootstrap replication (at least two of them).
+pub fn bootstrap_estimate(values: &[f64]) -> Estimate {
+    let e = estimate(values);
+    let n = values.len() as f64;
+    let half = e.half_width() * n.sqrt();
+    Estimate {
+        mean: e.mean,
+        ci_low: e.mean - half,
+        ci_high: e.mean + half,
+    }
 }
 
 /// Mean and Student-t 95% interval of `values` (at least two of them).

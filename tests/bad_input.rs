@@ -600,7 +600,7 @@ fn missing_share_in_the_first_traffic_class() {
     assert_bad(
         &c.validate(),
         &format!("{}: traffic[0]", c.at("[[traffic]]\nname = \"classify\"")),
-        &["missing", "`share`"],
+        &["missing", "share of all requests"],
     );
 }
 
@@ -610,7 +610,7 @@ fn missing_share_in_the_second_traffic_class_names_the_file_and_line() {
     assert_bad(
         &c.validate(),
         &format!("{}: ", c.at("[[traffic]]\nname = \"chat\"")),
-        &["missing", "`share`"],
+        &["missing", "share of all requests"],
     );
 }
 
@@ -620,7 +620,7 @@ fn missing_share_in_the_second_traffic_class_names_the_class() {
     assert_bad(
         &c.validate(),
         &format!("{}: traffic[1]", c.at("[[traffic]]\nname = \"chat\"")),
-        &["missing", "`share`"],
+        &["missing", "share of all requests"],
     );
 }
 
@@ -630,7 +630,7 @@ fn missing_share_through_run() {
     assert_bad(
         &c.run(),
         &format!("{}: traffic[0]", c.at("[[traffic]]\nname = \"classify\"")),
-        &["missing", "`share`"],
+        &["missing", "share of all requests"],
     );
 }
 

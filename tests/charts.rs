@@ -83,9 +83,10 @@ fn sweep(thresholds: &[f64], seconds: &[f64], targets: Targets) -> SweepResults 
     }
     SweepResults {
         scenario: r.scenario.clone(),
+        inputs: r.inputs.clone(),
         policy: "cascade".into(),
         params,
-        recommendation: recommend(&targets, &costs, &verdicts, &labels),
+        recommendation: recommend(&targets, &costs, &verdicts, &labels, 0),
         points,
         targets,
         run: None,

@@ -13,10 +13,11 @@ use crate::scenario::Scenario;
 
 pub fn compare_cmd(args: &CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let size = args.sim.size();
-    let mut a = Scenario::load(&args.a)?;
-    let mut b = Scenario::load(&args.b)?;
-    size.apply(&mut a);
-    size.apply(&mut b);
+    let load = args.sim.load_options();
+    let mut a = Scenario::load_with(&args.a, &load)?;
+    let mut b = Scenario::load_with(&args.b, &load)?;
+    size.apply(&mut a)?;
+    size.apply(&mut b)?;
     let progress = Progress::new((a.replications + b.replications) as u64, "compare");
     let results = with_threads(args.sim.threads(), || compare(&a, &b, &|| progress.tick()))??;
     progress.finish();

@@ -5,6 +5,8 @@
 //! [`UsageError`] somewhere in that chain, and exit with code 2.
 
 pub mod compare;
+pub mod fit;
+pub mod generate;
 pub mod output;
 pub mod progress;
 pub mod quote;
@@ -35,6 +37,8 @@ pub enum Command {
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// Run one policy at many settings of a parameter, on one shared set of requests.
     Sweep(SweepArgs),
@@ -43,6 +47,12 @@ pub enum Command {
     Compare(CompareArgs),
     /// Price one call: the what-if calculator at its smallest.
     Quote(QuoteArgs),
+    /// Print [[traffic]] tables fitted from a log of real traffic (Bedrock
+    /// invocation log, CSV or JSONL; gzip or not), to paste into a scenario.
+    Fit(FitArgs),
+    /// Write a synthetic Bedrock invocation log (or CSV) drawn from a
+    /// scenario's traffic.
+    GenerateLog(GenerateLogArgs),
 }
 
 /// How a simulation runs: output format, threads and the run-size overrides,
@@ -65,6 +75,53 @@ pub struct SimArgs {
     /// Override scenario.replications (at least 2).
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
     pub replications: Option<u32>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// How the scenario's logs and eval set are read, shared by `run`, `sweep`,
+/// `compare` and `validate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadArgs {
+    /// Take the whole traffic mix from this log (Bedrock invocation log, CSV or
+    /// JSONL; gzip or not) instead of the scenario's distributions: every
+    /// [[traffic]] class takes its records and its share from it.
+    #[arg(long, value_name = "FILE")]
+    pub traffic_log: Option<PathBuf>,
+    /// With --traffic-log: the record field (dotted path) or CSV column that holds
+    /// the class, e.g. requestMetadata.feature.
+    #[arg(long, value_name = "PATH", requires = "traffic_log")]
+    pub class_field: Option<String>,
+    /// Skip bad log records and eval rows, and report how many of each kind,
+    /// instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// Override scenario.replay: `bootstrap` draws --requests records with
+    /// replacement per replication; `exact` replays every logged request once.
+    #[arg(long, value_enum)]
+    pub replay: Option<ReplayArg>,
+}
+
+impl LoadArgs {
+    /// The options as the scenario loader takes them.
+    pub fn options(&self) -> crate::scenario::LoadOptions {
+        crate::scenario::LoadOptions {
+            traffic_log: self.traffic_log.clone(),
+            class_field: self.class_field.clone(),
+            skip_bad_lines: self.skip_bad_lines,
+            replay: self.replay.map(|r| match r {
+                ReplayArg::Bootstrap => crate::scenario::Replay::Bootstrap,
+                ReplayArg::Exact => crate::scenario::Replay::Exact,
+            }),
+        }
+    }
+}
+
+/// `--replay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplayArg {
+    Bootstrap,
+    Exact,
 }
 
 impl SimArgs {
@@ -75,6 +132,11 @@ impl SimArgs {
             replications: self.replications,
         }
     }
+    /// How the scenario's logs and eval set are read.
+    pub fn load_options(&self) -> crate::scenario::LoadOptions {
+        self.load.options()
+    }
+
     pub fn threads(&self) -> Option<usize> {
         self.threads.map(usize::from)
     }
@@ -167,16 +229,74 @@ pub struct QuoteArgs {
     pub json: bool,
 }
 
+/// `simroute fit`.
+///
+/// Reads the log once and prints, per class (records without one form the class
+/// "all"), a `[[traffic]]` table: share, input and output token medians and
+/// p95s, cached prefix and cache hit rate, with comments on how well a lognormal
+/// fits each count, and the requests per month the timestamps imply. Example:
+/// `simroute fit logs/invocations.jsonl.gz --class-field requestMetadata.feature`.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// The log: Bedrock model invocation records (one JSON object per line, as
+    /// delivered to S3 or exported from CloudWatch), or CSV/JSONL with
+    /// input_tokens, output_tokens [, class, cache_read_tokens,
+    /// cache_write_tokens, timestamp, model, latency_ms]. Gzip is detected.
+    pub log: PathBuf,
+    /// The record field (dotted path, e.g. requestMetadata.feature) or CSV
+    /// column that holds the traffic class.
+    #[arg(long, value_name = "PATH")]
+    pub class_field: Option<String>,
+    /// Skip bad records and count them by kind, instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+}
+
+/// `simroute generate-log`.
+///
+/// Draws records as the simulation draws requests (class by share, token counts
+/// from the class's distributions, the cache hit, latency from the model's
+/// profile); the model is the first of the policy's route for the class, and
+/// timestamps advance at the scenario's monthly_requests rate. The same seed
+/// writes the same file byte for byte. Example:
+/// `simroute generate-log scenarios/support.toml --records 100000 --gzip --out support.jsonl.gz`
+/// (read the class back with `--class-field requestMetadata.feature`).
+#[derive(Debug, clap::Args)]
+pub struct GenerateLogArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Records to write.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub records: u64,
+    /// Seed of the draws [default: scenario.seed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The policy whose routes pick each record's model [default: the baseline].
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// `bedrock`: Bedrock invocation log records (JSON Lines); `csv`: plain CSV.
+    #[arg(long, value_enum, default_value = "bedrock")]
+    pub format: crate::logs::generate::GenFormat,
+    /// Compress the output with gzip (as S3 delivers Bedrock logs).
+    #[arg(long)]
+    pub gzip: bool,
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
 pub use crate::input::UsageError;
 
 /// Runs a parsed command line, writing results to `out`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args, out),
-        Command::Validate { scenario } => validate::validate(&scenario, out),
+        Command::Validate { scenario, load } => validate::validate(&scenario, &load.options(), out),
         Command::Sweep(args) => sweep::sweep_cmd(&args, out),
         Command::Compare(args) => compare::compare_cmd(&args, out),
         Command::Quote(args) => quote::quote(&args, out),
+        Command::Fit(args) => fit::fit_cmd(&args, out),
+        Command::GenerateLog(args) => generate::generate_cmd(&args, out),
     }
 }
 

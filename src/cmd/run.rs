@@ -11,14 +11,14 @@ use crate::engine::{results::RunResults, simulate_raw, with_threads};
 use crate::scenario::Scenario;
 
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut scenario = Scenario::load(&args.scenario)?;
-    args.sim.size().apply(&mut scenario);
+    let mut scenario = Scenario::load_with(&args.scenario, &args.sim.load_options())?;
+    args.sim.size().apply(&mut scenario)?;
     let outputs = args.output.outputs();
     outputs.check()?;
     let progress = Progress::new(scenario.replications as u64, "run");
     let raw = with_threads(args.sim.threads(), || {
         simulate_raw(&scenario, &|| progress.tick())
-    })?;
+    })??;
     progress.finish();
     let results = RunResults::new(&scenario, &raw);
     args.sim

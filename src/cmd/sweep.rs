@@ -22,11 +22,16 @@ pub fn sweep_cmd(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         policy: args.policy.clone(),
         params,
     };
-    let prepared = prepare(&args.scenario, spec, args.sim.size())?;
+    let prepared = prepare(
+        &args.scenario,
+        spec,
+        args.sim.size(),
+        &args.sim.load_options(),
+    )?;
     let outputs = args.output.outputs();
     outputs.check()?;
     let progress = Progress::new(prepared.total_replications(), "sweep");
-    let results = with_threads(args.sim.threads(), || run(&prepared, &|| progress.tick()))?;
+    let results = with_threads(args.sim.threads(), || run(&prepared, &|| progress.tick()))??;
     progress.finish();
     sweep::write(args.sim.format, &results, out).context("cannot write the results")?;
     outputs.write(

@@ -3,10 +3,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::scenario::Scenario;
+use crate::scenario::{LoadOptions, Scenario};
 
-pub fn validate(path: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
-    let s = Scenario::load(path)?;
+pub fn validate(path: &Path, load: &LoadOptions, out: &mut dyn Write) -> anyhow::Result<()> {
+    let s = Scenario::load_with(path, load)?;
     writeln!(
         out,
         "{}: ok: scenario \"{}\", {} models, {} traffic classes, {} policies (baseline \"{}\"), pricing {} ({} as of {})",

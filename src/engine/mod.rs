@@ -16,15 +16,20 @@
 
 pub mod accounting;
 pub mod histogram;
+pub mod inputs;
 pub mod policy;
 pub mod results;
 pub mod sampling;
+
+use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
 use rayon::prelude::*;
 
-use crate::scenario::{Scenario, Trigger};
+use crate::input::InputError;
+use crate::scenario::measured::{LogData, Logged, class_of, pack};
+use crate::scenario::{ClassTokens, Scenario, Trigger};
 use crate::stats::{binormal_mu, normal_quantile};
 use crate::units::{femto_per_call, femto_per_token};
 use accounting::{PolicyAcc, RepFigures};
@@ -36,15 +41,47 @@ use sampling::{DifficultySampler, LogNormal, TokenSampler, normal, p_correct};
 /// number of threads.
 pub const CHUNK: u64 = 4096;
 
+/// Where a class's token counts come from.
+#[derive(Debug, Clone)]
+enum Tokens {
+    Synthetic {
+        input: TokenSampler,
+        output: TokenSampler,
+        prefix: u64,
+        hit_rate: f64,
+    },
+    /// A log's records, drawn uniformly with replacement (bootstrap).
+    Logged(Arc<[Logged]>),
+    /// Exact replay: the records come from the log stream.
+    Replayed,
+}
+
+/// A class's eval examples: `(pass, Φ⁻¹(confidence))` by example and model
+/// (`examples × models`, row-major); models without a row or a confidence hold
+/// `(false, 0)` and are never read for this class (validation).
+#[derive(Debug, Clone)]
+struct EvalTable {
+    examples: usize,
+    outcomes: Vec<(bool, f64)>,
+}
+
 /// A traffic class as the engine uses it.
 #[derive(Debug, Clone)]
 struct EngineClass {
-    input: TokenSampler,
-    output: TokenSampler,
-    prefix: u64,
-    hit_rate: f64,
-    difficulty: DifficultySampler,
+    tokens: Tokens,
+    /// `None` where the eval set gives quality.
+    difficulty: Option<DifficultySampler>,
+    eval: Option<EvalTable>,
     extra: Vec<(usize, TokenSampler, TokenSampler)>,
+}
+
+/// The log an exact replay streams.
+#[derive(Debug, Clone)]
+struct ExactLog {
+    data: Arc<LogData>,
+    /// Class names that take their traffic from it, by engine class index.
+    names: Vec<String>,
+    skip_bad_lines: bool,
 }
 
 /// A scenario compiled for the hot loop.
@@ -58,6 +95,7 @@ pub struct Engine {
     policies: Vec<EnginePolicy>,
     validator: bool,
     classifier: bool,
+    exact: Option<ExactLog>,
 }
 
 fn prices(p: &crate::pricing::ModelPrice) -> Prices {
@@ -128,15 +166,45 @@ impl Engine {
         if let Some(last) = cdf.last_mut() {
             *last = f64::INFINITY;
         }
+        let exact = s.replay == crate::scenario::Replay::Exact;
         let classes = s
             .classes
             .iter()
-            .map(|c| EngineClass {
-                input: TokenSampler::new(c.input_tokens),
-                output: TokenSampler::new(c.output_tokens),
-                prefix: c.cached_prefix_tokens,
-                hit_rate: c.cache_hit_rate,
-                difficulty: DifficultySampler::new(c.difficulty),
+            .enumerate()
+            .map(|(ci, c)| EngineClass {
+                tokens: match &c.tokens {
+                    ClassTokens::Synthetic(t) => Tokens::Synthetic {
+                        input: TokenSampler::new(t.input_tokens),
+                        output: TokenSampler::new(t.output_tokens),
+                        prefix: t.cached_prefix_tokens,
+                        hit_rate: t.cache_hit_rate,
+                    },
+                    ClassTokens::Logged { .. } if exact => Tokens::Replayed,
+                    ClassTokens::Logged { log, key } => {
+                        Tokens::Logged(s.measured.logs[*log].classes[key].records.clone())
+                    }
+                },
+                difficulty: c.difficulty.map(DifficultySampler::new),
+                eval: s
+                    .eval
+                    .as_ref()
+                    .map(|e| &e.classes[ci])
+                    .filter(|e| !e.ids.is_empty())
+                    .map(|e| EvalTable {
+                        examples: e.ids.len(),
+                        outcomes: e
+                            .outcomes
+                            .iter()
+                            .flat_map(|row| {
+                                row.iter().map(|o| match o {
+                                    Some(o) => {
+                                        (o.pass, o.confidence.map(normal_quantile).unwrap_or(0.0))
+                                    }
+                                    None => (false, 0.0),
+                                })
+                            })
+                            .collect(),
+                    }),
                 extra: c
                     .extra_calls
                     .iter()
@@ -190,21 +258,77 @@ impl Engine {
                 .policies
                 .iter()
                 .any(|p| matches!(p.trigger, Trigger::Classifier(_))),
+            exact: match s.classes.first().map(|c| &c.tokens) {
+                Some(ClassTokens::Logged { log, .. }) if exact => Some(ExactLog {
+                    data: s.measured.logs[*log].clone(),
+                    names: s.classes.iter().map(|c| c.name.clone()).collect(),
+                    skip_bad_lines: s.measured.options.skip_bad_lines,
+                }),
+                _ => None,
+            },
         }
     }
 
-    /// Draws one request into `req` (whose buffers are reused).
+    /// Draws one request into `req` (whose buffers are reused): its class and
+    /// token counts, then everything else.
     #[inline]
-    fn draw<R: Rng>(&self, rng: &mut R, req: &mut Request) {
+    fn draw<R: Rng>(&self, rng: &mut R, boot: &[Vec<u32>], req: &mut Request) {
         let u: f64 = rng.random();
         let c = self.cdf.iter().position(|&b| u < b).unwrap_or(0);
-        let class = &self.classes[c];
         req.class = c;
-        req.input = class.input.sample(rng, 0);
-        let output = class.output.sample(rng, 1);
-        req.prefix = class.prefix;
-        req.hit = class.prefix > 0 && rng.random::<f64>() < class.hit_rate;
-        let d = class.difficulty.sample(rng);
+        let output = match &self.classes[c].tokens {
+            Tokens::Synthetic {
+                input,
+                output,
+                prefix,
+                hit_rate,
+            } => {
+                req.input = input.sample(rng, 0);
+                let output = output.sample(rng, 1);
+                let hit = *prefix > 0 && rng.random::<f64>() < *hit_rate;
+                (req.cache_read, req.cache_write) = if hit { (*prefix, 0) } else { (0, *prefix) };
+                output
+            }
+            Tokens::Logged(records) => {
+                let r = records[rng.random_range(0..records.len())];
+                self.set_tokens(req, &r)
+            }
+            Tokens::Replayed => unreachable!("exact replay gives the tokens"),
+        };
+        self.draw_outcomes(rng, boot, output, req);
+    }
+
+    /// Sets a request's token counts from a logged record; returns its output.
+    #[inline]
+    fn set_tokens(&self, req: &mut Request, r: &Logged) -> u64 {
+        req.input = r.input as u64;
+        req.cache_read = r.cache_read as u64;
+        req.cache_write = r.cache_write as u64;
+        r.output as u64
+    }
+
+    /// Draws what every model would do on the request whose class and tokens are
+    /// set: correctness and confidence (from difficulty and skill, or from a
+    /// resampled eval example), latency, extra calls, classifier draws.
+    #[inline]
+    fn draw_outcomes<R: Rng>(
+        &self,
+        rng: &mut R,
+        boot: &[Vec<u32>],
+        output: u64,
+        req: &mut Request,
+    ) {
+        let class = &self.classes[req.class];
+        // The eval example this request is, from this replication's resample.
+        let example = class.eval.as_ref().map(|e| {
+            let b = &boot[req.class];
+            let j = b[rng.random_range(0..b.len())] as usize;
+            &e.outcomes[j * self.models.len()..(j + 1) * self.models.len()]
+        });
+        let d = match &class.difficulty {
+            Some(d) if example.is_none() => d.sample(rng),
+            _ => 0.0,
+        };
         req.extra.clear();
         for (m, input, out) in &class.extra {
             let t = crate::pricing::CallTokens {
@@ -220,17 +344,23 @@ impl Engine {
             };
             req.extra.push((*m, f));
         }
-        for (model, draw) in self.models.iter().zip(req.models.iter_mut()) {
+        for (i, (model, draw)) in self.models.iter().zip(req.models.iter_mut()).enumerate() {
             if !model.routed {
                 continue;
             }
-            let correct = rng.random::<f64>() < p_correct(self.sharpness, model.skill, d);
-            let z = normal(rng)
-                + if correct {
-                    model.half_mu
-                } else {
-                    -model.half_mu
-                };
+            let (correct, z) = match example {
+                Some(ex) => ex[i],
+                None => {
+                    let correct = rng.random::<f64>() < p_correct(self.sharpness, model.skill, d);
+                    let z = normal(rng)
+                        + if correct {
+                            model.half_mu
+                        } else {
+                            -model.half_mu
+                        };
+                    (correct, z)
+                }
+            };
             let v = if self.validator { rng.random() } else { 0.0 };
             let out = output.min(model.max_output);
             let ttft = model.ttft.at(normal(rng));
@@ -250,6 +380,29 @@ impl Engine {
         }
     }
 
+    /// This replication's resample of each class's eval examples (bootstrap):
+    /// as many draws with replacement as the class has examples, so that the
+    /// spread across replications is the eval's own sampling error.
+    fn resample_eval(&self, seed: u64, rep: u32) -> Vec<Vec<u32>> {
+        let mut rng = Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX)));
+        self.classes
+            .iter()
+            .map(|c| match &c.eval {
+                Some(e) => (0..e.examples)
+                    .map(|_| rng.random_range(0..e.examples) as u32)
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect()
+    }
+
+    fn new_request(&self) -> Request {
+        Request {
+            models: vec![ModelDraw::default(); self.models.len()],
+            ..Request::default()
+        }
+    }
+
     fn new_accs(&self) -> Vec<PolicyAcc> {
         self.policies
             .iter()
@@ -264,17 +417,15 @@ impl Engine {
         rep: u32,
         requests: u64,
         chunks: std::ops::Range<u64>,
+        boot: &[Vec<u32>],
         accs: &mut [PolicyAcc],
     ) {
-        let mut req = Request {
-            models: vec![ModelDraw::default(); self.models.len()],
-            ..Request::default()
-        };
+        let mut req = self.new_request();
         for chunk in chunks {
             let mut rng = Rng64::seed_from_u64(stream_seed(seed, rep, chunk));
             let n = CHUNK.min(requests - chunk * CHUNK);
             for _ in 0..n {
-                self.draw(&mut rng, &mut req);
+                self.draw(&mut rng, boot, &mut req);
                 for (p, acc) in self.policies.iter().zip(accs.iter_mut()) {
                     policy::route(&req, p, &self.models, acc);
                 }
@@ -285,6 +436,7 @@ impl Engine {
     /// Simulates one replication of `requests` requests on the current rayon pool and
     /// returns each policy's accumulator.
     pub fn replication(&self, seed: u64, rep: u32, requests: u64) -> Vec<PolicyAcc> {
+        let boot = self.resample_eval(seed, rep);
         let chunks = requests.div_ceil(CHUNK);
         let tasks = (rayon::current_num_threads() as u64 * 2).clamp(1, chunks.max(1));
         (0..tasks)
@@ -292,7 +444,7 @@ impl Engine {
             .map(|t| {
                 let mut accs = self.new_accs();
                 let range = (chunks * t / tasks)..(chunks * (t + 1) / tasks);
-                self.run_chunks(seed, rep, requests, range, &mut accs);
+                self.run_chunks(seed, rep, requests, range, &boot, &mut accs);
                 accs
             })
             .reduce_with(|mut a, b| {
@@ -304,27 +456,142 @@ impl Engine {
             .unwrap_or_else(|| self.new_accs())
     }
 
-    /// Runs every replication; `progress` is called after each one.
+    /// Runs every replication; `progress` is called after each one. Fails only
+    /// where an exact replay's log cannot be read again.
     pub fn run(
         &self,
         seed: u64,
         replications: u32,
         requests: u64,
         progress: &(dyn Fn() + Sync),
-    ) -> Raw {
+    ) -> Result<Raw, InputError> {
+        let per_rep: Vec<Vec<PolicyAcc>> = match &self.exact {
+            Some(log) => self.replay(log, seed, replications, progress)?,
+            None => (0..replications)
+                .map(|rep| {
+                    let accs = self.replication(seed, rep, requests);
+                    progress();
+                    accs
+                })
+                .collect(),
+        };
         let mut pooled: Vec<Pooled> = self.policies.iter().map(|_| Pooled::default()).collect();
-        let reps = (0..replications)
-            .map(|rep| {
-                let accs = self.replication(seed, rep, requests);
-                for (p, acc) in pooled.iter_mut().zip(&accs) {
+        let reps = per_rep
+            .iter()
+            .map(|accs| {
+                for (p, acc) in pooled.iter_mut().zip(accs) {
                     p.e2e.merge(&acc.e2e);
                     p.ttft.merge(&acc.ttft);
                 }
-                progress();
                 accs.iter().map(PolicyAcc::figures).collect()
             })
             .collect();
-        Raw { reps, pooled }
+        Ok(Raw { reps, pooled })
+    }
+
+    /// Exact replay: streams the log once, in chunks of [`CHUNK`] records; chunk
+    /// `k` of replication `r` draws from stream (seed, r, k), as a synthetic
+    /// run does, so the output does not depend on the number of threads. Memory:
+    /// a few chunks in flight and one accumulator per replication and worker.
+    fn replay(
+        &self,
+        log: &ExactLog,
+        seed: u64,
+        replications: u32,
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<Vec<Vec<PolicyAcc>>, InputError> {
+        let boots: Vec<Vec<Vec<u32>>> = (0..replications)
+            .map(|rep| self.resample_eval(seed, rep))
+            .collect();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Vec<(usize, Logged)>)>(
+            2 * rayon::current_num_threads(),
+        );
+        let opts = crate::logs::LogOptions {
+            class_field: log.data.class_field.as_deref(),
+            skip_bad_lines: log.skip_bad_lines,
+        };
+        let names = &log.names;
+        let (read, accs) = std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                let mut chunk = Vec::with_capacity(CHUNK as usize);
+                let mut k = 0;
+                let summary = crate::logs::read_log(&log.data.path, &opts, |r| {
+                    let class = class_of(r, names, opts.class_field)?;
+                    let c = match &class {
+                        Some(name) => names.iter().position(|n| n == name).unwrap_or(0),
+                        None => 0,
+                    };
+                    chunk.push((c, pack(r)));
+                    if chunk.len() == CHUNK as usize {
+                        // A closed channel means the workers stopped; the read ends.
+                        let _ = tx.send((k, std::mem::take(&mut chunk)));
+                        k += 1;
+                    }
+                    Ok(())
+                });
+                if !chunk.is_empty() {
+                    let _ = tx.send((k, chunk));
+                }
+                summary
+            });
+            let accs = rx
+                .into_iter()
+                .par_bridge()
+                .fold(
+                    || None::<Vec<Vec<PolicyAcc>>>,
+                    |accs, (k, records)| {
+                        let mut accs = accs.unwrap_or_else(|| {
+                            (0..replications).map(|_| self.new_accs()).collect()
+                        });
+                        let mut req = self.new_request();
+                        for (rep, acc) in accs.iter_mut().enumerate() {
+                            let mut rng = Rng64::seed_from_u64(stream_seed(seed, rep as u32, k));
+                            for (c, r) in &records {
+                                req.class = *c;
+                                let output = self.set_tokens(&mut req, r);
+                                self.draw_outcomes(&mut rng, &boots[rep], output, &mut req);
+                                for (p, a) in self.policies.iter().zip(acc.iter_mut()) {
+                                    policy::route(&req, p, &self.models, a);
+                                }
+                            }
+                        }
+                        Some(accs)
+                    },
+                )
+                .reduce(
+                    || None,
+                    |a, b| match (a, b) {
+                        (Some(mut a), Some(b)) => {
+                            for (x, y) in a.iter_mut().zip(&b) {
+                                for (p, q) in x.iter_mut().zip(y) {
+                                    p.merge(q);
+                                }
+                            }
+                            Some(a)
+                        }
+                        (a, None) => a,
+                        (None, b) => b,
+                    },
+                );
+            (reader.join(), accs)
+        });
+        let summary = match read {
+            Ok(r) => r?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if summary.used != log.data.summary.used {
+            return Err(InputError::file(
+                &log.data.path,
+                format!(
+                    "the log changed while simroute ran: {} records were used when it was read, {} now",
+                    log.data.summary.used, summary.used
+                ),
+            ));
+        }
+        for _ in 0..replications {
+            progress();
+        }
+        Ok(accs.unwrap_or_else(|| (0..replications).map(|_| self.new_accs()).collect()))
     }
 }
 
@@ -374,12 +641,12 @@ pub fn with_threads<T: Send>(
 
 /// Simulates a scenario on the current thread pool, calling `progress` after each
 /// replication.
-pub fn simulate_raw(s: &Scenario, progress: &(dyn Fn() + Sync)) -> Raw {
+pub fn simulate_raw(s: &Scenario, progress: &(dyn Fn() + Sync)) -> Result<Raw, InputError> {
     Engine::new(s).run(s.seed, s.replications, s.requests, progress)
 }
 
 /// Simulates a scenario on `threads` threads (all cores when `None`).
 pub fn simulate(s: &Scenario, threads: Option<usize>) -> anyhow::Result<results::RunResults> {
-    let raw = with_threads(threads, || simulate_raw(s, &|| ()))?;
+    let raw = with_threads(threads, || simulate_raw(s, &|| ()))??;
     Ok(results::RunResults::new(s, &raw))
 }

@@ -90,9 +90,12 @@ pub struct ModelDraw {
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub class: usize,
+    /// Uncached input tokens.
     pub input: u64,
-    pub prefix: u64,
-    pub hit: bool,
+    /// Prefix tokens read from the prompt cache (a hit).
+    pub cache_read: u64,
+    /// Prefix tokens written to the prompt cache (a miss).
+    pub cache_write: u64,
     /// Per model (index = model id); only routed models are filled.
     pub models: Vec<ModelDraw>,
     /// Cost of the class's extra calls: (model, femto-dollars).
@@ -152,30 +155,26 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         let model = &models[m];
         let d = &req.models[m];
         let p = &model.prices;
-        // The uncached input's cost, and the prefix's when it is billed as a cache
-        // read or write.
-        let (input_cost, cached) = if batch {
-            ((req.input + req.prefix) * p.batch_input, None)
-        } else if policy.caching && p.caches && req.prefix > 0 {
-            let cached = if req.hit {
-                (CACHE_READ, req.prefix * p.cache_read)
-            } else {
-                (CACHE_WRITE, req.prefix * p.cache_write)
-            };
-            (req.input * p.input, Some(cached))
+        // The uncached input's cost, and the prefix's: billed as cache reads and
+        // writes where the policy and the model cache it, else as input.
+        let prefix = req.cache_read + req.cache_write;
+        let (input_cost, read_cost, write_cost) = if batch {
+            ((req.input + prefix) * p.batch_input, 0, 0)
+        } else if policy.caching && p.caches && prefix > 0 {
+            (
+                req.input * p.input,
+                req.cache_read * p.cache_read,
+                req.cache_write * p.cache_write,
+            )
         } else {
-            ((req.input + req.prefix) * p.input, None)
+            ((req.input + prefix) * p.input, 0, 0)
         };
         let output_cost = d.output * if batch { p.batch_output } else { p.output };
         acc.cost[m][INPUT] += input_cost as u128;
         acc.cost[m][OUTPUT] += output_cost as u128;
-        let cached_cost = match cached {
-            Some((kind, f)) => {
-                acc.cost[m][kind] += f as u128;
-                f
-            }
-            None => 0,
-        };
+        acc.cost[m][CACHE_READ] += read_cost as u128;
+        acc.cost[m][CACHE_WRITE] += write_cost as u128;
+        let cached_cost = read_cost + write_cost;
         acc.calls[m] += 1;
         cost += input_cost + cached_cost + output_cost;
         if i == last {

@@ -6,14 +6,24 @@
 use serde::Serialize;
 
 use super::accounting::{KIND_NAMES, KINDS, RepFigures};
+use super::inputs::{AsLogged, Inputs, straddle_warnings, unanimous_warnings};
 use crate::scenario::Scenario;
-use crate::stats::{Estimate, estimate};
+use crate::stats::{Estimate, Interval};
 
 /// Everything a run reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunResults {
     pub scenario: ScenarioInfo,
+    /// The logs and eval set the run was fed, and how intervals were formed.
+    pub inputs: Inputs,
+    /// What the logged traffic cost as it ran; `null` unless all traffic comes
+    /// from logs whose records name priced models.
+    pub as_logged: Option<AsLogged>,
+    /// Why there is no as-logged figure although traffic comes from logs.
+    pub as_logged_note: Option<String>,
     pub policies: Vec<PolicyResult>,
+    /// Things the reader must know (a target that the interval cannot decide).
+    pub warnings: Vec<String>,
 }
 
 /// What was simulated.
@@ -145,23 +155,31 @@ impl LatencyCdf {
     }
 }
 
-fn est(reps: &[&RepFigures], f: impl Fn(&RepFigures) -> f64) -> Estimate {
-    estimate(&reps.iter().map(|r| f(r)).collect::<Vec<_>>())
+fn est(k: Interval, reps: &[&RepFigures], f: impl Fn(&RepFigures) -> f64) -> Estimate {
+    k.estimate(&reps.iter().map(|r| f(r)).collect::<Vec<_>>())
 }
 
 /// An estimate of a figure every replication must have, `None` if any lacks it.
-fn est_opt(reps: &[&RepFigures], f: impl Fn(&RepFigures) -> Option<f64>) -> Option<Estimate> {
+fn est_opt(
+    k: Interval,
+    reps: &[&RepFigures],
+    f: impl Fn(&RepFigures) -> Option<f64>,
+) -> Option<Estimate> {
     reps.iter()
         .map(|r| f(r))
         .collect::<Option<Vec<f64>>>()
-        .map(|v| estimate(&v))
+        .map(|v| k.estimate(&v))
 }
 
-fn pct(reps: &[&RepFigures], f: impl Fn(&RepFigures) -> Option<[f64; 3]>) -> Option<Percentiles> {
+fn pct(
+    k: Interval,
+    reps: &[&RepFigures],
+    f: impl Fn(&RepFigures) -> Option<[f64; 3]>,
+) -> Option<Percentiles> {
     Some(Percentiles {
-        p50: est_opt(reps, |r| f(r).map(|p| p[0]))?,
-        p95: est_opt(reps, |r| f(r).map(|p| p[1]))?,
-        p99: est_opt(reps, |r| f(r).map(|p| p[2]))?,
+        p50: est_opt(k, reps, |r| f(r).map(|p| p[0]))?,
+        p95: est_opt(k, reps, |r| f(r).map(|p| p[1]))?,
+        p99: est_opt(k, reps, |r| f(r).map(|p| p[2]))?,
     })
 }
 
@@ -174,13 +192,18 @@ impl RunResults {
     pub fn new(s: &Scenario, raw: &crate::engine::Raw) -> RunResults {
         let reps = &raw.reps;
         let n = reps.len();
-        let policies = s
+        let k = if s.eval.is_some() {
+            Interval::Bootstrap
+        } else {
+            Interval::Replications
+        };
+        let policies: Vec<PolicyResult> = s
             .policies
             .iter()
             .enumerate()
             .map(|(p, policy)| {
                 let mine: Vec<&RepFigures> = reps.iter().map(|r| &r[p]).collect();
-                let cost = est(&mine, |r| r.cost);
+                let cost = est(k, &mine, |r| r.cost);
                 let saving = reps
                     .iter()
                     .map(|r| {
@@ -188,7 +211,7 @@ impl RunResults {
                         (base > 0.0).then(|| 1.0 - r[p].cost / base)
                     })
                     .collect::<Option<Vec<f64>>>()
-                    .map(|v| estimate(&v));
+                    .map(|v| k.estimate(&v));
                 let cost_by_model = s
                     .models
                     .iter()
@@ -218,7 +241,7 @@ impl RunResults {
                     .enumerate()
                     .map(|(c, class)| {
                         let f = |g: fn(&crate::engine::accounting::ClassFigures) -> f64| {
-                            est_opt(&mine, |r| r.classes[c].as_ref().map(g))
+                            est_opt(k, &mine, |r| r.classes[c].as_ref().map(g))
                         };
                         ClassResult {
                             class: class.name.clone(),
@@ -235,19 +258,30 @@ impl RunResults {
                     cost_per_1k: cost.scale(1000.0),
                     cost_per_month: cost.scale(s.monthly_requests),
                     saving_vs_baseline: saving,
-                    escalation_rate: est(&mine, |r| r.escalation),
-                    quality: est(&mine, |r| r.quality),
-                    escalated_quality: est_opt(&mine, |r| r.escalated_quality),
-                    e2e_latency_ms: pct(&mine, |r| r.e2e),
-                    ttft_ms: pct(&mine, |r| r.ttft),
-                    batch_latency_ms: pct(&mine, |r| r.batch),
+                    escalation_rate: est(k, &mine, |r| r.escalation),
+                    quality: est(k, &mine, |r| r.quality),
+                    escalated_quality: est_opt(k, &mine, |r| r.escalated_quality),
+                    e2e_latency_ms: pct(k, &mine, |r| r.e2e),
+                    ttft_ms: pct(k, &mine, |r| r.ttft),
+                    batch_latency_ms: pct(k, &mine, |r| r.batch),
                     cost_by_model,
                     classes,
                     latency_cdf: LatencyCdf::new(&raw.pooled[p]),
                 }
             })
             .collect();
+        let inputs = Inputs::new(s);
+        let (as_logged, as_logged_note) = match AsLogged::new(s) {
+            Ok(a) => (a, None),
+            Err(why) => (None, Some(why)),
+        };
+        let mut warnings = unanimous_warnings(s);
+        warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
         RunResults {
+            inputs,
+            as_logged,
+            as_logged_note,
+            warnings,
             scenario: ScenarioInfo {
                 name: s.name.clone(),
                 description: s.description.clone(),

@@ -2,6 +2,8 @@
 //! `policy,class,model,metric,mean,ci_low,ci_high`. Every figure of the JSON is
 //! here, in a shape spreadsheets and data frames pivot easily. `class` and `model`
 //! are empty where the figure is not about one; breakdown means have no interval.
+//! The as-logged cost (a sum over the log, not an estimate) is policy
+//! `as logged`, without interval.
 
 use std::io::{self, Write};
 
@@ -104,6 +106,21 @@ impl super::Report for Csv {
                         w.est(n, &c.class, "", metric, e)?;
                     }
                 }
+            }
+        }
+        // The as-logged cost is a sum, not an estimate: a mean without interval.
+        if let Some(a) = &r.as_logged {
+            let n = "as logged";
+            w.mean(n, "", "cost_per_request_usd", a.cost_per_request)?;
+            w.mean(n, "", "cost_per_1k_usd", a.cost_per_1k)?;
+            w.mean(n, "", "cost_per_month_usd", a.cost_per_month)?;
+            for m in &a.by_model {
+                w.mean(n, &m.price_key, "total_usd_per_request", m.cost_per_request)?;
+            }
+            if let Some([p50, p95, p99]) = a.latency_ms {
+                w.mean(n, "", "e2e_latency_ms_p50", p50)?;
+                w.mean(n, "", "e2e_latency_ms_p95", p95)?;
+                w.mean(n, "", "e2e_latency_ms_p99", p99)?;
             }
         }
         Ok(())

@@ -64,8 +64,21 @@ pub fn summary_line(r: &RunResults) -> String {
         .description
         .as_ref()
         .map_or(String::new(), |d| format!("{d}\n"));
+    let interval = if r.inputs.interval == Some(crate::stats::Interval::Bootstrap) {
+        format!(
+            "\u{b1} is the 95% bootstrap interval of the eval set ({} examples resampled in each replication): what the eval can tell",
+            r.inputs.eval_examples()
+        )
+    } else {
+        "\u{b1} is the 95% CI (Student t) across replications".to_string()
+    };
+    let replay = match r.inputs.replay {
+        Some("exact") => "; traffic replayed exactly from the log",
+        Some(_) => "; traffic resampled from the log",
+        None => "",
+    };
     format!(
-        "{description}scenario {}: {} requests x {} replications, seed {}; pricing {} as of {}; baseline {}; \u{b1} is the 95% CI (Student t) across replications",
+        "{description}scenario {}: {} requests x {} replications, seed {}; pricing {} as of {}; baseline {}{replay}; {interval}",
         s.name,
         count(s.requests as f64),
         s.replications,
@@ -74,6 +87,68 @@ pub fn summary_line(r: &RunResults) -> String {
         s.pricing_as_of,
         s.baseline
     )
+}
+
+/// Lines printed after the tables: what was read, and the warnings.
+pub fn notes(r: &RunResults) -> Vec<String> {
+    let mut out = input_notes(&r.inputs);
+    if let Some(n) = &r.as_logged_note {
+        out.push(format!("as logged: not shown: {n}"));
+    }
+    for w in &r.warnings {
+        out.push(format!("warning: {w}"));
+    }
+    out
+}
+
+/// One line per log and eval set read: records read, used and skipped by kind.
+pub fn input_notes(inputs: &crate::engine::inputs::Inputs) -> Vec<String> {
+    let mut out = Vec::new();
+    for l in &inputs.logs {
+        let skipped = if l.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                l.skipped
+                    .iter()
+                    .map(|(k, v)| format!("{v} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let span = match (&l.first_timestamp, &l.last_timestamp) {
+            (Some(a), Some(b)) => format!("; {a} to {b}"),
+            _ => String::new(),
+        };
+        out.push(format!(
+            "log {} ({}): {} records read, {} used, {} skipped{skipped}{span}",
+            l.file,
+            l.format,
+            count(l.records_read as f64),
+            count(l.records_used as f64),
+            count(l.records_skipped as f64)
+        ));
+    }
+    if let Some(e) = &inputs.eval {
+        let skipped = if e.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                e.skipped
+                    .iter()
+                    .map(|(k, v)| format!("{v} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        out.push(format!(
+            "eval {} ({}): {} rows read, {} skipped{skipped}",
+            e.file, e.format, e.rows_read, e.rows_skipped
+        ));
+    }
+    out
 }
 
 fn lat(p: &Option<Percentiles>) -> [String; 3] {
@@ -86,6 +161,39 @@ fn lat(p: &Option<Percentiles>) -> [String; 3] {
 /// The tables shown by the table and Markdown formats.
 pub fn sections(r: &RunResults) -> Vec<Section> {
     let monthly = format!("per month ({} req)", count(r.scenario.monthly_requests));
+    let mut cost_rows: Vec<Vec<String>> = r
+        .policies
+        .iter()
+        .map(|p| {
+            vec![
+                if p.baseline {
+                    format!("{} (baseline)", p.name)
+                } else {
+                    p.name.clone()
+                },
+                usd(&p.cost_per_request),
+                usd(&p.cost_per_1k),
+                usd(&p.cost_per_month),
+                opt(&p.saving_vs_baseline, pct),
+                pct(&p.escalation_rate),
+                pct(&p.quality),
+                opt(&p.escalated_quality, pct),
+            ]
+        })
+        .collect();
+    if let Some(a) = &r.as_logged {
+        let exact = |v: f64| format::usd_value(v);
+        cost_rows.push(vec![
+            format!("as logged ({} requests)", count(a.requests as f64)),
+            exact(a.cost_per_request),
+            exact(a.cost_per_1k),
+            exact(a.cost_per_month),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ]);
+    }
     let mut out = vec![Section {
         title: "Cost and quality".into(),
         header: vec![
@@ -98,43 +206,38 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
             "quality".into(),
             "quality of escalated".into(),
         ],
-        rows: r
+        rows: cost_rows,
+    }];
+    if r.policies.iter().any(|p| p.e2e_latency_ms.is_some()) {
+        let mut rows: Vec<Vec<String>> = r
             .policies
             .iter()
             .map(|p| {
-                vec![
-                    if p.baseline {
-                        format!("{} (baseline)", p.name)
-                    } else {
-                        p.name.clone()
-                    },
-                    usd(&p.cost_per_request),
-                    usd(&p.cost_per_1k),
-                    usd(&p.cost_per_month),
-                    opt(&p.saving_vs_baseline, pct),
-                    pct(&p.escalation_rate),
-                    pct(&p.quality),
-                    opt(&p.escalated_quality, pct),
-                ]
+                let mut row = vec![p.name.clone()];
+                row.extend(lat(&p.e2e_latency_ms));
+                row.extend(lat(&p.ttft_ms));
+                row
             })
-            .collect(),
-    }];
-    if r.policies.iter().any(|p| p.e2e_latency_ms.is_some()) {
+            .collect();
+        // The log's own latencies (every logged call, as it ran), for comparison.
+        if let Some([a, b, c]) = r.as_logged.as_ref().and_then(|a| a.latency_ms) {
+            let f = |v: f64| count(v.round());
+            rows.push(vec![
+                "as logged".into(),
+                f(a),
+                f(b),
+                f(c),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]);
+        }
         out.push(Section {
             title: "Latency of interactive requests (ms)".into(),
             header: strings([
                 "policy", "e2e p50", "e2e p95", "e2e p99", "TTFT p50", "TTFT p95", "TTFT p99",
             ]),
-            rows: r
-                .policies
-                .iter()
-                .map(|p| {
-                    let mut row = vec![p.name.clone()];
-                    row.extend(lat(&p.e2e_latency_ms));
-                    row.extend(lat(&p.ttft_ms));
-                    row
-                })
-                .collect(),
+            rows,
         });
     }
     if r.policies.iter().any(|p| p.batch_latency_ms.is_some()) {
@@ -209,6 +312,37 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                             opt(&c.quality, pct),
                         ]
                     })
+                })
+                .collect(),
+        });
+    }
+    if let Some(e) = &r.inputs.eval {
+        let models: Vec<String> = {
+            let mut m: Vec<String> = e
+                .classes
+                .iter()
+                .flat_map(|c| c.pass_rate.keys().cloned())
+                .collect();
+            m.sort();
+            m.dedup();
+            m
+        };
+        let mut header = vec!["class".to_string(), "examples".to_string()];
+        header.extend(models.iter().map(|m| format!("{m} pass rate")));
+        out.push(Section {
+            title: "Eval set (measured pass rates, per class)".into(),
+            header,
+            rows: e
+                .classes
+                .iter()
+                .map(|c| {
+                    let mut row = vec![c.class.clone(), c.examples.to_string()];
+                    row.extend(models.iter().map(|m| {
+                        c.pass_rate
+                            .get(m)
+                            .map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
+                    }));
+                    row
                 })
                 .collect(),
         });

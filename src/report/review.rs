@@ -9,7 +9,7 @@ use std::path::Path;
 use super::format::count;
 use super::{markdown, sections, summary_line, sweep};
 use crate::engine::results::RunResults;
-use crate::scenario::{Difficulty, Scenario, TokenDist};
+use crate::scenario::{ClassTokens, Difficulty, Scenario, TokenDist};
 use crate::sweep::SweepResults;
 
 fn tokens(t: &TokenDist) -> String {
@@ -64,8 +64,30 @@ fn scenario_section(s: &Scenario) -> String {
     );
     for c in &s.classes {
         let difficulty = match c.difficulty {
-            Difficulty::Fixed(d) => d.to_string(),
-            Difficulty::Beta { alpha, beta } => format!("Beta({alpha}, {beta})"),
+            Some(Difficulty::Fixed(d)) => d.to_string(),
+            Some(Difficulty::Beta { alpha, beta }) => format!("Beta({alpha}, {beta})"),
+            None => "from the eval set".into(),
+        };
+        let (input, output, prefix, hit) = match &c.tokens {
+            ClassTokens::Synthetic(t) => (
+                tokens(&t.input_tokens),
+                tokens(&t.output_tokens),
+                count(t.cached_prefix_tokens as f64),
+                if t.cached_prefix_tokens > 0 {
+                    format!("{:.0}%", t.cache_hit_rate * 100.0)
+                } else {
+                    "-".into()
+                },
+            ),
+            ClassTokens::Logged { log, .. } => {
+                let l = s.measured.logs[*log].path.display().to_string();
+                (
+                    format!("from {l}"),
+                    "(logged)".into(),
+                    "(logged)".into(),
+                    "(logged)".into(),
+                )
+            }
         };
         let extra = c
             .extra_calls
@@ -79,14 +101,10 @@ fn scenario_section(s: &Scenario) -> String {
             c.name,
             c.share * 100.0,
             if c.batch { "batch" } else { "interactive" },
-            tokens(&c.input_tokens),
-            tokens(&c.output_tokens),
-            count(c.cached_prefix_tokens as f64),
-            if c.cached_prefix_tokens > 0 {
-                format!("{:.0}%", c.cache_hit_rate * 100.0)
-            } else {
-                "-".into()
-            },
+            input,
+            output,
+            prefix,
+            hit,
             difficulty,
             if extra.is_empty() { "-".into() } else { extra }
         );
@@ -226,6 +244,13 @@ pub fn render(
     if let Some(r) = run {
         let _ = writeln!(o, "\n## Results of the scenario as written\n");
         o.push_str(&tables(&summary_line(r), &sections(r)));
+        let notes = super::notes(r);
+        if !notes.is_empty() {
+            let _ = writeln!(o, "\n### Inputs and warnings\n");
+            for n in notes {
+                let _ = writeln!(o, "- {}", n.replace('|', "\\|"));
+            }
+        }
     }
     if !charts.is_empty() {
         let _ = writeln!(o, "\n## Charts\n");

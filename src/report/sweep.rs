@@ -60,13 +60,21 @@ pub fn header(s: &SweepResults) -> String {
         format!("targets: {}", targets.join(", "))
     };
     format!(
-        "sweep of policy {} over {} in scenario {}: {} requests x {} replications, seed {}, one shared set of draws per pass; {targets}; \u{b1} is the 95% CI",
+        "sweep of policy {} over {} in scenario {}: {} requests x {} replications, seed {}, one shared set of draws per pass; {targets}; \u{b1} is the 95% {}",
         s.policy,
         s.params.join(" x "),
         sc.name,
         count(sc.requests as f64),
         sc.replications,
-        sc.seed
+        sc.seed,
+        if s.inputs.interval == Some(crate::stats::Interval::Bootstrap) {
+            format!(
+                "bootstrap interval of the eval set ({} examples)",
+                s.inputs.eval_examples()
+            )
+        } else {
+            "CI".to_string()
+        }
     )
 }
 
@@ -155,6 +163,18 @@ fn csv(s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Writes a sweep in `format`.
+/// The logs and eval set read, after the tables.
+fn notes(s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
+    let notes = super::input_notes(&s.inputs);
+    if !notes.is_empty() {
+        writeln!(out)?;
+    }
+    for n in notes {
+        writeln!(out, "{n}")?;
+    }
+    Ok(())
+}
+
 pub fn write(format: Format, s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => {
@@ -164,11 +184,13 @@ pub fn write(format: Format, s: &SweepResults, out: &mut dyn Write) -> io::Resul
         Format::Csv => csv(s, out),
         Format::Table => {
             table::print(&header(s), &sections(s), out)?;
-            writeln!(out, "\n{}", s.recommendation.message)
+            writeln!(out, "\n{}", s.recommendation.message)?;
+            notes(s, out)
         }
         Format::Markdown => {
             markdown::print(&header(s), &sections(s), out)?;
-            writeln!(out, "\n**{}**", s.recommendation.message)
+            writeln!(out, "\n**{}**", s.recommendation.message)?;
+            notes(s, out)
         }
     }
 }

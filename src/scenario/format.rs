@@ -18,6 +18,31 @@ pub struct ScenarioFile {
     pub policy: Vec<PolicyEntry>,
     /// What a policy must achieve to be recommended (used by `sweep`).
     pub targets: Option<TargetsEntry>,
+    /// A measured eval set that gives quality and confidence instead of skills.
+    pub eval: Option<EvalEntry>,
+}
+
+/// `[eval]`: the team's own eval results, a row per (example, model).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalEntry {
+    /// The results file, relative to the scenario file: simroute's eval CSV or
+    /// promptfoo's JSON output.
+    pub file: String,
+    /// "csv" or "promptfoo" (default: detected from the file).
+    pub format: Option<String>,
+    /// Score at or above which a row without `pass` counts as a pass, in [0, 1].
+    pub pass_mark: Option<f64>,
+}
+
+/// How a logged traffic mix is replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Replay {
+    /// Draw `requests` records with replacement per replication.
+    Bootstrap,
+    /// Every logged request once, in log order, in every replication.
+    Exact,
 }
 
 /// `[targets]`: the bar a recommended setting must clear, with its CI.
@@ -52,6 +77,8 @@ pub struct Header {
     pub baseline: Option<String>,
     /// Steepness of the logistic quality curve (default 10).
     pub sharpness: Option<f64>,
+    /// How logged traffic is replayed: "bootstrap" (default) or "exact".
+    pub replay: Option<Replay>,
 }
 
 /// `[models.NAME]`: a model as this scenario uses it.
@@ -84,18 +111,29 @@ pub enum Mode {
 #[serde(deny_unknown_fields)]
 pub struct TrafficEntry {
     pub name: String,
-    /// Share of all requests; shares sum to 1.
-    pub share: f64,
+    /// Share of all requests; shares sum to 1. With `log`, defaults to the
+    /// class's share of the log's records.
+    pub share: Option<f64>,
     /// Uncached input tokens per request: a number or `{ median, p95 }` (lognormal).
-    pub input_tokens: NumOr<MedianP95>,
-    /// Output tokens per call: a number or `{ median, p95 }` (lognormal).
-    pub output_tokens: NumOr<MedianP95>,
+    /// Not with `log`.
+    pub input_tokens: Option<NumOr<MedianP95>>,
+    /// Output tokens per call: a number or `{ median, p95 }` (lognormal). Not with
+    /// `log`.
+    pub output_tokens: Option<NumOr<MedianP95>>,
+    /// A log of real requests (Bedrock invocation log, CSV or JSONL; gzip or not),
+    /// relative to the scenario file, whose token counts replace the
+    /// distributions.
+    pub log: Option<String>,
+    /// Dotted path of the record field (or CSV column) holding the class, e.g.
+    /// "requestMetadata.feature".
+    pub class_field: Option<String>,
     /// Shared prompt prefix (system prompt, tools), tokens; default 0.
     pub cached_prefix_tokens: Option<f64>,
     /// Probability that the prefix is read from the prompt cache.
     pub cache_hit_rate: Option<f64>,
     /// Difficulty on [0, 1]: a number or `{ alpha, beta }` (Beta distribution).
-    pub difficulty: NumOr<AlphaBeta>,
+    /// Not needed where the eval set has examples of the class.
+    pub difficulty: Option<NumOr<AlphaBeta>>,
     /// "interactive" (default) or "batch".
     pub mode: Option<Mode>,
     /// Calls made for every request of the class whatever the policy (RAG).

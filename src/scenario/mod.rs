@@ -5,9 +5,14 @@
 //! every number checked. The engine sees only this.
 
 pub mod format;
+pub mod measured;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use format::Replay;
+pub use measured::{LoadOptions, Measured};
 
 use crate::input::{InputError, TomlFile};
 use crate::pricing::{ModelPrice, PriceTable};
@@ -42,6 +47,37 @@ pub struct Scenario {
     pub classes: Vec<TrafficClass>,
     pub policies: Vec<Policy>,
     pub targets: Targets,
+    /// How logged traffic is replayed.
+    pub replay: Replay,
+    /// The logs and eval set read for this scenario (shared by a sweep's variants).
+    pub measured: Arc<Measured>,
+    /// The eval set's outcomes by class, where the scenario has one.
+    pub eval: Option<EvalSet>,
+}
+
+/// An eval set arranged for the engine.
+#[derive(Debug, Clone)]
+pub struct EvalSet {
+    /// By traffic class index; a class without examples has none.
+    pub classes: Vec<EvalClass>,
+}
+
+/// One class's eval examples.
+#[derive(Debug, Clone, Default)]
+pub struct EvalClass {
+    /// Example ids, in file order.
+    pub ids: Vec<String>,
+    /// `outcomes[example][model]`: the model's result on the example, where it has
+    /// a row.
+    pub outcomes: Vec<Vec<Option<EvalOutcome>>>,
+}
+
+/// One model's measured result on one example.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvalOutcome {
+    pub pass: bool,
+    /// Its confidence in [0, 1], where it gave one.
+    pub confidence: Option<f64>,
 }
 
 /// `[targets]`, validated; `None` where not set.
@@ -88,12 +124,19 @@ pub enum Difficulty {
     Beta { alpha: f64, beta: f64 },
 }
 
-/// One class of requests.
-#[derive(Debug, Clone)]
-pub struct TrafficClass {
-    pub name: String,
-    /// Share of all requests.
-    pub share: f64,
+/// Where a class's token counts come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClassTokens {
+    /// Drawn from distributions.
+    Synthetic(SyntheticTokens),
+    /// Drawn from (or replayed from) a log's records: `Measured::logs[log]`,
+    /// records of class `key` (`None` where the log's records carry no class).
+    Logged { log: usize, key: Option<String> },
+}
+
+/// Token counts of a class, from distributions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SyntheticTokens {
     /// Uncached input tokens of a call.
     pub input_tokens: TokenDist,
     /// Output tokens of a call.
@@ -102,7 +145,17 @@ pub struct TrafficClass {
     pub cached_prefix_tokens: Tokens,
     /// Probability that the prefix is a cache hit.
     pub cache_hit_rate: f64,
-    pub difficulty: Difficulty,
+}
+
+/// One class of requests.
+#[derive(Debug, Clone)]
+pub struct TrafficClass {
+    pub name: String,
+    /// Share of all requests.
+    pub share: f64,
+    pub tokens: ClassTokens,
+    /// Difficulty; `None` where the eval set's examples give quality.
+    pub difficulty: Option<Difficulty>,
     /// Whether the class runs on batch inference for every policy.
     pub batch: bool,
     pub extra_calls: Vec<ExtraCall>,
@@ -156,7 +209,13 @@ pub struct Policy {
 impl Scenario {
     /// Reads a scenario and its pricing table, and validates both.
     pub fn load(path: &Path) -> Result<Scenario, InputError> {
-        let file = TomlFile::<format::ScenarioFile>::read(path)?;
+        Self::load_with(path, &LoadOptions::default())
+    }
+
+    /// Reads a scenario, its pricing table and the logs and eval set it names,
+    /// and validates them.
+    pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Scenario, InputError> {
+        let mut file = TomlFile::<format::ScenarioFile>::read(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let pricing_path = dir.join(&file.value.scenario.pricing);
         let table = PriceTable::load(&pricing_path).map_err(|mut e| {
@@ -169,7 +228,14 @@ impl Scenario {
             }
             e
         })?;
-        validate::validate(&file.value, &table, path, &pricing_path).map_err(|e| file.error(e))
+        measured::apply_overrides(&mut file.value, options);
+        let data = match measured::load(&file.value, dir, &table, options) {
+            Ok(m) => Arc::new(m),
+            Err(measured::LoadError::Scenario(e)) => return Err(file.error(e)),
+            Err(measured::LoadError::Data(e)) => return Err(e),
+        };
+        validate::validate(&file.value, &table, path, &pricing_path, data)
+            .map_err(|e| file.error(e))
     }
 
     /// Builds a scenario from documents already in memory (a sweep's variants of
@@ -180,16 +246,18 @@ impl Scenario {
         scenario: toml::Table,
         pricing_path: &Path,
         pricing: toml::Table,
+        measured: Arc<Measured>,
     ) -> Result<Scenario, String> {
         let pricing: crate::pricing::format::PricingFile = pricing
             .try_into()
             .map_err(|e: toml::de::Error| format!("{}: {}", pricing_path.display(), e.message()))?;
         let table = PriceTable::validate(&pricing)
             .map_err(|e| format!("{}: {}: {}", pricing_path.display(), e.path, e.message))?;
-        let raw: format::ScenarioFile = scenario
+        let mut raw: format::ScenarioFile = scenario
             .try_into()
             .map_err(|e: toml::de::Error| e.message().to_string())?;
-        validate::validate(&raw, &table, path, pricing_path)
+        measured::apply_overrides(&mut raw, &measured.options);
+        validate::validate(&raw, &table, path, pricing_path, measured)
             .map_err(|e| format!("{}: {}", e.path, e.message))
     }
 

@@ -6,11 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
-use super::format::{self, Mode, OneOrMany, RouteEntry, ScenarioFile};
+use super::format::{self, Mode, OneOrMany, Replay, RouteEntry, ScenarioFile};
+use super::measured::{Measured, resolve};
 use super::{
-    Classifier, Difficulty, ExtraCall, Model, ModelId, Policy, Scenario, Targets, TokenDist,
-    TrafficClass, Trigger,
+    ClassTokens, Classifier, Difficulty, EvalClass, EvalOutcome, EvalSet, ExtraCall, Model,
+    ModelId, Policy, Scenario, SyntheticTokens, Targets, TokenDist, TrafficClass, Trigger,
 };
 use crate::input::{Invalid, KeyPath, did_you_mean};
 use crate::pricing::{PriceTable, positive_spread};
@@ -31,8 +33,14 @@ pub fn validate(
     table: &PriceTable,
     path: &Path,
     pricing_path: &Path,
+    measured: Arc<Measured>,
 ) -> Result<Scenario, Invalid> {
     let h = &raw.scenario;
+    let replay = measured
+        .options
+        .replay
+        .or(h.replay)
+        .unwrap_or(Replay::Bootstrap);
     let hp = root().key("scenario");
     if h.requests == 0 {
         return Err(Invalid::new(hp.key("requests"), "must be at least 1"));
@@ -59,7 +67,14 @@ pub fn validate(
     };
 
     let (models, model_ids) = models(raw, table)?;
-    let classes = traffic(raw, &models, &model_ids)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let classes = traffic(raw, &models, &model_ids, dir, &measured)?;
+    let eval = eval_set(&classes, &model_ids, &measured);
+    let mut requests = h.requests;
+    if replay == Replay::Exact {
+        requests = exact_replay(raw, &classes, &measured)?;
+    }
+    check_shares(&classes)?;
     if raw.policy.is_empty() {
         return Err(Invalid::new(
             root().key("policy"),
@@ -75,7 +90,14 @@ pub fn validate(
                 format!("policy \"{}\" is already defined (policy[{j}])", p.name),
             ));
         }
-        policies.push(policy(p, &pp, &classes, &models, &model_ids)?);
+        policies.push(policy(
+            p,
+            &pp,
+            &classes,
+            &models,
+            &model_ids,
+            eval.as_ref(),
+        )?);
     }
     let baseline = match &h.baseline {
         None => 0,
@@ -122,7 +144,7 @@ pub fn validate(
         path: path.to_path_buf(),
         pricing_path: pricing_path.to_path_buf(),
         pricing: table.meta.clone(),
-        requests: h.requests,
+        requests,
         replications: h.replications,
         seed: h.seed,
         monthly_requests: h.monthly_requests,
@@ -132,9 +154,143 @@ pub fn validate(
         classes,
         policies,
         targets,
+        replay,
+        measured,
+        eval,
     };
     check_usage(&scenario)?;
+    check_eval(&scenario)?;
     Ok(scenario)
+}
+
+/// Under exact replay every class comes from one log, in the log's own mix; the
+/// number of requests is the number of records used.
+fn exact_replay(
+    raw: &ScenarioFile,
+    classes: &[TrafficClass],
+    measured: &Measured,
+) -> Result<u64, Invalid> {
+    let why = "replay = \"exact\" replays every logged request once, so the whole mix must come from one log";
+    let mut log = None;
+    for (i, (c, t)) in classes.iter().zip(&raw.traffic).enumerate() {
+        let tp = root().key("traffic").index(i);
+        match &c.tokens {
+            ClassTokens::Synthetic(_) => {
+                return Err(Invalid::new(
+                    tp.key("log"),
+                    format!("missing: {why}, and class \"{}\" has none", c.name),
+                ));
+            }
+            ClassTokens::Logged { log: l, .. } => {
+                if log.is_some_and(|x| x != *l) {
+                    return Err(Invalid::new(
+                        tp.key("log"),
+                        format!(
+                            "{why}; class \"{}\" names another log (or class_field)",
+                            c.name
+                        ),
+                    ));
+                }
+                log = Some(*l);
+            }
+        }
+        if t.share.is_some() {
+            return Err(Invalid::new(
+                tp.key("share"),
+                format!(
+                    "{why}, in the log's own shares: remove share, or use replay = \"bootstrap\""
+                ),
+            ));
+        }
+    }
+    Ok(log.map(|l| measured.logs[l].summary.used).unwrap_or(0))
+}
+
+/// The eval set's outcomes by class and scenario model.
+fn eval_set(
+    classes: &[TrafficClass],
+    ids: &BTreeMap<String, ModelId>,
+    measured: &Measured,
+) -> Option<EvalSet> {
+    let data = measured.eval.as_ref()?;
+    let ex = &data.examples;
+    let model_of: Vec<Option<ModelId>> = ex.models.iter().map(|n| ids.get(n).copied()).collect();
+    let mut out = vec![EvalClass::default(); classes.len()];
+    for e in &ex.examples {
+        // Rows were checked on reading: a class is the scenario's, and an example
+        // without one belongs to the scenario's only class.
+        let c = match &e.class {
+            Some(name) => classes.iter().position(|c| &c.name == name)?,
+            None => 0,
+        };
+        let mut row = vec![None; ids.len()];
+        for (i, o) in e.outcomes.iter().enumerate() {
+            if let (Some(o), Some(m)) = (o, model_of[i]) {
+                row[m] = Some(EvalOutcome {
+                    pass: o.pass,
+                    confidence: o.confidence,
+                });
+            }
+        }
+        out[c].ids.push(e.id.clone());
+        out[c].outcomes.push(row);
+    }
+    Some(EvalSet { classes: out })
+}
+
+/// Whether class `c`'s quality comes from the eval set.
+fn from_eval(eval: Option<&EvalSet>, c: usize) -> bool {
+    eval.is_some_and(|e| !e.classes[c].ids.is_empty())
+}
+
+/// Every example of a class must have a row for every model a policy routes the
+/// class to, with a confidence where a cascade escalates on it.
+fn check_eval(s: &Scenario) -> Result<(), Invalid> {
+    let Some(eval) = &s.eval else { return Ok(()) };
+    let file = s
+        .measured
+        .eval
+        .as_ref()
+        .map(|d| d.path.display().to_string())
+        .unwrap_or_default();
+    let ep = root().key("eval").key("file");
+    for p in &s.policies {
+        for (c, route) in p.routes.iter().enumerate() {
+            let ec = &eval.classes[c];
+            for (tier, &m) in route.iter().enumerate() {
+                let scored =
+                    matches!(p.trigger, Trigger::Confidence { .. }) && tier + 1 < route.len();
+                for (id, row) in ec.ids.iter().zip(&ec.outcomes) {
+                    let who = format!(
+                        "policy \"{}\" routes class \"{}\" to \"{}\"",
+                        p.name, s.classes[c].name, s.models[m].name
+                    );
+                    match row[m] {
+                        None => {
+                            return Err(Invalid::new(
+                                ep.clone(),
+                                format!(
+                                    "{file}: example \"{id}\" has no row for model \"{}\", and {who}: every example needs a row for every model its class is routed to",
+                                    s.models[m].name
+                                ),
+                            ));
+                        }
+                        Some(o) if scored && o.confidence.is_none() => {
+                            return Err(Invalid::new(
+                                ep.clone(),
+                                format!(
+                                    "{file}: example \"{id}\" has no confidence for model \"{}\", and {who} escalating on its confidence",
+                                    s.models[m].name
+                                ),
+                            ));
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn models(
@@ -240,6 +396,8 @@ fn traffic(
     raw: &ScenarioFile,
     models: &[Model],
     ids: &BTreeMap<String, ModelId>,
+    dir: &Path,
+    measured: &Measured,
 ) -> Result<Vec<TrafficClass>, Invalid> {
     if raw.traffic.is_empty() {
         return Err(Invalid::new(
@@ -247,6 +405,15 @@ fn traffic(
             "no [[traffic]]: a scenario needs at least one traffic class",
         ));
     }
+    // Classes with eval examples need no difficulty.
+    let in_eval = |name: &str| {
+        measured.eval.as_ref().is_some_and(|e| {
+            e.examples.examples.iter().any(|x| match &x.class {
+                Some(c) => c == name,
+                None => raw.traffic.len() == 1,
+            })
+        })
+    };
     let mut classes: Vec<TrafficClass> = Vec::new();
     for (i, t) in raw.traffic.iter().enumerate() {
         let tp = root().key("traffic").index(i);
@@ -259,31 +426,28 @@ fn traffic(
                 ),
             ));
         }
-        check_range(t.share, 0.0, 1.0, &tp.key("share"))?;
-        let output_tokens = tokens(&t.output_tokens, &tp.key("output_tokens"))?;
-        if output_tokens == TokenDist::Fixed(0) {
-            return Err(Invalid::new(
-                tp.key("output_tokens"),
-                "must be at least 1: every answer has an output token",
-            ));
-        }
-        let prefix = match t.cached_prefix_tokens {
-            Some(v) => check_tokens(v, &tp.key("cached_prefix_tokens"))?,
-            None => 0,
+        let (class_tokens, logged_share) = match &t.log {
+            Some(log) => logged(t, &tp, resolve(dir, log), measured)?,
+            None => (ClassTokens::Synthetic(synthetic(t, &tp)?), None),
         };
-        let cache_hit_rate = match (prefix, t.cache_hit_rate) {
-            (_, Some(r)) => check_range(r, 0.0, 1.0, &tp.key("cache_hit_rate"))?,
-            (0, None) => 0.0,
-            (_, None) => {
+        let share = match (t.share, logged_share) {
+            (Some(v), _) => check_range(v, 0.0, 1.0, &tp.key("share"))?,
+            (None, Some(v)) => v,
+            (None, None) => {
                 return Err(Invalid::new(
-                    tp.key("cache_hit_rate"),
-                    "missing: cached_prefix_tokens is set, so the share of cache hits must be given",
+                    tp.key("share"),
+                    "missing: the class's share of all requests (it may be left out only when the class comes from a log)",
                 ));
             }
         };
         let difficulty = match &t.difficulty {
-            NumOr::Num(d) => Difficulty::Fixed(check_range(*d, 0.0, 1.0, &tp.key("difficulty"))?),
-            NumOr::Table(ab) => {
+            Some(NumOr::Num(d)) => Some(Difficulty::Fixed(check_range(
+                *d,
+                0.0,
+                1.0,
+                &tp.key("difficulty"),
+            )?)),
+            Some(NumOr::Table(ab)) => {
                 for (k, v) in [("alpha", ab.alpha), ("beta", ab.beta)] {
                     check_at_least(v, 0.0, &tp.key("difficulty").key(k))?;
                     if v == 0.0 {
@@ -293,10 +457,17 @@ fn traffic(
                         ));
                     }
                 }
-                Difficulty::Beta {
+                Some(Difficulty::Beta {
                     alpha: ab.alpha,
                     beta: ab.beta,
-                }
+                })
+            }
+            None if in_eval(&t.name) => None,
+            None => {
+                return Err(Invalid::new(
+                    tp.key("difficulty"),
+                    "missing: a number or { alpha, beta }; it may be left out only when the [eval] set has examples of the class",
+                ));
             }
         };
         let mut extra_calls = Vec::new();
@@ -341,16 +512,102 @@ fn traffic(
         }
         classes.push(TrafficClass {
             name: t.name.clone(),
-            share: t.share,
-            input_tokens: tokens(&t.input_tokens, &tp.key("input_tokens"))?,
-            output_tokens,
-            cached_prefix_tokens: prefix,
-            cache_hit_rate,
+            share,
+            tokens: class_tokens,
             difficulty,
             batch: t.mode == Some(Mode::Batch),
             extra_calls,
         });
     }
+    Ok(classes)
+}
+
+/// A class's token distributions, as written.
+fn synthetic(t: &format::TrafficEntry, tp: &KeyPath) -> Result<SyntheticTokens, Invalid> {
+    if t.class_field.is_some() {
+        return Err(Invalid::new(
+            tp.key("class_field"),
+            "class_field names the field of a log that holds the class, but this class has no `log`",
+        ));
+    }
+    let required = |v: Option<&NumOr<MedianP95>>, key: &str| match v {
+        Some(v) => tokens(v, &tp.key(key)),
+        None => Err(Invalid::new(
+            tp.key(key),
+            "missing: a number or { median, p95 }, or a `log` to take token counts from",
+        )),
+    };
+    let input_tokens = required(t.input_tokens.as_ref(), "input_tokens")?;
+    let output_tokens = required(t.output_tokens.as_ref(), "output_tokens")?;
+    if output_tokens == TokenDist::Fixed(0) {
+        return Err(Invalid::new(
+            tp.key("output_tokens"),
+            "must be at least 1: every answer has an output token",
+        ));
+    }
+    let prefix = match t.cached_prefix_tokens {
+        Some(v) => check_tokens(v, &tp.key("cached_prefix_tokens"))?,
+        None => 0,
+    };
+    let cache_hit_rate = match (prefix, t.cache_hit_rate) {
+        (_, Some(r)) => check_range(r, 0.0, 1.0, &tp.key("cache_hit_rate"))?,
+        (0, None) => 0.0,
+        (_, None) => {
+            return Err(Invalid::new(
+                tp.key("cache_hit_rate"),
+                "missing: cached_prefix_tokens is set, so the share of cache hits must be given",
+            ));
+        }
+    };
+    Ok(SyntheticTokens {
+        input_tokens,
+        output_tokens,
+        cached_prefix_tokens: prefix,
+        cache_hit_rate,
+    })
+}
+
+/// A class whose token counts come from a log, and its share of the log.
+fn logged(
+    t: &format::TrafficEntry,
+    tp: &KeyPath,
+    path: std::path::PathBuf,
+    measured: &Measured,
+) -> Result<(ClassTokens, Option<f64>), Invalid> {
+    for (key, set) in [
+        ("input_tokens", t.input_tokens.is_some()),
+        ("output_tokens", t.output_tokens.is_some()),
+        ("cached_prefix_tokens", t.cached_prefix_tokens.is_some()),
+        ("cache_hit_rate", t.cache_hit_rate.is_some()),
+    ] {
+        if set {
+            return Err(Invalid::new(
+                tp.key(key),
+                "the class takes its token counts (cache reads and writes included) from its `log`: remove this key, or the log",
+            ));
+        }
+    }
+    let (index, data) = measured
+        .log(&path, t.class_field.as_deref())
+        .ok_or_else(|| Invalid::new(tp.key("log"), "the log was not read (internal error)"))?;
+    let key = Some(t.name.clone());
+    if !data.classes.contains_key(&key) {
+        return Err(Invalid::new(
+            tp.key("log"),
+            format!(
+                "{} has no usable record of class \"{}\"",
+                path.display(),
+                t.name
+            ),
+        ));
+    }
+    let count = data.classes[&key].count;
+    let share = count as f64 / data.summary.used as f64;
+    Ok((ClassTokens::Logged { log: index, key }, Some(share)))
+}
+
+/// The shares must sum to 1.
+fn check_shares(classes: &[TrafficClass]) -> Result<(), Invalid> {
     let total: f64 = classes.iter().map(|c| c.share).sum();
     if (total - 1.0).abs() > SHARE_TOLERANCE {
         let list = classes
@@ -363,7 +620,7 @@ fn traffic(
             format!("the shares sum to {total}, not 1 ({list})"),
         ));
     }
-    Ok(classes)
+    Ok(())
 }
 
 fn route(
@@ -397,6 +654,7 @@ fn policy(
     classes: &[TrafficClass],
     models: &[Model],
     ids: &BTreeMap<String, ModelId>,
+    eval: Option<&EvalSet>,
 ) -> Result<Policy, Invalid> {
     let default = p
         .route
@@ -496,7 +754,10 @@ fn policy(
                 vs.clone()
             }
         };
-        for r in &routes {
+        for (c, r) in routes.iter().enumerate() {
+            if from_eval(eval, c) {
+                continue;
+            }
             for &m in &r[..r.len() - 1] {
                 if models[m].confidence_auc.is_none() {
                     return Err(Invalid::new(
@@ -612,7 +873,10 @@ fn check_usage(s: &Scenario) -> Result<(), Invalid> {
                 }
             }
         }
-        for r in &p.routes {
+        for (c, r) in p.routes.iter().enumerate() {
+            if from_eval(s.eval.as_ref(), c) {
+                continue;
+            }
             for &m in r {
                 if s.models[m].skill.is_none() {
                     return Err(Invalid::new(

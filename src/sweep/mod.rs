@@ -22,6 +22,8 @@ pub use verdict::{Check, Recommendation, Verdict};
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepResults {
     pub scenario: ScenarioInfo,
+    /// The logs and eval set the sweep was fed, and how intervals were formed.
+    pub inputs: crate::engine::inputs::Inputs,
     /// The swept policy.
     pub policy: String,
     /// The swept parameters, as dotted paths (`policy.cascade.threshold`).

@@ -31,16 +31,25 @@ pub struct RunSize {
 }
 
 impl RunSize {
-    pub fn apply(&self, s: &mut Scenario) {
+    /// Applies the overrides to `s`. Exact replay's number of requests is the
+    /// log's, so `--requests` is a usage error there.
+    pub fn apply(&self, s: &mut Scenario) -> Result<(), UsageError> {
         if let Some(v) = self.seed {
             s.seed = v;
         }
         if let Some(v) = self.requests {
+            if s.replay == crate::scenario::Replay::Exact {
+                return Err(UsageError(format!(
+                    "--requests {v}: exact replay runs each of the log's {} records once; drop --requests, or use --replay bootstrap to draw {v}",
+                    s.requests
+                )));
+            }
             s.requests = v;
         }
         if let Some(v) = self.replications {
             s.replications = v;
         }
+        Ok(())
     }
 }
 
@@ -107,9 +116,14 @@ impl Prepared {
     }
 }
 
-pub fn prepare(path: &Path, spec: SweepSpec, size: RunSize) -> anyhow::Result<Prepared> {
-    let mut base = Scenario::load(path)?;
-    size.apply(&mut base);
+pub fn prepare(
+    path: &Path,
+    spec: SweepSpec,
+    size: RunSize,
+    load: &crate::scenario::LoadOptions,
+) -> anyhow::Result<Prepared> {
+    let mut base = Scenario::load_with(path, load)?;
+    size.apply(&mut base)?;
     let policy = base
         .policies
         .iter()
@@ -146,6 +160,28 @@ pub fn prepare(path: &Path, spec: SweepSpec, size: RunSize) -> anyhow::Result<Pr
         .iter()
         .map(|p| param::resolve(&p.key, &spec.policy, &all).cloned())
         .collect::<Result<_, _>>()?;
+    if load.traffic_log.is_some() {
+        // --traffic-log replaces these keys with the log's: sweeping them would
+        // give the same figures at every point.
+        for l in &leaves {
+            let replaced = [
+                "share",
+                "input_tokens",
+                "output_tokens",
+                "cached_prefix_tokens",
+                "cache_hit_rate",
+            ];
+            if l.path.starts_with("traffic.")
+                && replaced.iter().any(|k| l.path.split('.').nth(2) == Some(k))
+            {
+                return Err(UsageError(format!(
+                    "--param {}: with --traffic-log every class takes this from the log, so sweeping it changes nothing; drop one of the two",
+                    l.path
+                ))
+                .into());
+            }
+        }
+    }
     if leaves.len() == 2 && leaves[0].path == leaves[1].path {
         return Err(UsageError(format!("--param {} is given twice", leaves[0].path)).into());
     }
@@ -178,13 +214,20 @@ pub fn prepare(path: &Path, spec: SweepSpec, size: RunSize) -> anyhow::Result<Pr
             };
             param::set(doc, &leaf.segs, *v);
         }
-        let mut s = Scenario::from_tables(path, s_doc, &base.pricing_path, p_doc).map_err(|e| {
+        let mut s = Scenario::from_tables(
+            path,
+            s_doc,
+            &base.pricing_path,
+            p_doc,
+            base.measured.clone(),
+        )
+        .map_err(|e| {
             UsageError(format!(
                 "--param {}: the scenario is not valid with these values: {e}",
                 label(&spec.params, row)
             ))
         })?;
-        size.apply(&mut s);
+        size.apply(&mut s)?;
         Ok(s)
     };
     let mut built = Vec::with_capacity(groups.len());
@@ -212,13 +255,13 @@ pub fn prepare(path: &Path, spec: SweepSpec, size: RunSize) -> anyhow::Result<Pr
 
 /// Runs a prepared sweep on the current thread pool; `progress` is called after
 /// each replication of each pass.
-pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> SweepResults {
+pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> anyhow::Result<SweepResults> {
     let n_base = p.base.policies.len();
     let mut slots: Vec<Option<SweepPoint>> = vec![None; p.values.len()];
     let mut info = None;
     let mut as_written = None;
     for g in &p.groups {
-        let raw: Raw = simulate_raw(&g.scenario, progress);
+        let raw: Raw = simulate_raw(&g.scenario, progress)?;
         let results = RunResults::new(&g.scenario, &raw);
         if p.groups.len() == 1 && p.leaves.iter().all(Leaf::is_policy) {
             let mut r = results.clone();
@@ -236,7 +279,7 @@ pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> SweepResults {
                 verdict,
             });
         }
-        info.get_or_insert(results.scenario);
+        info.get_or_insert((results.scenario, results.inputs));
     }
     let points: Vec<SweepPoint> = slots
         .into_iter()
@@ -247,14 +290,22 @@ pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> SweepResults {
         .map(|pt| pt.result.cost_per_request.mean)
         .collect();
     let verdicts: Vec<Verdict> = points.iter().map(|pt| pt.verdict).collect();
-    let recommendation = recommend(&p.base.targets, &costs, &verdicts, &p.labels);
-    SweepResults {
-        scenario: info.expect("at least one group"),
+    let (scenario, inputs) = info.expect("at least one group");
+    let recommendation = recommend(
+        &p.base.targets,
+        &costs,
+        &verdicts,
+        &p.labels,
+        inputs.eval_examples(),
+    );
+    Ok(SweepResults {
+        scenario,
+        inputs,
         policy: p.spec.policy.clone(),
         params: p.param_paths(),
         points,
         targets: p.base.targets,
         recommendation,
         run: as_written,
-    }
+    })
 }

@@ -118,6 +118,7 @@ pub fn recommend(
     costs: &[f64],
     verdicts: &[Verdict],
     labels: &[String],
+    eval_examples: usize,
 ) -> Recommendation {
     if targets.is_empty() {
         return Recommendation {
@@ -147,12 +148,17 @@ pub fn recommend(
         String::new()
     } else {
         format!(
-            "; cheaper but not proven: {} — more replications or requests would settle {}",
+            "; cheaper but not proven: {} — {} would settle {}",
             straddling
                 .iter()
                 .map(|&i| describe(i))
                 .collect::<Vec<_>>()
                 .join(", "),
+            if eval_examples > 0 {
+                format!("more eval examples than the {eval_examples} the intervals rest on")
+            } else {
+                "more replications or requests".to_string()
+            },
             if straddling.len() == 1 { "it" } else { "them" }
         )
     };
@@ -235,7 +241,7 @@ mod tests {
             v(Check::Clears),
             v(Check::Clears),
         ];
-        let r = recommend(&t, &costs, &verdicts, &labels);
+        let r = recommend(&t, &costs, &verdicts, &labels, 0);
         assert_eq!(r.point, Some(2));
         assert_eq!(r.straddling, vec![1]);
         assert!(r.message.contains("recommended: c"), "{}", r.message);
@@ -263,7 +269,7 @@ mod tests {
                 p95_latency: Some(Check::Clears),
             },
         ];
-        let r = recommend(&t, &[1.0, 2.0], &verdicts, &labels);
+        let r = recommend(&t, &[1.0, 2.0], &verdicts, &labels, 0);
         assert_eq!(r.point, None);
         assert_eq!(r.binding, vec!["quality"]);
         assert_eq!(r.straddling, vec![1]);
@@ -282,7 +288,7 @@ mod tests {
                 p95_latency: Some(Check::Misses),
             },
         ];
-        let r = recommend(&t, &[1.0, 2.0], &verdicts, &labels);
+        let r = recommend(&t, &[1.0, 2.0], &verdicts, &labels, 0);
         assert_eq!(r.binding, Vec::<&str>::new());
         assert!(r.message.contains("never both"), "{}", r.message);
     }

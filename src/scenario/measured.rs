@@ -1,0 +1,487 @@
+//! Measured inputs: the logs and the eval set a scenario names, read once and
+//! kept in the compact form the engine needs.
+//!
+//! - A log's records are grouped by traffic class. For bootstrap replay each keeps
+//!   only its four token counts (16 bytes); exact replay keeps nothing and streams
+//!   the file again when it runs, so memory does not grow with the log.
+//! - The log's own models and token counts give the "as logged" cost: what the
+//!   traffic cost as it ran, priced by the table. Cost is linear in tokens, so
+//!   per-model token sums (u128) price it exactly.
+//! - An eval set's rows are checked against the scenario's models and classes,
+//!   then grouped by example, each example's outcomes across models kept together
+//!   (so a cascade sees how often both tiers are right on the same request).
+//!
+//! Reading happens here, before validation, so that validation stays pure and a
+//! sweep's variants reuse what was read.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::format::{Replay, ScenarioFile};
+use crate::engine::histogram::LatencyHistogram;
+use crate::eval::{EvalFile, EvalFormat, EvalOptions, Examples, read_eval};
+use crate::input::{InputError, Invalid, KeyPath, did_you_mean};
+use crate::logs::{BadKind, LogOptions, LogSummary, Record, Reject, read_log};
+use crate::pricing::PriceTable;
+
+/// Command-line options that change how measured inputs are read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `--traffic-log`: the whole mix comes from this log.
+    pub traffic_log: Option<PathBuf>,
+    /// `--class-field`: the field of `--traffic-log` that holds the class.
+    pub class_field: Option<String>,
+    /// `--skip-bad-lines`: skip and count bad records instead of stopping.
+    pub skip_bad_lines: bool,
+    /// `--replay`: overrides `scenario.replay`.
+    pub replay: Option<Replay>,
+}
+
+/// One logged request's token counts, packed (16 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Logged {
+    pub input: u32,
+    pub output: u32,
+    pub cache_read: u32,
+    pub cache_write: u32,
+}
+
+/// The records of one class of a log.
+#[derive(Debug, Clone, Default)]
+pub struct ClassRecords {
+    /// Records used.
+    pub count: u64,
+    /// Their token counts (bootstrap replay only; empty for exact replay).
+    pub records: Arc<[Logged]>,
+}
+
+/// Token sums of the records one model served.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelTokens {
+    pub requests: u64,
+    pub input: u128,
+    pub output: u128,
+    pub cache_read: u128,
+    pub cache_write: u128,
+    /// Their cost at the table's on-demand prices, femto-dollars.
+    pub cost: u128,
+}
+
+impl ModelTokens {
+    /// Prices the sums by `p`'s on-demand prices, as Bedrock bills each call:
+    /// cache reads at `cache_read` and writes at `cache_write` (at `input` where
+    /// the table has none), everything at `input` for a model without caching.
+    fn price(&mut self, p: &crate::pricing::ModelPrice) {
+        use crate::units::{femto_per_call, femto_per_token};
+        let f = |v: f64| femto_per_token(v) as u128;
+        let input = f(p.input);
+        let (read, write) = match p.cache_read {
+            Some(r) => (f(r), p.cache_write.map(f).unwrap_or(input)),
+            None => (input, input),
+        };
+        self.cost = self.input * input
+            + self.output * p.output.map(f).unwrap_or(0)
+            + self.cache_read * read
+            + self.cache_write * write
+            + self.requests as u128 * p.per_request.map(femto_per_call).unwrap_or(0) as u128;
+    }
+}
+
+/// A log as read.
+#[derive(Debug, Clone)]
+pub struct LogData {
+    /// The file, resolved against the scenario's folder.
+    pub path: PathBuf,
+    /// The field holding the class, if any.
+    pub class_field: Option<String>,
+    pub summary: LogSummary,
+    /// Records by class (`None`: the records carry no class).
+    pub classes: BTreeMap<Option<String>, ClassRecords>,
+    /// Token sums by the pricing key of the model that served them.
+    pub by_model: BTreeMap<String, ModelTokens>,
+    /// Records that name a model the pricing table lacks, by model id.
+    pub unpriced: BTreeMap<String, u64>,
+    /// Records that name no model.
+    pub no_model: u64,
+    /// Logged latency of the records that have one, ms.
+    pub latency: LatencyHistogram,
+}
+
+/// An eval set as read, rows checked against the scenario.
+#[derive(Debug, Clone)]
+pub struct EvalData {
+    pub path: PathBuf,
+    pub format: EvalFormat,
+    /// Rows read, and skipped by kind (the reader's kinds and ours).
+    pub read: u64,
+    pub skipped: BTreeMap<String, u64>,
+    /// Examples with their outcomes, by the eval's model order.
+    pub examples: Examples,
+}
+
+/// Everything a scenario's measured inputs hold.
+#[derive(Debug, Clone, Default)]
+pub struct Measured {
+    pub options: LoadOptions,
+    /// Logs by (resolved path, class field).
+    pub logs: Vec<Arc<LogData>>,
+    pub eval: Option<Arc<EvalData>>,
+}
+
+impl Measured {
+    /// The log read for `path` with `class_field`.
+    pub fn log(&self, path: &Path, class_field: Option<&str>) -> Option<(usize, &Arc<LogData>)> {
+        self.logs
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.path == path && l.class_field.as_deref() == class_field)
+    }
+}
+
+/// Applies the command line's `--traffic-log` to the file as parsed: every
+/// traffic class comes from that log, with the log's mix.
+pub fn apply_overrides(raw: &mut ScenarioFile, o: &LoadOptions) {
+    if let Some(log) = &o.traffic_log {
+        // The flag's path is relative to the working directory, not the scenario;
+        // make it absolute so that joining it to `dir` keeps it.
+        let abs = std::path::absolute(log).unwrap_or_else(|_| log.clone());
+        for t in &mut raw.traffic {
+            t.log = Some(abs.display().to_string());
+            t.share = None;
+            t.input_tokens = None;
+            t.output_tokens = None;
+            t.cached_prefix_tokens = None;
+            t.cache_hit_rate = None;
+            if o.class_field.is_some() {
+                t.class_field = o.class_field.clone();
+            }
+        }
+    }
+}
+
+/// Resolves a file named in the scenario against the scenario's folder.
+pub fn resolve(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+/// The pricing key of a logged model id: the id itself, the id after an ARN's
+/// last `/`, or without a cross-Region inference profile's geography prefix
+/// (`us.`, `eu.`, `apac.`, `global.`, ...).
+pub fn price_key<'a>(table: &'a PriceTable, model_id: &str) -> Option<&'a str> {
+    let id = model_id.rsplit('/').next().unwrap_or(model_id);
+    if let Some((k, _)) = table.models.get_key_value(id) {
+        return Some(k);
+    }
+    let (geo, rest) = id.split_once('.')?;
+    if ["us", "eu", "apac", "global", "us-gov", "ca", "jp", "au"].contains(&geo) {
+        table.models.get_key_value(rest).map(|(k, _)| k.as_str())
+    } else {
+        None
+    }
+}
+
+/// Reads the logs and the eval set `raw` names.
+pub fn load(
+    raw: &ScenarioFile,
+    dir: &Path,
+    table: &PriceTable,
+    options: &LoadOptions,
+) -> Result<Measured, LoadError> {
+    let replay = options
+        .replay
+        .or(raw.scenario.replay)
+        .unwrap_or(Replay::Bootstrap);
+    let mut m = Measured {
+        options: options.clone(),
+        ..Measured::default()
+    };
+    // The classes each (log, class field) feeds.
+    let mut uses: Vec<(PathBuf, Option<String>, Vec<String>, KeyPath)> = Vec::new();
+    for (i, t) in raw.traffic.iter().enumerate() {
+        let Some(log) = &t.log else { continue };
+        let path = resolve(dir, log);
+        let key = KeyPath::root().key("traffic").index(i).key("log");
+        match uses
+            .iter_mut()
+            .find(|(p, f, _, _)| *p == path && *f == t.class_field)
+        {
+            Some((_, _, names, _)) => names.push(t.name.clone()),
+            None => uses.push((path, t.class_field.clone(), vec![t.name.clone()], key)),
+        }
+    }
+    for (path, class_field, names, key) in uses {
+        if !path.is_file() {
+            return Err(LoadError::Scenario(Invalid::new(
+                key,
+                format!("cannot read {}: no such file", path.display()),
+            )));
+        }
+        let data = read_one_log(
+            &path,
+            class_field,
+            &names,
+            table,
+            options.skip_bad_lines,
+            replay == Replay::Bootstrap,
+        )?;
+        m.logs.push(Arc::new(data));
+    }
+    if let Some(e) = &raw.eval {
+        m.eval = Some(Arc::new(read_eval_set(raw, e, dir, options)?));
+    }
+    Ok(m)
+}
+
+/// Why measured inputs could not be read: a key of the scenario, or a line of
+/// the data file.
+#[derive(Debug)]
+pub enum LoadError {
+    Scenario(Invalid),
+    Data(InputError),
+}
+
+impl From<InputError> for LoadError {
+    fn from(e: InputError) -> Self {
+        LoadError::Data(e)
+    }
+}
+
+fn read_one_log(
+    path: &Path,
+    class_field: Option<String>,
+    names: &[String],
+    table: &PriceTable,
+    skip_bad_lines: bool,
+    keep: bool,
+) -> Result<LogData, InputError> {
+    let mut classes: BTreeMap<Option<String>, (u64, Vec<Logged>)> = BTreeMap::new();
+    let mut by_model: BTreeMap<String, ModelTokens> = BTreeMap::new();
+    let mut unpriced: BTreeMap<String, u64> = BTreeMap::new();
+    let mut no_model = 0;
+    let mut latency = LatencyHistogram::new();
+    let opts = LogOptions {
+        class_field: class_field.as_deref(),
+        skip_bad_lines,
+    };
+    let summary = read_log(path, &opts, |r: &Record| {
+        let class = class_of(r, names, class_field.as_deref())?;
+        let entry = match classes.get_mut(&class) {
+            Some(e) => e,
+            None => classes.entry(class).or_default(),
+        };
+        entry.0 += 1;
+        if keep {
+            entry.1.push(pack(r));
+        }
+        match r.model {
+            None => no_model += 1,
+            Some(id) => match price_key(table, id) {
+                Some(k) => {
+                    let t = match by_model.get_mut(k) {
+                        Some(t) => t,
+                        None => by_model.entry(k.to_string()).or_default(),
+                    };
+                    t.requests += 1;
+                    t.input += r.input as u128;
+                    t.output += r.output as u128;
+                    t.cache_read += r.cache_read as u128;
+                    t.cache_write += r.cache_write as u128;
+                }
+                None => *unpriced.entry(id.to_string()).or_default() += 1,
+            },
+        }
+        if let Some(ms) = r.latency_ms {
+            latency.record(ms);
+        }
+        Ok(())
+    })?;
+    for (k, t) in &mut by_model {
+        t.price(&table.models[k]);
+    }
+    Ok(LogData {
+        path: path.to_path_buf(),
+        class_field,
+        summary,
+        classes: classes
+            .into_iter()
+            .map(|(k, (count, records))| {
+                (
+                    k,
+                    ClassRecords {
+                        count,
+                        records: records.into(),
+                    },
+                )
+            })
+            .collect(),
+        by_model,
+        unpriced,
+        no_model,
+        latency,
+    })
+}
+
+/// Packs a record's token counts; the reader caps counts far below `u32::MAX`.
+pub fn pack(r: &Record) -> Logged {
+    let c = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    Logged {
+        input: c(r.input),
+        output: c(r.output),
+        cache_read: c(r.cache_read),
+        cache_write: c(r.cache_write),
+    }
+}
+
+/// The traffic class a record belongs to, among the classes `names` that take
+/// their traffic from this log. Records without a class belong to the only class
+/// of a log that feeds one.
+pub fn class_of(
+    r: &Record,
+    names: &[String],
+    class_field: Option<&str>,
+) -> Result<Option<String>, Reject> {
+    match r.class {
+        Some(c) if names.iter().any(|n| n == c) => Ok(Some(c.to_string())),
+        // A log that feeds one class: its records without a class are that class's.
+        None if names.len() == 1 => Ok(Some(names[0].clone())),
+        Some(c) => Err(Reject {
+            kind: BadKind::UnknownClass,
+            message: format!(
+                "class \"{c}\" is not a traffic class that takes its traffic from this log ({}){}; add a [[traffic]] named \"{c}\" with this log",
+                names.join(", "),
+                did_you_mean(c, names.iter().map(String::as_str))
+            ),
+        }),
+        None => Err(Reject {
+            kind: BadKind::MissingField,
+            message: format!(
+                "the record has no class, but {} traffic classes take their traffic from this log ({}): {}",
+                names.len(),
+                names.join(", "),
+                match class_field {
+                    Some(f) => format!("its field {f} is missing"),
+                    None => "name the field that holds the class with class_field (--class-field with --traffic-log)".to_string(),
+                }
+            ),
+        }),
+    }
+}
+
+fn read_eval_set(
+    raw: &ScenarioFile,
+    e: &super::format::EvalEntry,
+    dir: &Path,
+    options: &LoadOptions,
+) -> Result<EvalData, LoadError> {
+    let ep = KeyPath::root().key("eval");
+    let format = match e.format.as_deref() {
+        None => None,
+        Some("csv") => Some(EvalFormat::Csv),
+        Some("promptfoo") => Some(EvalFormat::Promptfoo),
+        Some(other) => {
+            return Err(LoadError::Scenario(Invalid::new(
+                ep.key("format"),
+                format!("\"{other}\" is not an eval format: use \"csv\" or \"promptfoo\""),
+            )));
+        }
+    };
+    if let Some(pm) = e.pass_mark {
+        crate::spec::check_range(pm, 0.0, 1.0, &ep.key("pass_mark"))
+            .map_err(LoadError::Scenario)?;
+    }
+    let path = resolve(dir, &e.file);
+    if !path.is_file() {
+        return Err(LoadError::Scenario(Invalid::new(
+            ep.key("file"),
+            format!("cannot read {}: no such file", path.display()),
+        )));
+    }
+    let file = read_eval(
+        &path,
+        &EvalOptions {
+            format,
+            pass_mark: e.pass_mark,
+            skip_bad_lines: options.skip_bad_lines,
+        },
+    )?;
+    if file.format == EvalFormat::Promptfoo && e.pass_mark.is_some() {
+        return Err(LoadError::Scenario(Invalid::new(
+            ep.key("pass_mark"),
+            format!(
+                "{} is promptfoo results, which carry their own pass/fail verdicts: pass_mark applies to the CSV format only; remove it",
+                path.display()
+            ),
+        )));
+    }
+    let mut skipped: BTreeMap<String, u64> = file
+        .skipped
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    let names: Vec<&str> = raw.traffic.iter().map(|t| t.name.as_str()).collect();
+    let mut rows = Vec::with_capacity(file.rows.len());
+    for row in &file.rows {
+        let problem = if !raw.models.contains_key(&row.model) {
+            Some((
+                "model not in the scenario",
+                format!(
+                    "model \"{}\" is not a model of the scenario{}; name eval models as the scenario's [models.NAME]",
+                    row.model,
+                    did_you_mean(&row.model, raw.models.keys().map(String::as_str))
+                ),
+            ))
+        } else {
+            match &row.class {
+                Some(c) if !names.contains(&c.as_str()) => Some((
+                    "class not in the scenario",
+                    format!(
+                        "class \"{c}\" is not a traffic class of the scenario{}",
+                        did_you_mean(c, names.iter().copied())
+                    ),
+                )),
+                None if names.len() > 1 => Some((
+                    "no class",
+                    format!(
+                        "example \"{}\" has no class, and the scenario has {} traffic classes: give each example its class",
+                        row.example_id,
+                        names.len()
+                    ),
+                )),
+                _ => None,
+            }
+        };
+        match problem {
+            None => rows.push(row.clone()),
+            Some((kind, _)) if options.skip_bad_lines => {
+                *skipped.entry(kind.into()).or_default() += 1
+            }
+            Some((_, msg)) => {
+                return Err(LoadError::Data(
+                    row.error(&path, format!("{msg} (or pass --skip-bad-lines)")),
+                ));
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Err(LoadError::Data(InputError::file(
+            &path,
+            "no usable rows: every row was skipped",
+        )));
+    }
+    let kept = EvalFile {
+        path: path.clone(),
+        format: file.format,
+        rows,
+        read: file.read,
+        skipped: file.skipped.clone(),
+    };
+    let examples = crate::eval::group(&kept)?;
+    Ok(EvalData {
+        path,
+        format: file.format,
+        read: file.read,
+        skipped,
+        examples,
+    })
+}
