@@ -7,6 +7,7 @@ use crate::cmd::FitArgs;
 use crate::logs::LogOptions;
 use crate::logs::fit::{fit_log, render};
 
+/// Fits the log and prints the tables to `out`.
 pub fn fit_cmd(args: &FitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let opts = LogOptions {
         class_field: args.class_field.as_deref(),

@@ -12,6 +12,7 @@ use crate::cmd::GenerateLogArgs;
 use crate::logs::generate::{GenFormat, GenerateOptions, generate, policy_index};
 use crate::scenario::Scenario;
 
+/// Writes the log to `--out` and one line saying so to `out`.
 pub fn generate_cmd(args: &GenerateLogArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let s = Scenario::load(&args.scenario)?;
     let policy = policy_index(&s, args.policy.as_deref())?;

@@ -49,9 +49,24 @@ pub enum Command {
     Quote(QuoteArgs),
     /// Print [[traffic]] tables fitted from a log of real traffic (Bedrock
     /// invocation log, CSV or JSONL; gzip or not), to paste into a scenario.
+    ///
+    /// Reads the log once and prints, per class (records without one form the
+    /// class "all"), a [[traffic]] table: share, input and output token medians
+    /// and p95s, cached prefix and cache hit rate, with comments on how well a
+    /// lognormal fits each count, and the requests per month the timestamps
+    /// imply. Example:
+    /// `simroute fit logs/invocations.jsonl.gz --class-field requestMetadata.feature`
     Fit(FitArgs),
     /// Write a synthetic Bedrock invocation log (or CSV) drawn from a
     /// scenario's traffic.
+    ///
+    /// Records are drawn as the simulation draws requests (class by share, token
+    /// counts from the class's distributions, the cache hit, latency from the
+    /// model's profile); the model is the first of the policy's route for the
+    /// class, and timestamps advance at the scenario's monthly_requests rate from
+    /// 2026-01-01. The same seed writes the same file byte for byte. Example:
+    /// `simroute generate-log scenarios/support.toml --records 100000 --gzip --out support.jsonl.gz`
+    /// (read the class back with `--class-field requestMetadata.feature`).
     GenerateLog(GenerateLogArgs),
 }
 
@@ -229,13 +244,7 @@ pub struct QuoteArgs {
     pub json: bool,
 }
 
-/// `simroute fit`.
-///
-/// Reads the log once and prints, per class (records without one form the class
-/// "all"), a `[[traffic]]` table: share, input and output token medians and
-/// p95s, cached prefix and cache hit rate, with comments on how well a lognormal
-/// fits each count, and the requests per month the timestamps imply. Example:
-/// `simroute fit logs/invocations.jsonl.gz --class-field requestMetadata.feature`.
+/// `simroute fit`: see [`Command::Fit`].
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// The log: Bedrock model invocation records (one JSON object per line, as
@@ -252,15 +261,7 @@ pub struct FitArgs {
     pub skip_bad_lines: bool,
 }
 
-/// `simroute generate-log`.
-///
-/// Draws records as the simulation draws requests (class by share, token counts
-/// from the class's distributions, the cache hit, latency from the model's
-/// profile); the model is the first of the policy's route for the class, and
-/// timestamps advance at the scenario's monthly_requests rate. The same seed
-/// writes the same file byte for byte. Example:
-/// `simroute generate-log scenarios/support.toml --records 100000 --gzip --out support.jsonl.gz`
-/// (read the class back with `--class-field requestMetadata.feature`).
+/// `simroute generate-log`: see [`Command::GenerateLog`].
 #[derive(Debug, clap::Args)]
 pub struct GenerateLogArgs {
     /// The scenario file (TOML).

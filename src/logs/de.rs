@@ -41,8 +41,8 @@ impl<'de> de::Deserialize<'de> for Str<'de> {
 }
 
 /// A map key as raw bytes (escapes resolved, UTF-8 not checked): keys are only
-/// compared with known ASCII names, and checking each one's UTF-8 cost a fifth of
-/// the time of reading a Bedrock record.
+/// compared with known ASCII names, so checking their UTF-8 would be wasted time
+/// on every key of every record.
 pub struct Key<'a>(pub Cow<'a, [u8]>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
@@ -86,6 +86,7 @@ pub enum Count {
     /// Not in the record, or `null`.
     #[default]
     Absent,
+    /// A whole number, not yet checked against [`MAX_TOKENS`].
     Ok(u64),
     /// A negative number.
     Negative(f64),
@@ -212,9 +213,12 @@ impl<'de> de::Deserialize<'de> for Count {
 /// A latency in milliseconds as found: a non-negative number, absent, or bad.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Millis {
+    /// Not in the record, or `null`.
     #[default]
     Absent,
+    /// A non-negative number of milliseconds.
     Ok(f64),
+    /// Anything else.
     Bad,
 }
 
@@ -273,6 +277,7 @@ pub enum Found<'a> {
 /// Follows the rest of a dotted path into a value: `rest` empty means this value
 /// is the one wanted.
 pub struct PathSeed<'p> {
+    /// The segments still to follow.
     pub rest: &'p [String],
 }
 

@@ -425,7 +425,9 @@ impl Runs {
 /// so that CSV records can be given their line numbers. The runs not yet asked
 /// about are at most the csv reader's read-ahead.
 pub struct LineCounter<R> {
+    /// The reader counted.
     pub inner: R,
+    /// The runs seen, shared with whoever asks for line numbers.
     pub runs: Rc<RefCell<Runs>>,
 }
 
