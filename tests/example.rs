@@ -53,3 +53,89 @@ fn the_committed_example_is_up_to_date() {
         );
     }
 }
+
+/// The measured-inputs example: the committed log is what the documented
+/// `generate-log` command writes, and the figures the README quotes from
+/// `simroute run scenarios/support-measured.toml` are what it prints today.
+#[test]
+fn the_measured_example_and_its_readme_figures_are_up_to_date() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl.gz");
+    Command::cargo_bin("simroute")
+        .unwrap()
+        .current_dir(repo)
+        .args([
+            "generate-log",
+            "scenarios/support.toml",
+            "--records",
+            "3000",
+            "--seed",
+            "7",
+            "--policy",
+            "sonnet-cache-batch",
+            "--gzip",
+            "--out",
+        ])
+        .arg(&log)
+        .assert()
+        .success();
+    // Compare the records, not the gzip bytes (the gzip header is not part of the
+    // contract).
+    let unzip = |p: &Path| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(p).unwrap()),
+            &mut s,
+        )
+        .unwrap();
+        s
+    };
+    assert!(
+        unzip(&log) == unzip(&repo.join("scenarios/logs/support-invocations.jsonl.gz")),
+        "scenarios/logs/support-invocations.jsonl.gz is stale: regenerate it with the command in README.md"
+    );
+
+    let out = Command::cargo_bin("simroute")
+        .unwrap()
+        .current_dir(repo)
+        .args(["run", "scenarios/support-measured.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8(out.stdout).unwrap();
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    // Each quoted table row of the README: its policy name, then the cells it
+    // quotes, must match the run's row cell for cell.
+    let quoted: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("### Measured inputs"))
+        .take_while(|l| !l.starts_with("## Files"))
+        .filter(|l| l.starts_with("│ ") && !l.starts_with("│ policy"))
+        .collect();
+    assert!(quoted.len() >= 4, "{quoted:?}");
+    let cells = |l: &str| -> Vec<String> {
+        l.trim_matches('│')
+            .split('┆')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    for q in quoted {
+        let q = cells(q);
+        let row = out
+            .lines()
+            .map(cells)
+            .find(|r| r[0] == q[0])
+            .unwrap_or_else(|| panic!("no row {} in\n{out}", q[0]));
+        // The README abridges middle columns with "...": the cells before it
+        // start the row, the cells after it appear in the row in that order.
+        let cut = q.iter().position(|c| c == "...").unwrap_or(q.len());
+        assert_eq!(q[..cut], row[..cut], "README row {:?} is stale", q[0]);
+        let tail = &q[(cut + 1).min(q.len())..];
+        assert!(
+            tail.is_empty() || row.windows(tail.len()).any(|w| w == tail),
+            "README row {:?} is stale: {tail:?} not in {row:?}",
+            q[0]
+        );
+    }
+}
