@@ -180,7 +180,8 @@ fn exact_replay_is_the_same_whatever_the_thread_count() {
         simroute()
             .arg("run")
             .arg(&f.scenario)
-            .args(["--format", "json", "--threads", t])
+            // 35 replications: two passes over the log (groups of 32).
+            .args(["--format", "json", "--replications", "35", "--threads", t])
             .output()
             .unwrap()
     };
@@ -191,6 +192,9 @@ fn exact_replay_is_the_same_whatever_the_thread_count() {
         String::from_utf8_lossy(&one.stderr)
     );
     assert_eq!(one.stdout, run("3").stdout);
+    let v: Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(v["scenario"]["replications"], 35);
+    assert_eq!(v["scenario"]["requests"], 20_000);
 }
 
 #[test]

@@ -458,6 +458,11 @@ impl Engine {
 
     /// Runs every replication; `progress` is called after each one. Fails only
     /// where an exact replay's log cannot be read again.
+    ///
+    /// Each replication's accumulators become figures as soon as it is done, so
+    /// memory holds one replication's accumulators per worker (exact replay: one
+    /// group of [`REPLAY_GROUP`] replications per worker), whatever the number of
+    /// replications.
     pub fn run(
         &self,
         seed: u64,
@@ -465,53 +470,63 @@ impl Engine {
         requests: u64,
         progress: &(dyn Fn() + Sync),
     ) -> Result<Raw, InputError> {
-        let per_rep: Vec<Vec<PolicyAcc>> = match &self.exact {
-            Some(log) => self.replay(log, seed, replications, progress)?,
-            None => (0..replications)
-                .map(|rep| {
-                    let accs = self.replication(seed, rep, requests);
-                    progress();
-                    accs
-                })
-                .collect(),
-        };
         let mut pooled: Vec<Pooled> = self.policies.iter().map(|_| Pooled::default()).collect();
-        let reps = per_rep
-            .iter()
-            .map(|accs| {
-                for (p, acc) in pooled.iter_mut().zip(accs) {
-                    p.e2e.merge(&acc.e2e);
-                    p.ttft.merge(&acc.ttft);
+        let mut reps = Vec::with_capacity(replications as usize);
+        let mut take = |accs: Vec<PolicyAcc>| {
+            for (p, acc) in pooled.iter_mut().zip(&accs) {
+                p.e2e.merge(&acc.e2e);
+                p.ttft.merge(&acc.ttft);
+            }
+            reps.push(accs.iter().map(PolicyAcc::figures).collect());
+            progress();
+        };
+        match &self.exact {
+            Some(log) => {
+                let mut first = 0;
+                while first < replications {
+                    let last = replications.min(first.saturating_add(REPLAY_GROUP));
+                    for accs in self.replay(log, seed, first..last)? {
+                        take(accs);
+                    }
+                    first = last;
                 }
-                accs.iter().map(PolicyAcc::figures).collect()
-            })
-            .collect();
+            }
+            None => {
+                for rep in 0..replications {
+                    take(self.replication(seed, rep, requests));
+                }
+            }
+        }
         Ok(Raw { reps, pooled })
     }
 
-    /// Exact replay: streams the log once, in chunks of [`CHUNK`] records; chunk
-    /// `k` of replication `r` draws from stream (seed, r, k), as a synthetic
-    /// run does, so the output does not depend on the number of threads. Memory:
-    /// a few chunks in flight and one accumulator per replication and worker.
+    /// Exact replay of replications `reps`: streams the log once, in chunks of
+    /// [`CHUNK`] records; chunk `k` of replication `r` draws from stream
+    /// (seed, r, k), as a synthetic run does, so the output does not depend on the
+    /// number of threads. Memory: a few chunks in flight, and one set of
+    /// accumulators per replication of the group and worker.
     fn replay(
         &self,
         log: &ExactLog,
         seed: u64,
-        replications: u32,
-        progress: &(dyn Fn() + Sync),
+        reps: std::ops::Range<u32>,
     ) -> Result<Vec<Vec<PolicyAcc>>, InputError> {
-        let boots: Vec<Vec<Vec<u32>>> = (0..replications)
+        let boots: Vec<Vec<Vec<u32>>> = reps
+            .clone()
             .map(|rep| self.resample_eval(seed, rep))
             .collect();
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Vec<(usize, Logged)>)>(
-            2 * rayon::current_num_threads(),
-        );
+        let workers = rayon::current_num_threads().max(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Vec<(usize, Logged)>)>(2 * workers);
+        let rx = std::sync::Mutex::new(rx);
         let opts = crate::logs::LogOptions {
             class_field: log.data.class_field.as_deref(),
             skip_bad_lines: log.skip_bad_lines,
         };
         let names = &log.names;
-        let (read, accs) = std::thread::scope(|scope| {
+        let new_group =
+            || -> Vec<Vec<PolicyAcc>> { reps.clone().map(|_| self.new_accs()).collect() };
+        let results = std::sync::Mutex::new(Vec::with_capacity(workers));
+        let read = std::thread::scope(|scope| {
             let reader = scope.spawn(move || {
                 let mut chunk = Vec::with_capacity(CHUNK as usize);
                 let mut k = 0;
@@ -534,46 +549,34 @@ impl Engine {
                 }
                 summary
             });
-            let accs = rx
-                .into_iter()
-                .par_bridge()
-                .fold(
-                    || None::<Vec<Vec<PolicyAcc>>>,
-                    |accs, (k, records)| {
-                        let mut accs = accs.unwrap_or_else(|| {
-                            (0..replications).map(|_| self.new_accs()).collect()
-                        });
+            rayon::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(|_| {
+                        let mut accs = new_group();
                         let mut req = self.new_request();
-                        for (rep, acc) in accs.iter_mut().enumerate() {
-                            let mut rng = Rng64::seed_from_u64(stream_seed(seed, rep as u32, k));
-                            for (c, r) in &records {
-                                req.class = *c;
-                                let output = self.set_tokens(&mut req, r);
-                                self.draw_outcomes(&mut rng, &boots[rep], output, &mut req);
-                                for (p, a) in self.policies.iter().zip(acc.iter_mut()) {
-                                    policy::route(&req, p, &self.models, a);
+                        loop {
+                            let next = rx.lock().map(|r| r.recv());
+                            let Ok(Ok((k, records))) = next else { break };
+                            for ((rep, acc), boot) in reps.clone().zip(accs.iter_mut()).zip(&boots)
+                            {
+                                let mut rng = Rng64::seed_from_u64(stream_seed(seed, rep, k));
+                                for (c, r) in &records {
+                                    req.class = *c;
+                                    let output = self.set_tokens(&mut req, r);
+                                    self.draw_outcomes(&mut rng, boot, output, &mut req);
+                                    for (p, a) in self.policies.iter().zip(acc.iter_mut()) {
+                                        policy::route(&req, p, &self.models, a);
+                                    }
                                 }
                             }
                         }
-                        Some(accs)
-                    },
-                )
-                .reduce(
-                    || None,
-                    |a, b| match (a, b) {
-                        (Some(mut a), Some(b)) => {
-                            for (x, y) in a.iter_mut().zip(&b) {
-                                for (p, q) in x.iter_mut().zip(y) {
-                                    p.merge(q);
-                                }
-                            }
-                            Some(a)
+                        if let Ok(mut r) = results.lock() {
+                            r.push(accs);
                         }
-                        (a, None) => a,
-                        (None, b) => b,
-                    },
-                );
-            (reader.join(), accs)
+                    });
+                }
+            });
+            reader.join()
         });
         let summary = match read {
             Ok(r) => r?,
@@ -588,12 +591,22 @@ impl Engine {
                 ),
             ));
         }
-        for _ in 0..replications {
-            progress();
+        // Integer sums: the order of the workers' merge does not matter.
+        let mut out = new_group();
+        for group in results.into_inner().unwrap_or_default() {
+            for (x, y) in out.iter_mut().zip(&group) {
+                for (p, q) in x.iter_mut().zip(y) {
+                    p.merge(q);
+                }
+            }
         }
-        Ok(accs.unwrap_or_else(|| (0..replications).map(|_| self.new_accs()).collect()))
+        Ok(out)
     }
 }
+
+/// Replications simulated per pass of an exact replay over its log: bounds the
+/// accumulators held at once (a pass reads the log once).
+pub const REPLAY_GROUP: u32 = 32;
 
 /// A run before it is summarized.
 #[derive(Debug, Clone)]
