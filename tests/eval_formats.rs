@@ -279,6 +279,54 @@ fn every_bad_csv_row_stops_at_its_line_and_mentions_skip_bad_lines() {
 }
 
 #[test]
+fn bad_rows_of_a_crlf_file_are_reported_at_their_line() {
+    for bad in BAD_CSV {
+        let text = format!(
+            "{CSV_HEADER}\r\na,x,m,1,,,,,\r\n{}\r\nc,x,m,1,,,,,\r\n",
+            bad.row
+        );
+        let e = read_text("evals.csv", &text, &opts(Some(0.5))).unwrap_err();
+        assert_eq!(e.position, Some((3, 0)), "{}: {e}", bad.row);
+        assert_eq!(e.key, bad.key, "{}: {e}", bad.row);
+        assert!(e.message.contains(bad.says), "{}: {e}", bad.row);
+    }
+    // Skipping, the good rows keep their lines, a row spanning lines included.
+    let text = format!(
+        "{CSV_HEADER}\r\na,x,m,1,,,,,\r\n\"b\r\nc\",x,m,1,,,,,\r\nb,x,m,1,,1.3,,,\r\nd,x,m,1,,,,,"
+    );
+    let f = read_text("evals.csv", &text, &skipping()).unwrap();
+    let lines: Vec<Option<u64>> = f.rows.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [Some(2), Some(3), Some(6)]);
+}
+
+#[test]
+fn bad_rows_after_blank_lines_are_reported_at_their_line() {
+    // Blank lines before the header, between rows and at the end; LF and CRLF.
+    let text = format!("\n\n{CSV_HEADER}\na,x,m,1,,,,,\n\n\nb,x,m,1,,,,,\n\nc,x,m,1,,1.3,,,\n\n");
+    for text in [text.clone(), text.replace('\n', "\r\n")] {
+        let e = read_text("evals.csv", &text, &opts(None)).unwrap_err();
+        assert_eq!(e.position, Some((9, 0)), "{text:?}: {e}");
+        assert_eq!(e.key, "confidence", "{e}");
+        let f = read_text("evals.csv", &text, &skipping()).unwrap();
+        let lines: Vec<Option<u64>> = f.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [Some(4), Some(7)], "{text:?}");
+        // A header mistake after blank lines is at the header's line.
+        let bad_header = text.replace("latency_ms", "latency");
+        let e = read_text("evals.csv", &bad_header, &opts(None)).unwrap_err();
+        assert_eq!(e.position, Some((3, 0)), "{text:?}: {e}");
+    }
+    // A line of spaces is a row of one (empty) field, at its own line.
+    let text = format!("{CSV_HEADER}\r\na,x,m,1,,,,,\r\n\r\n   \r\nc,x,m,1,,,,,\r\n");
+    let e = read_text("evals.csv", &text, &opts(None)).unwrap_err();
+    assert_eq!(e.position, Some((4, 0)), "{e}");
+    assert!(
+        e.message
+            .contains("this row has 1 field but the header has 9"),
+        "{e}"
+    );
+}
+
+#[test]
 fn csv_messages_name_the_file_line_column_and_value() {
     let (dir, path) = write(
         "x.csv",
@@ -326,7 +374,7 @@ fn skipping_counts_bad_csv_rows_by_kind() {
         &skipping(),
     )
     .unwrap_err();
-    assert!(e.message.contains("all 1 rows are bad"), "{e}");
+    assert!(e.message.contains("the only row is bad"), "{e}");
 }
 
 #[test]

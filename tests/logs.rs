@@ -726,6 +726,97 @@ fn fit_recovers_a_generated_logs_distributions() {
     std::fs::write(&refit, scenario_text).unwrap();
     let o = simroute(&["validate", refit.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
+
+    // So do those of a log that no lognormal describes: counts mostly 0, a
+    // prompt cache used by some records only, a class of one record.
+    let mut csv = String::from("class,input_tokens,output_tokens,cache_read_tokens\n");
+    for i in 0..100u64 {
+        // tools: 60 records of input 0, 40 of 100..139 (mean 47.8).
+        let input = if i < 60 { 0 } else { 40 + i };
+        csv.push_str(&format!("tools,{input},{},\n", 50 + i % 7));
+        // embed: output 0 on 70 records, 1 on 30 (mean 0.3, raised to 1).
+        csv.push_str(&format!("embed,{},{},\n", 200 + i, (i >= 70) as u64));
+        // chat: 40 of the 100 records read a 1,000-token prefix.
+        let cached = if i % 5 < 2 { "1000" } else { "" };
+        csv.push_str(&format!("chat,{},{},{cached}\n", 300 + i, 20 + i % 11));
+    }
+    csv.push_str("rare,5,5,\n");
+    let zeros = dir.path().join("zeros.csv");
+    std::fs::write(&zeros, csv).unwrap();
+    let o = simroute(&["fit", zeros.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(!text.contains("median = 0"), "{text}");
+    let fitted: Fitted = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let class = |name: &str| fitted.traffic.iter().find(|t| t.name == name).unwrap();
+    assert_eq!(num(&class("tools").input_tokens), (48.0, 48.0), "{text}");
+    assert_eq!(num(&class("embed").output_tokens), (1.0, 1.0), "{text}");
+    let comment = |key: &str, class: &str| -> String {
+        let head = text.find(&format!("# {class}: ")).unwrap();
+        text[head..]
+            .lines()
+            .find(|l| l.starts_with(&format!("# {key}:")))
+            .unwrap_or_else(|| panic!("no {key} comment for {class}\n{text}"))
+            .to_string()
+    };
+    for (key, class) in [("input_tokens", "tools"), ("output_tokens", "embed")] {
+        let c = comment(key, class);
+        assert!(c.contains("more than half the records have 0"), "{c}");
+        assert!(c.contains("a lognormal cannot describe"), "{c}");
+    }
+    assert!(comment("input_tokens", "tools").contains("fixed at 48, the mean (47.8) rounded"));
+    assert_eq!(class("chat").cached_prefix_tokens, Some(1000.0));
+    assert_eq!(class("chat").cache_hit_rate, Some(1.0));
+    assert!(
+        comment("cached_prefix_tokens", "chat").contains(
+            "only 40.0% of the records (40 of 100) use the prompt cache; the scenario sends the prefix with every request: split the class if that matters"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("# rare: 1 record (0.3% of those used)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# 301 records read, 301 used, 0 skipped."),
+        "{text}"
+    );
+    let mut scenario_text = std::fs::read_to_string(&scen).unwrap();
+    scenario_text.truncate(scenario_text.find("[[traffic]]").unwrap());
+    scenario_text.push_str(&text);
+    scenario_text.push_str("\n[[policy]]\nname = \"micro\"\nroute = [\"micro\"]\n");
+    std::fs::write(&refit, scenario_text).unwrap();
+    let o = simroute(&["validate", refit.to_str().unwrap()]);
+    assert!(o.status.success(), "{}\n{text}", stderr(&o));
+}
+
+#[test]
+fn fit_counts_one_record_in_the_singular() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("one.csv");
+    std::fs::write(&path, "input_tokens,output_tokens\n12,3\n").unwrap();
+    let o = simroute(&["fit", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("# 1 record read, 1 used, 0 skipped.\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# all: 1 record (100.0% of those used)\n"),
+        "{text}"
+    );
+    assert!(!text.contains(" 1 records"), "{text}");
+
+    // And a short line of a CSV log says "1 field".
+    std::fs::write(&path, "input_tokens,output_tokens\n12,3\n7\n").unwrap();
+    let o = simroute(&["fit", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("one.csv:3: malformed line: the line has 1 field, the header 2"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -819,4 +910,149 @@ fn generate_log_names_an_unknown_policy() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A scenario in `dir` whose one class, `chat`, takes its traffic from `log`,
+/// with `extra` lines added to [scenario] and to the class.
+fn logged_scenario(dir: &Path, log: &str, scenario_extra: &str, class_extra: &str) -> PathBuf {
+    let pricing = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pricing.toml");
+    let text = format!(
+        r#"[scenario]
+name = "logged"
+pricing = '{}'
+requests = 100
+replications = 2
+seed = 7
+monthly_requests = 1000
+{scenario_extra}
+
+[models.micro]
+price = "amazon.nova-micro-v1:0"
+skill = 0.6
+
+[[traffic]]
+name = "chat"
+log = "{log}"
+difficulty = 0.3
+{class_extra}
+
+[[policy]]
+name = "micro"
+route = ["micro"]
+"#,
+        pricing.display()
+    );
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_csv_class_column_named_by_the_scenario_is_called_so() {
+    let dir = TempDir::new().unwrap();
+    let scen = logged_scenario(dir.path(), "log.csv", "", "class_field = \"feature\"");
+    // The column is missing; then a cell of it is empty.
+    for (csv, want) in [
+        (
+            "input_tokens,output_tokens\n10,2\n",
+            "log.csv:1: the header has no column `feature` (named by class_field / --class-field)",
+        ),
+        (
+            "feature,input_tokens,output_tokens\nchat,10,2\n ,12,3\n",
+            "log.csv:3: missing field: the feature cell (named by class_field / --class-field) is empty",
+        ),
+    ] {
+        std::fs::write(dir.path().join("log.csv"), csv).unwrap();
+        let o = simroute(&["validate", scen.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(want),
+            "expected {want:?} in {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// The names of the files in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn generate_log_leaves_no_file_when_it_fails() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("log.csv"),
+        "class,input_tokens,output_tokens\nchat,10,2\nchat,12,3\n",
+    )
+    .unwrap();
+    let scen = logged_scenario(dir.path(), "log.csv", "replay = \"exact\"", "");
+    let before = listing(dir.path());
+    for gzip in [false, true] {
+        let out = dir.path().join("out.jsonl");
+        let mut args = vec![
+            "generate-log",
+            scen.to_str().unwrap(),
+            "--records",
+            "5",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if gzip {
+            args.push("--gzip");
+        }
+        let o = simroute(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("replays its log exactly"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!out.exists(), "{} was left behind", out.display());
+        assert_eq!(listing(dir.path()), before);
+    }
+    // A folder that does not exist: an error before anything is drawn.
+    let out = dir.path().join("no/such/folder/out.jsonl");
+    let scen = scenario(dir.path());
+    let o = simroute(&[
+        "generate-log",
+        scen.to_str().unwrap(),
+        "--records",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+
+    // A success replaces an older file and leaves no temporary file.
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "old").unwrap();
+    let o = simroute(&[
+        "generate-log",
+        scen.to_str().unwrap(),
+        "--records",
+        "1",
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(" 1 CSV record drawn from "),
+        "{}",
+        stdout(&o)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let mut want = before.clone();
+    want.push("out.csv".into());
+    want.sort();
+    assert_eq!(listing(dir.path()), want);
 }

@@ -26,7 +26,9 @@
 //! | `latency_ms` | ≥ 0 |
 //!
 //! Parsed with the `csv` crate, one reused [`ByteRecord`] for all rows; a row's
-//! line is the 1-based line where its record starts (csv's [`csv::Position`]).
+//! line is the 1-based line where its record starts, counted by [`Lines`] from
+//! csv's byte position (csv's own line numbers miscount CRLF files and blank
+//! lines).
 
 use std::path::Path;
 
@@ -76,8 +78,12 @@ pub(crate) fn read(
         .trim(Trim::All)
         .flexible(false)
         .from_reader(bytes);
-    let header = rdr.byte_headers().map_err(|e| csv_error(path, &e))?.clone();
-    let header_line = header.position().map_or(1, |p| p.line());
+    let mut lines = Lines::new(bytes);
+    let header = rdr
+        .byte_headers()
+        .map_err(|e| csv_error(path, &e, &mut lines))?
+        .clone();
+    let header_line = header.position().map_or(1, |p| lines.line_of(p.byte()));
     if header.is_empty() || header.iter().all(<[u8]>::is_empty) {
         return Err(InputError::file(
             path,
@@ -105,7 +111,7 @@ pub(crate) fn read(
         match rdr.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
                 let outcome = parse_row(path, &layout, &record, line, opts);
                 rows.push(Some(line), outcome)?;
             }
@@ -115,15 +121,18 @@ pub(crate) fn read(
                     expected_len,
                     len,
                 } => {
-                    let line = pos.as_ref().map_or(0, |p| p.line());
+                    let line = pos.as_ref().map_or(0, |p| lines.line_of(p.byte()));
                     let bad = Bad::new(
                         MALFORMED,
                         "",
-                        format!("this row has {len} fields but the header has {expected_len}"),
+                        format!(
+                            "this row has {len} field{} but the header has {expected_len}",
+                            if *len == 1 { "" } else { "s" }
+                        ),
                     );
                     rows.push(Some(line), Err(bad.into()))?;
                 }
-                _ => return Err(csv_error(path, &e)),
+                _ => return Err(csv_error(path, &e, &mut lines)),
             },
         }
     }
@@ -131,10 +140,58 @@ pub(crate) fn read(
 }
 
 /// A csv error that stops the read (I/O, or a header that does not parse).
-fn csv_error(path: &Path, e: &csv::Error) -> InputError {
+fn csv_error(path: &Path, e: &csv::Error, lines: &mut Lines) -> InputError {
     match e.position() {
-        Some(p) => InputError::line(path, p.line(), format!("cannot read the CSV: {e}")),
+        Some(p) => InputError::line(
+            path,
+            lines.line_of(p.byte()),
+            format!("cannot read the CSV: {e}"),
+        ),
         None => InputError::file(path, format!("cannot read the CSV: {e}")),
+    }
+}
+
+/// The 1-based lines of records, from the byte positions the csv crate gives.
+///
+/// The csv crate's own line numbers count a CRLF as two lines and skip blank
+/// lines, and its byte position of a record is not where the record starts but
+/// somewhere in the run of line terminators before it (0 for the first record,
+/// even after blank lines). So: skip the terminators from that position on; the
+/// record starts there, after as many lines as there are `\n` before it.
+/// Positions come in increasing order: each call counts only the bytes since
+/// the last.
+struct Lines<'b> {
+    bytes: &'b [u8],
+    /// Bytes counted so far.
+    at: usize,
+    /// `\n`s in `bytes[..at]`.
+    newlines: u64,
+}
+
+impl<'b> Lines<'b> {
+    fn new(bytes: &'b [u8]) -> Self {
+        Lines {
+            bytes,
+            at: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The line of the record whose csv position is `byte`.
+    fn line_of(&mut self, byte: u64) -> u64 {
+        let b = self.bytes;
+        let mut start = usize::try_from(byte).map_or(b.len(), |x| x.min(b.len()));
+        while start < b.len() && (b[start] == b'\n' || b[start] == b'\r') {
+            start += 1;
+        }
+        if start < self.at {
+            // Not expected (positions increase); count again from the start.
+            self.at = 0;
+            self.newlines = 0;
+        }
+        self.newlines += memchr::memchr_iter(b'\n', &b[self.at..start]).count() as u64;
+        self.at = start;
+        self.newlines + 1
     }
 }
 

@@ -267,7 +267,14 @@ impl<'a> Rows<'a> {
         let skipped_total: u64 = self.skipped.values().sum();
         if self.rows.is_empty() {
             let message = if skipped_total > 0 {
-                format!("no usable rows: all {skipped_total} rows are bad and were skipped")
+                format!(
+                    "no usable rows: {} bad and skipped",
+                    if skipped_total == 1 {
+                        "the only row is".to_string()
+                    } else {
+                        format!("all {skipped_total} rows are")
+                    }
+                )
             } else {
                 "no rows: an eval needs at least one result".to_string()
             };

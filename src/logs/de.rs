@@ -362,11 +362,11 @@ pub fn class_reject(found: &Found, field: &str) -> Reject {
     match found {
         Found::NotScalar(what) => Reject::new(
             BadKind::Malformed,
-            format!("{field} (named by --class-field) is {what}, not a class name"),
+            format!("{field} (named by class_field / --class-field) is {what}, not a class name"),
         ),
         _ => Reject::new(
             BadKind::MissingField,
-            format!("the record has no {field} (named by --class-field)"),
+            format!("the record has no {field} (named by class_field / --class-field)"),
         ),
     }
 }

@@ -13,6 +13,13 @@
 //! `cache_hit_rate`, the fraction of those that read the cache. Quantiles are
 //! exact: a class's counts are held as `u32` (4 bytes each, 8 MB per million
 //! records) and selected with `select_nth_unstable`.
+//!
+//! The output is always a valid scenario's `[[traffic]]`: a count whose median
+//! is 0 (more than half the records have 0), which no lognormal has, is printed
+//! as its mean, rounded (at least 1 for output tokens), with a comment saying
+//! so. A scenario sends the cached prefix with every request of a class: where
+//! only some of the class's records have cached tokens, a comment says so (the
+//! numbers stay as the log gives them).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -275,8 +282,14 @@ pub fn fit_log(path: &Path, opts: &LogOptions) -> Result<Fit, InputError> {
     Ok(Fit { summary, classes })
 }
 
+/// `n` and `noun`, plural unless `n` is 1, digits grouped: "1 record",
+/// "1,200 records".
+pub fn counted(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", group(n), if n == 1 { "" } else { "s" })
+}
+
 /// Groups digits by thousands: 1234567 → "1,234,567".
-fn group(n: u64) -> String {
+pub fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
@@ -292,32 +305,56 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// A percentage of a fraction below 1, never printed as "100.0%".
+fn pct_below_1(x: f64) -> String {
+    if (0.9995..1.0).contains(&x) {
+        "99.9%".to_string()
+    } else {
+        pct(x)
+    }
+}
+
 fn signed_pct(x: f64) -> String {
     format!("{:+.1}%", x * 100.0)
 }
 
-/// A TOML value for a token count: the number where it is constant, else
+/// A TOML value for a token count: the number where it is constant or where
+/// its median is 0 (no lognormal has median 0: then the mean, rounded), else
 /// `{ median = M, p95 = Q }`. `min` is the smallest value the scenario accepts
 /// for a fixed count.
 fn count_value(c: &CountFit, min: u64) -> String {
     if c.constant() {
         c.median.max(min).to_string()
+    } else if c.median == 0 {
+        (c.mean.round() as u64).max(min).to_string()
     } else {
         format!("{{ median = {}, p95 = {} }}", c.median, c.p95)
     }
 }
 
-/// The `#` lines on how well a lognormal fits a count.
-fn fit_comment(out: &mut String, key: &str, c: &CountFit) {
+/// The `#` lines on how well a lognormal fits a count (`min` as for
+/// [`count_value`]).
+fn fit_comment(out: &mut String, key: &str, c: &CountFit, min: u64) {
     if c.constant() {
         let _ = writeln!(out, "# {key}: {} on every record", group(c.median));
         return;
     }
     let (Some(p99), Some(mean)) = (c.lognormal_p99(), c.lognormal_mean()) else {
+        // A rounded type-7 median of whole numbers is 0 only where more than
+        // half of them are 0.
+        let fixed = (c.mean.round() as u64).max(min);
         let _ = writeln!(
             out,
-            "# {key}: the median is 0, which no lognormal has: poor fit; observed p99 {:.0}, mean {:.1}",
-            c.p99, c.mean
+            "# {key}: more than half the records have 0 (the median is 0), which a lognormal cannot describe (its median must be greater than 0): fixed at {}, the mean{}; observed p95 {}, p99 {}, max {}",
+            group(fixed),
+            if fixed == c.mean.round() as u64 {
+                format!(" ({:.1}) rounded", c.mean)
+            } else {
+                format!(" ({:.1}) raised to the least the scenario accepts", c.mean)
+            },
+            group(c.p95),
+            group(c.p99.round() as u64),
+            group(c.max)
         );
         return;
     };
@@ -364,8 +401,8 @@ pub fn render(fit: &Fit) -> String {
         if s.gzip { ", gzip" } else { "" }
     );
     let mut counts = format!(
-        "# {} records read, {} used, {} skipped",
-        group(s.read),
+        "# {} read, {} used, {} skipped",
+        counted(s.read, "record"),
         group(s.used),
         group(s.skipped_total())
     );
@@ -383,9 +420,9 @@ pub fn render(fit: &Fit) -> String {
             let monthly = fit.monthly_requests().unwrap_or(0.0);
             let _ = writeln!(
                 out,
-                "# Timestamps {a} to {b} ({:.2} days): about {} requests per 30 days;",
+                "# Timestamps {a} to {b} ({:.2} days): about {} per 30 days;",
                 span / 86_400.0,
-                group(monthly.round() as u64)
+                counted(monthly.round() as u64, "request")
             );
             let _ = writeln!(
                 out,
@@ -418,9 +455,9 @@ pub fn render(fit: &Fit) -> String {
     for c in &fit.classes {
         out.push('\n');
         let mut head = format!(
-            "# {}: {} records ({} of those used)",
+            "# {}: {} ({} of those used)",
             c.name,
-            group(c.records),
+            counted(c.records, "record"),
             pct(c.share)
         );
         if !c.models.is_empty() {
@@ -438,12 +475,23 @@ pub fn render(fit: &Fit) -> String {
             let _ = write!(head, "; models: {}{more}", models.join(", "));
         }
         let _ = writeln!(out, "{head}");
-        fit_comment(&mut out, "input_tokens", &c.input_tokens);
-        fit_comment(&mut out, "output_tokens", &c.output_tokens);
+        fit_comment(&mut out, "input_tokens", &c.input_tokens, 0);
+        fit_comment(&mut out, "output_tokens", &c.output_tokens, 1);
         if c.output_tokens.constant() && c.output_tokens.median == 0 {
             let _ = writeln!(
                 out,
                 "# output_tokens: 0 on every record; a scenario needs at least 1, so 1 below"
+            );
+        }
+        if let Some(cached) = &c.cached
+            && cached.n < c.records
+        {
+            let _ = writeln!(
+                out,
+                "# cached_prefix_tokens: only {} of the records ({} of {}) use the prompt cache; the scenario sends the prefix with every request: split the class if that matters",
+                pct_below_1(cached.n as f64 / c.records as f64),
+                group(cached.n),
+                group(c.records)
             );
         }
         let _ = writeln!(out, "[[traffic]]");
@@ -545,5 +593,20 @@ mod tests {
         assert_eq!(group(0), "0");
         assert_eq!(group(1234), "1,234");
         assert_eq!(group(1234567), "1,234,567");
+        assert_eq!(counted(1, "record"), "1 record");
+        assert_eq!(counted(0, "record"), "0 records");
+        assert_eq!(counted(1234, "record"), "1,234 records");
+    }
+
+    #[test]
+    fn a_median_of_0_prints_the_mean() {
+        // 3 zeros of 5: median 0, mean 2.6.
+        let c = CountFit::new(&mut [0, 0, 0, 5, 8]).unwrap();
+        assert_eq!(c.median, 0);
+        assert_eq!(count_value(&c, 0), "3");
+        let c = CountFit::new(&mut [0, 0, 0, 1]).unwrap();
+        assert_eq!(count_value(&c, 1), "1");
+        let c = CountFit::new(&mut [0, 0, 3, 5]).unwrap();
+        assert_eq!(count_value(&c, 0), "{ median = 2, p95 = 5 }");
     }
 }

@@ -267,12 +267,47 @@ fn json(s: &str) -> String {
     serde_json::to_string(s).expect("a string serializes")
 }
 
+/// A checked generation: everything that can be wrong with the scenario for
+/// `generate-log` is found by [`Generator::new`], before anything is written.
+pub struct Generator<'s> {
+    s: &'s Scenario,
+    opts: GenerateOptions,
+    drawer: Drawer,
+}
+
+impl<'s> Generator<'s> {
+    /// Checks that records can be drawn from `s` under `opts`: fails with a
+    /// [`UsageError`] for a class replayed exactly from a log (no records in
+    /// memory to draw from).
+    pub fn new(s: &'s Scenario, opts: &GenerateOptions) -> Result<Generator<'s>, UsageError> {
+        Ok(Generator {
+            s,
+            opts: *opts,
+            drawer: Drawer::new(s, opts.policy)?,
+        })
+    }
+
+    /// Writes the records to `out`; fails only on a write error.
+    pub fn write(&self, out: impl Write) -> anyhow::Result<()> {
+        write_records(self.s, &self.opts, &self.drawer, out)
+    }
+}
+
 /// Writes `opts.records` synthetic records drawn from `s` to `out`.
 ///
 /// Fails on a write error, or with a [`UsageError`] for a class replayed
-/// exactly from a log (no records in memory to draw from).
+/// exactly from a log (no records in memory to draw from), then before writing
+/// anything.
 pub fn generate(s: &Scenario, opts: &GenerateOptions, out: impl Write) -> anyhow::Result<()> {
-    let drawer = Drawer::new(s, opts.policy)?;
+    Generator::new(s, opts)?.write(out)
+}
+
+fn write_records(
+    s: &Scenario,
+    opts: &GenerateOptions,
+    drawer: &Drawer,
+    out: impl Write,
+) -> anyhow::Result<()> {
     let mut rng = Rng64::seed_from_u64(opts.seed);
     let mut w = BufWriter::with_capacity(1 << 16, out);
     // Milliseconds between records at the scenario's monthly rate.

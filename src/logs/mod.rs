@@ -191,9 +191,9 @@ impl LogSummary {
     /// malformed line, 3 no token counts)".
     pub fn describe(&self) -> String {
         let mut s = format!(
-            "{}: {} records read, {} used, {} skipped",
+            "{}: {} read, {} used, {} skipped",
             self.path.display(),
-            self.read,
+            fit::counted(self.read, "record"),
             self.used,
             self.skipped_total()
         );
@@ -721,7 +721,7 @@ mod tests {
         };
         assert_eq!(
             s.describe(),
-            "logs/x.jsonl: 5000 records read, 4990 used, 10 skipped (7 malformed line, 3 no token counts)"
+            "logs/x.jsonl: 5,000 records read, 4990 used, 10 skipped (7 malformed line, 3 no token counts)"
         );
         assert_eq!(s.skipped_total(), 10);
     }

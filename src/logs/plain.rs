@@ -3,7 +3,7 @@
 //!
 //! | column / key | required | meaning |
 //! |---|---|---|
-//! | `class` | no | traffic class (`--class-field NAME` reads column/key NAME instead) |
+//! | `class` | no | traffic class (`class_field = "NAME"` in a scenario, or `--class-field NAME`, reads column/key NAME instead) |
 //! | `input_tokens` | yes | uncached input tokens |
 //! | `output_tokens` | yes | output tokens |
 //! | `cache_read_tokens` | no | input tokens read from the prompt cache (0 if absent) |
@@ -298,7 +298,7 @@ impl Columns {
                             if class_field.is_some() {
                                 ""
                             } else {
-                                "; --class-field NAME reads the class from column NAME"
+                                "; class_field / --class-field NAME reads the class from column NAME"
                             }
                         )));
                     }
@@ -319,7 +319,7 @@ impl Columns {
         cols.output = output.ok_or_else(|| missing("output_tokens"))?;
         if let (Some(c), None) = (class_field, cols.class) {
             return Err(err(format!(
-                "the header has no column `{c}` (named by --class-field)"
+                "the header has no column `{c}` (named by class_field / --class-field)"
             )));
         }
         Ok(cols)
@@ -337,7 +337,12 @@ pub fn parse_csv_record<R>(
     if rec.len() != cols.len {
         return Err(Reject::new(
             BadKind::Malformed,
-            format!("the line has {} fields, the header {}", rec.len(), cols.len),
+            format!(
+                "the line has {} field{}, the header {}",
+                rec.len(),
+                if rec.len() == 1 { "" } else { "s" },
+                cols.len
+            ),
         ));
     }
     let cell = |i: Option<usize>, name: &str| -> Result<Option<&str>, Reject> {
@@ -361,7 +366,7 @@ pub fn parse_csv_record<R>(
     if class.is_none() && class_field.is_some() {
         return Err(Reject::new(
             BadKind::MissingField,
-            format!("the {class_name} cell (named by --class-field) is empty"),
+            format!("the {class_name} cell (named by class_field / --class-field) is empty"),
         ));
     }
     let latency = cell(cols.latency, "latency_ms")?.map_or(Millis::Absent, Millis::parse);

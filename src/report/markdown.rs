@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{Report, Section, notes, sections, summary_line};
+use super::{Report, Section, notes, sections, summary_line, write_lines};
 use crate::engine::results::RunResults;
 
 pub struct Markdown;
@@ -14,14 +14,7 @@ fn cell(s: &str) -> String {
 impl Report for Markdown {
     fn write(&self, r: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         print(&summary_line(r), &sections(r), out)?;
-        let notes = notes(r);
-        if !notes.is_empty() {
-            writeln!(out)?;
-        }
-        for n in notes {
-            writeln!(out, "{n}")?;
-        }
-        Ok(())
+        write_lines(&notes(r), out)
     }
 }
 

@@ -89,6 +89,17 @@ pub fn summary_line(r: &RunResults) -> String {
     )
 }
 
+/// Writes `lines` after a blank line (nothing if there are none).
+pub fn write_lines(lines: &[String], out: &mut dyn Write) -> io::Result<()> {
+    if !lines.is_empty() {
+        writeln!(out)?;
+    }
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
 /// Lines printed after the tables: what was read, and the warnings.
 pub fn notes(r: &RunResults) -> Vec<String> {
     let mut out = input_notes(&r.inputs);
@@ -122,10 +133,10 @@ pub fn input_notes(inputs: &crate::engine::inputs::Inputs) -> Vec<String> {
             _ => String::new(),
         };
         out.push(format!(
-            "log {} ({}): {} records read, {} used, {} skipped{skipped}{span}",
+            "log {} ({}): {} read, {} used, {} skipped{skipped}{span}",
             l.file,
             l.format,
-            count(l.records_read as f64),
+            crate::logs::fit::counted(l.records_read, "record"),
             count(l.records_used as f64),
             count(l.records_skipped as f64)
         ));
@@ -144,8 +155,11 @@ pub fn input_notes(inputs: &crate::engine::inputs::Inputs) -> Vec<String> {
             )
         };
         out.push(format!(
-            "eval {} ({}): {} rows read, {} skipped{skipped}",
-            e.file, e.format, e.rows_read, e.rows_skipped
+            "eval {} ({}): {} read, {} skipped{skipped}",
+            e.file,
+            e.format,
+            crate::logs::fit::counted(e.rows_read, "row"),
+            e.rows_skipped
         ));
     }
     out

@@ -165,14 +165,7 @@ fn csv(s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
 /// Writes a sweep in `format`.
 /// The logs and eval set read, after the tables.
 fn notes(s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
-    let notes = super::input_notes(&s.inputs);
-    if !notes.is_empty() {
-        writeln!(out)?;
-    }
-    for n in notes {
-        writeln!(out, "{n}")?;
-    }
-    Ok(())
+    super::write_lines(&super::input_notes(&s.inputs), out)
 }
 
 pub fn write(format: Format, s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, ContentArrangement, Table as Grid, presets::UTF8_FULL_CONDENSED};
 
-use super::{Report, Section, notes, sections, summary_line};
+use super::{Report, Section, notes, sections, summary_line, write_lines};
 use crate::engine::results::RunResults;
 
 pub struct Table;
@@ -12,14 +12,7 @@ pub struct Table;
 impl Report for Table {
     fn write(&self, r: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         print(&summary_line(r), &sections(r), out)?;
-        let notes = notes(r);
-        if !notes.is_empty() {
-            writeln!(out)?;
-        }
-        for n in notes {
-            writeln!(out, "{n}")?;
-        }
-        Ok(())
+        write_lines(&notes(r), out)
     }
 }
 
