@@ -171,6 +171,19 @@ impl Inputs {
         }
     }
 
+    /// What a ± or a shaded band is, for captions: "95% CI", or the eval
+    /// bootstrap's interval.
+    pub fn interval_name(&self) -> String {
+        if self.interval == Some(Interval::Bootstrap) {
+            format!(
+                "95% bootstrap interval of the eval set ({} examples)",
+                self.eval_examples()
+            )
+        } else {
+            "95% CI".to_string()
+        }
+    }
+
     /// Examples in the eval set, all classes together.
     pub fn eval_examples(&self) -> usize {
         self.eval

@@ -108,9 +108,10 @@ pub fn breakdown(r: &RunResults) -> Result<String, ChartError> {
         WIDTH,
         format!("Where the money goes: {}", s.name),
         &[format!(
-            "Mean cost per 1,000 requests over {} replications of {} requests, split by kind of charge and by model; at each bar's end the total with its 95% CI (whisker) and the bill at {} requests a month. Pricing {} as of {}.",
+            "Mean cost per 1,000 requests over {} replications of {} requests, split by kind of charge and by model; at each bar's end the total with its {} (whisker) and the bill at {} requests a month. Pricing {} as of {}.",
             s.replications,
             count(s.requests as f64),
+            r.inputs.interval_name(),
             count(s.monthly_requests),
             s.pricing_region,
             s.pricing_as_of

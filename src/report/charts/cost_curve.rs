@@ -87,13 +87,14 @@ fn latency_words(c: Check) -> &'static str {
 fn subtitles(s: &SweepResults) -> Vec<String> {
     let sc = &s.scenario;
     let mut out = vec![format!(
-        "Policy {} at {} setting{} of {}; each is the mean of {} replications × {} requests, 95% CI shaded. Right axis: the monthly bill at {} requests/month.",
+        "Policy {} at {} setting{} of {}; each is the mean of {} replications × {} requests, {} shaded. Right axis: the monthly bill at {} requests/month.",
         s.policy,
         s.points.len(),
         if s.points.len() == 1 { "" } else { "s" },
         s.params.join(" × "),
         sc.replications,
         count(sc.requests as f64),
+        s.inputs.interval_name(),
         count(sc.monthly_requests)
     )];
     let rec = s.recommendation.point.and_then(|i| s.points.get(i));

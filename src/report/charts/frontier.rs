@@ -49,9 +49,10 @@ fn draw(root: &Area, r: &RunResults) -> Result<(), ChartError> {
         format!("Cost vs quality by policy: {}", s.name),
         &[
             format!(
-                "Each point is a policy's mean over {} replications × {} requests; whiskers show 95% CIs on both axes (often inside the marker).",
+                "Each point is a policy's mean over {} replications × {} requests; whiskers show the {} on both axes (often inside the marker).",
                 s.replications,
-                count(s.requests as f64)
+                count(s.requests as f64),
+                r.inputs.interval_name()
             ),
             format!(
                 "Dashed: the Pareto front, the policies no other matches or beats on both cost and quality. Pricing: {}, {}.",
@@ -197,18 +198,23 @@ fn draw(root: &Area, r: &RunResults) -> Result<(), ChartError> {
     for (i, p) in ps.iter().enumerate() {
         let (c, q) = (&p.cost_per_request, &p.quality);
         let style = color(i).stroke_width(2);
-        let (x0, y) = px(c.ci_low, q.mean);
-        let (x1, _) = px(c.ci_high, q.mean);
-        let (x, y0) = px(c.mean, q.ci_low);
-        let (_, y1) = px(c.mean, q.ci_high);
-        for (a, b) in [
-            ((x0, y), (x1, y)),
-            ((x0, y - 5), (x0, y + 5)),
-            ((x1, y - 5), (x1, y + 5)),
-            ((x, y0), (x, y1)),
-            ((x - 5, y0), (x + 5, y0)),
-            ((x - 5, y1), (x + 5, y1)),
-        ] {
+        // An interval that leaves the plot (a bootstrap quality interval can pass
+        // 100%) is cut at its edge, without the end cap there.
+        let (clo, chi) = (c.ci_low.max(xt.lo), c.ci_high.min(xt.hi));
+        let (qlo, qhi) = (q.ci_low.max(yt.lo), q.ci_high.min(yt.hi));
+        let (x0, y) = px(clo, q.mean);
+        let (x1, _) = px(chi, q.mean);
+        let (x, y0) = px(c.mean, qlo);
+        let (_, y1) = px(c.mean, qhi);
+        let lines = [
+            (true, (x0, y), (x1, y)),
+            (clo == c.ci_low, (x0, y - 5), (x0, y + 5)),
+            (chi == c.ci_high, (x1, y - 5), (x1, y + 5)),
+            (true, (x, y0), (x, y1)),
+            (qlo == q.ci_low, (x - 5, y0), (x + 5, y0)),
+            (qhi == q.ci_high, (x - 5, y1), (x + 5, y1)),
+        ];
+        for (_, a, b) in lines.into_iter().filter(|l| l.0) {
             root.draw(&PathElement::new(vec![a, b], style))?;
         }
         avoid.push((x0 - 1, y - 5, x1 + 1, y + 5));
