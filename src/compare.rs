@@ -41,6 +41,9 @@ pub struct PolicyComparison {
 pub struct CompareResults {
     pub a: ScenarioInfo,
     pub b: ScenarioInfo,
+    /// How the intervals were formed: `bootstrap` where either scenario has an
+    /// eval set (crate::stats), else `replications`.
+    pub interval: Interval,
     pub policies: Vec<PolicyComparison>,
     /// Policies of A that B does not have, and of B that A does not.
     pub only_in_a: Vec<String>,
@@ -127,6 +130,7 @@ pub fn compare(
     Ok(CompareResults {
         a: RunResults::new(a, &ra).scenario,
         b: RunResults::new(b, &rb).scenario,
+        interval: k,
         policies,
         only_in_a: names(a, b),
         only_in_b: names(b, a),

@@ -64,6 +64,8 @@ fn a_price_change_is_exact_and_paired() {
     let doubled = PRICING.replacen("input = 10.0", "input = 20.0", 1);
     let v = compare(&doubled, "[[policy]]\nname = \"only-b\"\nroute = [\"s\"]\n");
     let big = delta(&v, "big", "cost_per_request_usd");
+    // No eval set: the intervals are Monte Carlo CIs across replications.
+    assert_eq!(v["interval"], "replications");
     assert_close("big A", num(big, &["a", "mean"]), 0.012, 1e-12);
     assert_close("big B", num(big, &["b", "mean"]), 0.022, 1e-12);
     assert_close("big change", num(big, &["change", "mean"]), 0.01, 1e-9);

@@ -54,12 +54,17 @@ pub fn header(c: &CompareResults) -> String {
         )
     };
     let mut h = format!(
-        "compare A = {} with B = {}: {} replications, seed {} / {}; change = B - A, paired per replication, \u{b1} is its 95% CI",
+        "compare A = {} with B = {}: {} replications, seed {} / {}; change = B - A, paired per replication, \u{b1} is its 95% {}",
         side(&c.a),
         side(&c.b),
         c.a.replications,
         c.a.seed,
-        c.b.seed
+        c.b.seed,
+        match c.interval {
+            crate::stats::Interval::Bootstrap =>
+                "bootstrap interval (the eval set's sampling error)",
+            crate::stats::Interval::Replications => "CI",
+        }
     );
     if !c.only_in_a.is_empty() {
         h.push_str(&format!("\nonly in A: {}", c.only_in_a.join(", ")));
