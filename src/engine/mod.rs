@@ -517,7 +517,6 @@ impl Engine {
             .collect();
         let workers = rayon::current_num_threads().max(1);
         let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Vec<(usize, Logged)>)>(2 * workers);
-        let rx = std::sync::Mutex::new(rx);
         let opts = crate::logs::LogOptions {
             class_field: log.data.class_field.as_deref(),
             skip_bad_lines: log.skip_bad_lines,
@@ -549,6 +548,9 @@ impl Engine {
                 }
                 summary
             });
+            // Owned here, so that it is dropped (and the reader's sends fail) even
+            // if a worker panics and the scope unwinds: the reader then ends.
+            let rx = std::sync::Mutex::new(rx);
             rayon::scope(|s| {
                 for _ in 0..workers {
                     s.spawn(|_| {
