@@ -642,3 +642,37 @@ route = [\"bedrock:us.amazon.nova-lite-v1:0\"]
     assert_eq!(policy_json(&v, "haiku")["quality"]["mean"], 1.0);
     assert_eq!(policy_json(&v, "lite")["quality"]["mean"], 0.0);
 }
+
+#[test]
+fn a_class_without_eval_examples_keeps_the_monte_carlo_interval() {
+    // Two classes; only "chat" has examples. "faq" is quality from difficulty and
+    // skill, so its own figures vary by Monte Carlo error only: their interval
+    // must be the replications' CI (s/√n), far narrower than the bootstrap's.
+    let rows: Vec<_> = (0..20)
+        .map(|i| (format!("e{i}"), "chat", "s", i % 4 != 0, None))
+        .collect();
+    let body = eval_scenario(
+        4000,
+        100,
+        "[[policy]]\nname = \"small\"\nroute = [\"s\"]\n",
+        "",
+    )
+    .replace("share = 1.0", "share = 0.5")
+    .replace(
+        "[[policy]]",
+        "[[traffic]]\nname = \"faq\"\nshare = 0.5\ninput_tokens = 100\noutput_tokens = 10\ndifficulty = 0.5\n\n[[policy]]",
+    );
+    let f = fixture(&body);
+    std::fs::write(f.dir.path().join("eval.csv"), eval_csv(&rows)).unwrap();
+    let v = json_run(f.dir.path(), "scenario.toml", &[]);
+    let classes = policy_json(&v, "small")["classes"].as_array().unwrap();
+    let half = |c: &Value| {
+        let q: simroute::stats::Estimate = serde_json::from_value(c["quality"].clone()).unwrap();
+        q.half_width()
+    };
+    // chat: the eval's 20 examples, p = 0.75: 1.96·√(.75·.25/20) ≈ 0.19.
+    assert!(half(&classes[0]) > 0.12, "{}", half(&classes[0]));
+    // faq: skill 0.5 at difficulty 0.5, p = 0.5 on ~2,000 requests a replication;
+    // the mean of 100 has a CI of about 1.98·√(.25/2000)/10 ≈ 0.0022.
+    assert!(half(&classes[1]) < 0.005, "{}", half(&classes[1]));
+}

@@ -240,8 +240,14 @@ impl RunResults {
                     .iter()
                     .enumerate()
                     .map(|(c, class)| {
+                        // A class without eval examples varies only by Monte Carlo
+                        // error: its own figures keep the replications' CI.
+                        let kc = match &s.eval {
+                            Some(e) if e.classes[c].ids.is_empty() => Interval::Replications,
+                            _ => k,
+                        };
                         let f = |g: fn(&crate::engine::accounting::ClassFigures) -> f64| {
-                            est_opt(k, &mine, |r| r.classes[c].as_ref().map(g))
+                            est_opt(kc, &mine, |r| r.classes[c].as_ref().map(g))
                         };
                         ClassResult {
                             class: class.name.clone(),
