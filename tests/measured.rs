@@ -493,7 +493,13 @@ fn a_logged_class_takes_no_token_keys() {
         "name = \"chat\"\nlog = \"log.csv\"",
         "name = \"chat\"\nlog = \"log.csv\"\ninput_tokens = 100",
     ));
-    std::fs::write(f.dir.path().join("log.csv"), log_csv()).unwrap();
+    // The log has a bad line too: the scenario's mistake is still the one named,
+    // because the file's own checks come before the log is read.
+    std::fs::write(
+        f.dir.path().join("log.csv"),
+        log_csv() + "chat,oops,1,0,0,2026-11-01T00:02:00Z,small\n",
+    )
+    .unwrap();
     let err = fails(f.dir.path(), &[]);
     assert!(err.contains("traffic[0].input_tokens"), "{err}");
     assert!(err.contains("from its `log`"), "{err}");

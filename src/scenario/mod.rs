@@ -229,6 +229,7 @@ impl Scenario {
             e
         })?;
         measured::apply_overrides(&mut file.value, options);
+        validate::before_reading(&file.value).map_err(|e| file.error(e))?;
         let data = match measured::load(&file.value, dir, &table, options) {
             Ok(m) => Arc::new(m),
             Err(measured::LoadError::Scenario(e)) => return Err(file.error(e)),

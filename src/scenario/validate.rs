@@ -567,13 +567,8 @@ fn synthetic(t: &format::TrafficEntry, tp: &KeyPath) -> Result<SyntheticTokens, 
     })
 }
 
-/// A class whose token counts come from a log, and its share of the log.
-fn logged(
-    t: &format::TrafficEntry,
-    tp: &KeyPath,
-    path: std::path::PathBuf,
-    measured: &Measured,
-) -> Result<(ClassTokens, Option<f64>), Invalid> {
+/// A class with a `log` takes no token keys: the log gives them.
+fn logged_keys(t: &format::TrafficEntry, tp: &KeyPath) -> Result<(), Invalid> {
     for (key, set) in [
         ("input_tokens", t.input_tokens.is_some()),
         ("output_tokens", t.output_tokens.is_some()),
@@ -587,6 +582,28 @@ fn logged(
             ));
         }
     }
+    Ok(())
+}
+
+/// The checks on the file alone that concern its logs, made before the logs are
+/// read, so that a mistake in the scenario is not hidden behind one in a log.
+pub fn before_reading(raw: &ScenarioFile) -> Result<(), Invalid> {
+    for (i, t) in raw.traffic.iter().enumerate() {
+        if t.log.is_some() {
+            logged_keys(t, &root().key("traffic").index(i))?;
+        }
+    }
+    Ok(())
+}
+
+/// A class whose token counts come from a log, and its share of the log.
+fn logged(
+    t: &format::TrafficEntry,
+    tp: &KeyPath,
+    path: std::path::PathBuf,
+    measured: &Measured,
+) -> Result<(ClassTokens, Option<f64>), Invalid> {
+    logged_keys(t, tp)?;
     let (index, data) = measured
         .log(&path, t.class_field.as_deref())
         .ok_or_else(|| Invalid::new(tp.key("log"), "the log was not read (internal error)"))?;
