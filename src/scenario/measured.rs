@@ -210,13 +210,27 @@ pub fn load(
             None => uses.push((path, t.class_field.clone(), vec![t.name.clone()], key)),
         }
     }
-    for (path, class_field, names, key) in uses {
+    // Every file named must exist before any is read: a missing one is the
+    // scenario's mistake, reported before a bad line of another file.
+    let mut named: Vec<(PathBuf, KeyPath)> = uses
+        .iter()
+        .map(|(p, _, _, k)| (p.clone(), k.clone()))
+        .collect();
+    if let Some(e) = &raw.eval {
+        named.push((
+            resolve(dir, &e.file),
+            KeyPath::root().key("eval").key("file"),
+        ));
+    }
+    for (path, key) in named {
         if !path.is_file() {
             return Err(LoadError::Scenario(Invalid::new(
                 key,
                 format!("cannot read {}: no such file", path.display()),
             )));
         }
+    }
+    for (path, class_field, names, _) in uses {
         let data = read_one_log(
             &path,
             class_field,
