@@ -152,20 +152,7 @@ impl Engine {
                 max_output: m.price.max_output_tokens.unwrap_or(u64::MAX),
             })
             .collect();
-        let mut acc = 0.0;
-        let mut cdf: Vec<f64> = s
-            .classes
-            .iter()
-            .map(|c| {
-                acc += c.share;
-                acc
-            })
-            .collect();
-        // Shares sum to 1 within the validation tolerance; make the last bound
-        // exact so that every uniform draw lands in a class.
-        if let Some(last) = cdf.last_mut() {
-            *last = f64::INFINITY;
-        }
+        let cdf = class_cdf(s);
         let exact = s.replay == crate::scenario::Replay::Exact;
         let classes = s
             .classes
@@ -609,6 +596,25 @@ impl Engine {
 /// Replications simulated per pass of an exact replay over its log: bounds the
 /// accumulators held at once (a pass reads the log once).
 pub const REPLAY_GROUP: u32 = 32;
+
+/// Cumulative class shares, for drawing a class with one uniform `u`: the class
+/// is the first whose bound exceeds `u`. Shares sum to 1 within the validation
+/// tolerance; the last bound is made infinite so that every draw lands in a class.
+pub fn class_cdf(s: &Scenario) -> Vec<f64> {
+    let mut acc = 0.0;
+    let mut cdf: Vec<f64> = s
+        .classes
+        .iter()
+        .map(|c| {
+            acc += c.share;
+            acc
+        })
+        .collect();
+    if let Some(last) = cdf.last_mut() {
+        *last = f64::INFINITY;
+    }
+    cdf
+}
 
 /// A run before it is summarized.
 #[derive(Debug, Clone)]

@@ -131,18 +131,7 @@ struct Drawer {
 impl Drawer {
     fn new(s: &Scenario, policy: usize) -> Result<Drawer, UsageError> {
         let p = &s.policies[policy];
-        let mut acc = 0.0;
-        let mut cdf: Vec<f64> = s
-            .classes
-            .iter()
-            .map(|c| {
-                acc += c.share;
-                acc
-            })
-            .collect();
-        if let Some(last) = cdf.last_mut() {
-            *last = f64::INFINITY;
-        }
+        let cdf = crate::engine::class_cdf(s);
         let models = s
             .models
             .iter()
