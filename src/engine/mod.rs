@@ -297,7 +297,7 @@ impl Engine {
     /// Draws what every model would do on the request whose class and tokens are
     /// set: correctness and confidence (from difficulty and skill, or from a
     /// resampled eval example), latency, extra calls, classifier draws.
-    #[inline]
+    #[inline(always)]
     fn draw_outcomes<R: Rng>(
         &self,
         rng: &mut R,

@@ -105,8 +105,9 @@ pub struct Request {
     pub cls_z: [f64; 4],
 }
 
-/// Runs `req` through `policy`, adding to `acc`.
-#[inline]
+/// Runs `req` through `policy`, adding to `acc`. Inlined into both callers (the
+/// synthetic and the replay loop): it runs once per request and policy.
+#[inline(always)]
 pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: &mut PolicyAcc) {
     let c = req.class;
     let route = &policy.routes[c];
@@ -170,11 +171,14 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
             ((req.input + prefix) * p.input, 0, 0)
         };
         let output_cost = d.output * if batch { p.batch_output } else { p.output };
-        acc.cost[m][INPUT] += input_cost as u128;
-        acc.cost[m][OUTPUT] += output_cost as u128;
-        acc.cost[m][CACHE_READ] += read_cost as u128;
-        acc.cost[m][CACHE_WRITE] += write_cost as u128;
+        let row = &mut acc.cost[m];
+        row[INPUT] += input_cost as u128;
+        row[OUTPUT] += output_cost as u128;
         let cached_cost = read_cost + write_cost;
+        if cached_cost > 0 {
+            row[CACHE_READ] += read_cost as u128;
+            row[CACHE_WRITE] += write_cost as u128;
+        }
         acc.calls[m] += 1;
         cost += input_cost + cached_cost + output_cost;
         if i == last {
