@@ -167,8 +167,8 @@ impl Engine {
                         hit_rate: t.cache_hit_rate,
                     },
                     ClassTokens::Logged { .. } if exact => Tokens::Replayed,
-                    ClassTokens::Logged { log, key } => {
-                        Tokens::Logged(s.measured.logs[*log].classes[key].records.clone())
+                    ClassTokens::Logged { log } => {
+                        Tokens::Logged(s.measured.logs[*log].classes[&c.name].records.clone())
                     }
                 },
                 difficulty: c.difficulty.map(DifficultySampler::new),
@@ -517,12 +517,8 @@ impl Engine {
                 let mut chunk = Vec::with_capacity(CHUNK as usize);
                 let mut k = 0;
                 let summary = crate::logs::read_log(&log.data.path, &opts, |r| {
-                    let class = class_of(r, names, opts.class_field)?;
-                    let c = match &class {
-                        Some(name) => names.iter().position(|n| n == name).unwrap_or(0),
-                        None => 0,
-                    };
-                    chunk.push((c, pack(r)));
+                    // `names` are the engine's classes, in order: the index is the class.
+                    chunk.push((class_of(r, names, opts.class_field)?, pack(r)));
                     if chunk.len() == CHUNK as usize {
                         // A closed channel means the workers stopped; the read ends.
                         let _ = tx.send((k, std::mem::take(&mut chunk)));

@@ -156,10 +156,10 @@ impl Drawer {
                     },
                     caching && t.cached_prefix_tokens > 0,
                 ),
-                ClassTokens::Logged { log, key } => {
+                ClassTokens::Logged { log } => {
                     let records = s.measured.logs[*log]
                         .classes
-                        .get(key)
+                        .get(&c.name)
                         .map(|r| r.records.clone())
                         .unwrap_or_else(|| Arc::from(Vec::new()));
                     if records.is_empty() {

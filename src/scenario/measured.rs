@@ -96,8 +96,8 @@ pub struct LogData {
     /// The field holding the class, if any.
     pub class_field: Option<String>,
     pub summary: LogSummary,
-    /// Records by class (`None`: the records carry no class).
-    pub classes: BTreeMap<Option<String>, ClassRecords>,
+    /// Records by traffic class name.
+    pub classes: BTreeMap<String, ClassRecords>,
     /// Token sums by the pricing key of the model that served them.
     pub by_model: BTreeMap<String, ModelTokens>,
     /// Records that name a model the pricing table lacks, by model id.
@@ -269,7 +269,7 @@ fn read_one_log(
     skip_bad_lines: bool,
     keep: bool,
 ) -> Result<LogData, InputError> {
-    let mut classes: BTreeMap<Option<String>, (u64, Vec<Logged>)> = BTreeMap::new();
+    let mut classes: Vec<(u64, Vec<Logged>)> = vec![(0, Vec::new()); names.len()];
     let mut by_model: BTreeMap<String, ModelTokens> = BTreeMap::new();
     let mut unpriced: BTreeMap<String, u64> = BTreeMap::new();
     let mut no_model = 0;
@@ -279,11 +279,7 @@ fn read_one_log(
         skip_bad_lines,
     };
     let summary = read_log(path, &opts, |r: &Record| {
-        let class = class_of(r, names, class_field.as_deref())?;
-        let entry = match classes.get_mut(&class) {
-            Some(e) => e,
-            None => classes.entry(class).or_default(),
-        };
+        let entry = &mut classes[class_of(r, names, class_field.as_deref())?];
         entry.0 += 1;
         if keep {
             entry.1.push(pack(r));
@@ -317,11 +313,14 @@ fn read_one_log(
         path: path.to_path_buf(),
         class_field,
         summary,
-        classes: classes
-            .into_iter()
-            .map(|(k, (count, records))| {
+        // Classes without a usable record are left out (validation names them).
+        classes: names
+            .iter()
+            .zip(classes)
+            .filter(|(_, (count, _))| *count > 0)
+            .map(|(name, (count, records))| {
                 (
-                    k,
+                    name.clone(),
                     ClassRecords {
                         count,
                         records: records.into(),
@@ -347,19 +346,12 @@ pub fn pack(r: &Record) -> Logged {
     }
 }
 
-/// The traffic class a record belongs to, among the classes `names` that take
-/// their traffic from this log. Records without a class belong to the only class
-/// of a log that feeds one.
-pub fn class_of(
-    r: &Record,
-    names: &[String],
-    class_field: Option<&str>,
-) -> Result<Option<String>, Reject> {
+/// The traffic class a record belongs to, as an index into `names`, the classes
+/// that take their traffic from this log. Records without a class belong to the
+/// only class of a log that feeds one.
+pub fn class_of(r: &Record, names: &[String], class_field: Option<&str>) -> Result<usize, Reject> {
     match r.class {
-        Some(c) if names.iter().any(|n| n == c) => Ok(Some(c.to_string())),
-        // A log that feeds one class: its records without a class are that class's.
-        None if names.len() == 1 => Ok(Some(names[0].clone())),
-        Some(c) => Err(Reject {
+        Some(c) => names.iter().position(|n| n == c).ok_or_else(|| Reject {
             kind: BadKind::UnknownClass,
             message: format!(
                 "class \"{c}\" is not a traffic class that takes its traffic from this log ({}){}; add a [[traffic]] named \"{c}\" with this log",
@@ -367,6 +359,8 @@ pub fn class_of(
                 did_you_mean(c, names.iter().map(String::as_str))
             ),
         }),
+        // A log that feeds one class: its records without a class are that class's.
+        None if names.len() == 1 => Ok(0),
         None => Err(Reject {
             kind: BadKind::MissingField,
             message: format!(

@@ -130,8 +130,8 @@ pub enum ClassTokens {
     /// Drawn from distributions.
     Synthetic(SyntheticTokens),
     /// Drawn from (or replayed from) a log's records: `Measured::logs[log]`,
-    /// records of class `key` (`None` where the log's records carry no class).
-    Logged { log: usize, key: Option<String> },
+    /// the records of this class.
+    Logged { log: usize },
 }
 
 /// Token counts of a class, from distributions.

@@ -607,8 +607,7 @@ fn logged(
     let (index, data) = measured
         .log(&path, t.class_field.as_deref())
         .ok_or_else(|| Invalid::new(tp.key("log"), "the log was not read (internal error)"))?;
-    let key = Some(t.name.clone());
-    if !data.classes.contains_key(&key) {
+    let Some(records) = data.classes.get(&t.name) else {
         return Err(Invalid::new(
             tp.key("log"),
             format!(
@@ -617,10 +616,9 @@ fn logged(
                 t.name
             ),
         ));
-    }
-    let count = data.classes[&key].count;
-    let share = count as f64 / data.summary.used as f64;
-    Ok((ClassTokens::Logged { log: index, key }, Some(share)))
+    };
+    let share = records.count as f64 / data.summary.used as f64;
+    Ok((ClassTokens::Logged { log: index }, Some(share)))
 }
 
 /// The shares must sum to 1.
