@@ -55,10 +55,11 @@ pub fn t_975(df: u32) -> f64 {
 }
 
 /// How replications become an interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Interval {
     /// Monte Carlo error only: `mean ± t · s / √n`.
+    #[default]
     Replications,
     /// The eval set's sampling error (bootstrap): `mean ± t · s`.
     Bootstrap,

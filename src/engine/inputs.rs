@@ -23,7 +23,7 @@ use crate::units::usd;
 pub struct Inputs {
     /// How replications become intervals: `replications` (Monte Carlo error) or
     /// `bootstrap` (the eval set's sampling error, see scenarios/README.md).
-    pub interval: Option<Interval>,
+    pub interval: Interval,
     /// "bootstrap" or "exact", where traffic comes from a log.
     pub replay: Option<&'static str>,
     pub logs: Vec<LogInfo>,
@@ -157,11 +157,7 @@ impl Inputs {
             .iter()
             .any(|c| matches!(c.tokens, ClassTokens::Logged { .. }));
         Inputs {
-            interval: Some(if s.eval.is_some() {
-                Interval::Bootstrap
-            } else {
-                Interval::Replications
-            }),
+            interval: s.interval(),
             replay: logged.then_some(match s.replay {
                 crate::scenario::Replay::Bootstrap => "bootstrap",
                 crate::scenario::Replay::Exact => "exact",
@@ -174,7 +170,7 @@ impl Inputs {
     /// What a ± or a shaded band is, for captions: "95% CI", or the eval
     /// bootstrap's interval.
     pub fn interval_name(&self) -> String {
-        if self.interval == Some(Interval::Bootstrap) {
+        if self.interval == Interval::Bootstrap {
             format!(
                 "95% bootstrap interval of the eval set ({} examples)",
                 self.eval_examples()
@@ -324,12 +320,12 @@ pub fn straddle_warnings(
     out
 }
 
-/// A warning for every routed model that passed (or failed) every eval example
-/// of a class: resampling those examples never shows a failure (or a pass), so
+/// The eval set's warnings: a class whose `difficulty` the eval overrides, and
+/// every routed model that passed (or failed) every eval example of a class: resampling those examples never shows a failure (or a pass), so
 /// the bootstrap claims certainty it does not have. With n examples and none
 /// failed, a 95% upper bound on the failure rate is about 3/n (the "rule of
 /// three", Hanley & Lippman-Hand, JAMA 1983).
-pub fn unanimous_warnings(s: &Scenario) -> Vec<String> {
+pub fn eval_warnings(s: &Scenario) -> Vec<String> {
     let Some(eval) = &s.eval else {
         return Vec::new();
     };

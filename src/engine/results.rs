@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::accounting::{KIND_NAMES, KINDS, RepFigures};
-use super::inputs::{AsLogged, Inputs, straddle_warnings, unanimous_warnings};
+use super::inputs::{AsLogged, Inputs, eval_warnings, straddle_warnings};
 use crate::scenario::Scenario;
 use crate::stats::{Estimate, Interval};
 
@@ -192,11 +192,7 @@ impl RunResults {
     pub fn new(s: &Scenario, raw: &crate::engine::Raw) -> RunResults {
         let reps = &raw.reps;
         let n = reps.len();
-        let k = if s.eval.is_some() {
-            Interval::Bootstrap
-        } else {
-            Interval::Replications
-        };
+        let k = s.interval();
         let policies: Vec<PolicyResult> = s
             .policies
             .iter()
@@ -281,7 +277,7 @@ impl RunResults {
             Ok(a) => (a, None),
             Err(why) => (None, Some(why)),
         };
-        let mut warnings = unanimous_warnings(s);
+        let mut warnings = eval_warnings(s);
         warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
         RunResults {
             inputs,

@@ -60,21 +60,14 @@ pub fn header(s: &SweepResults) -> String {
         format!("targets: {}", targets.join(", "))
     };
     format!(
-        "sweep of policy {} over {} in scenario {}: {} requests x {} replications, seed {}, one shared set of draws per pass; {targets}; \u{b1} is the 95% {}",
+        "sweep of policy {} over {} in scenario {}: {} requests x {} replications, seed {}, one shared set of draws per pass; {targets}; \u{b1} is the {}",
         s.policy,
         s.params.join(" x "),
         sc.name,
         count(sc.requests as f64),
         sc.replications,
         sc.seed,
-        if s.inputs.interval == Some(crate::stats::Interval::Bootstrap) {
-            format!(
-                "bootstrap interval of the eval set ({} examples)",
-                s.inputs.eval_examples()
-            )
-        } else {
-            "CI".to_string()
-        }
+        s.inputs.interval_name()
     )
 }
 

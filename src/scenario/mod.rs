@@ -267,6 +267,16 @@ impl Scenario {
         per_request * self.monthly_requests
     }
 
+    /// How this scenario's replications become intervals: the eval bootstrap's
+    /// where an eval set is resampled in each replication (crate::stats).
+    pub fn interval(&self) -> crate::stats::Interval {
+        if self.eval.is_some() {
+            crate::stats::Interval::Bootstrap
+        } else {
+            crate::stats::Interval::Replications
+        }
+    }
+
     /// Whether any policy uses the validator trigger.
     pub fn uses_validator(&self) -> bool {
         self.policies
