@@ -12,6 +12,7 @@ pub mod engine;
 pub mod eval;
 pub mod input;
 pub mod logs;
+pub mod numfmt;
 pub mod pricing;
 pub mod report;
 pub mod scenario;

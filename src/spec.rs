@@ -9,6 +9,9 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::input::{Invalid, KeyPath};
+use crate::numfmt::{count, show};
+use crate::stats::{Z95, normal_cdf, normal_quantile};
+use crate::units::MAX_CALL_TOKENS;
 
 /// A number, or a table of type `T`.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,7 +139,8 @@ pub fn check_range(v: f64, lo: f64, hi: f64, path: &KeyPath) -> Result<f64, Inva
     Ok(v)
 }
 
-/// Checks that `v` is a whole, non-negative number of tokens.
+/// Checks that `v` is a whole, non-negative number of tokens, at most
+/// [`MAX_CALL_TOKENS`].
 pub fn check_tokens(v: f64, path: &KeyPath) -> Result<u64, Invalid> {
     check_at_least(v, 0.0, path)?;
     if v.fract() != 0.0 {
@@ -145,5 +149,70 @@ pub fn check_tokens(v: f64, path: &KeyPath) -> Result<u64, Invalid> {
             format!("{v} is not a whole number of tokens"),
         ));
     }
+    if v > MAX_CALL_TOKENS as f64 {
+        return Err(Invalid::new(
+            path.clone(),
+            format!(
+                "{} tokens is more than any Bedrock model reads or writes in one call (at most {} are accepted)",
+                show(v),
+                count(MAX_CALL_TOKENS as f64)
+            ),
+        ));
+    }
     Ok(v as u64)
+}
+
+/// The largest share of a token distribution's mean that may lie above
+/// [`MAX_CALL_TOKENS`], where draws are capped: the cap then moves the mean by
+/// less than 0.01%.
+pub const MAX_CAPPED_MEAN_SHARE: f64 = 1e-4;
+
+/// Checks that a lognormal token count of median `s.median` and 95th percentile
+/// `s.p95` barely reaches [`MAX_CALL_TOKENS`], where the engine caps its draws.
+///
+/// For a lognormal `X = exp(mu + sigma·Z)`, the share of the mean above `c` is
+/// `E[X; X > c] / E[X] = Φ(sigma − z_c)` with `z_c = (ln c − mu) / sigma`, and
+/// capping at `c` lowers the mean by `E[(X − c)⁺] ≤ E[X; X > c]`. A spread whose
+/// share exceeds [`MAX_CAPPED_MEAN_SHARE`] is refused, with the largest p95 that
+/// would pass: the root of `sigma² − Φ⁻¹(share)·sigma − (ln c − mu) = 0`.
+pub fn check_token_tail(s: Spread, path: &KeyPath) -> Result<(), Invalid> {
+    let c = MAX_CALL_TOKENS as f64;
+    if s.median > c {
+        return Err(Invalid::new(
+            path.key("median"),
+            format!(
+                "{} tokens is more than any Bedrock model reads or writes in one call (at most {} are accepted)",
+                show(s.median),
+                count(MAX_CALL_TOKENS as f64)
+            ),
+        ));
+    }
+    let mu = s.median.ln();
+    let sigma = (s.p95 / s.median).ln() / Z95;
+    if sigma <= 0.0 {
+        return Ok(());
+    }
+    let share = normal_cdf(sigma - (c.ln() - mu) / sigma);
+    if share <= MAX_CAPPED_MEAN_SHARE {
+        return Ok(());
+    }
+    let a = -normal_quantile(MAX_CAPPED_MEAN_SHARE);
+    let max_sigma = (-a + (a * a + 4.0 * (c.ln() - mu)).sqrt()) / 2.0;
+    let max_p95 = s.median * (max_sigma * Z95).exp();
+    Err(Invalid::new(
+        path.key("p95"),
+        format!(
+            "a lognormal with median {} and p95 {} puts {} of its mean above {} tokens in one call, more than any Bedrock model reads or writes; with this median the p95 can be at most about {}",
+            show(s.median),
+            show(s.p95),
+            percent(share),
+            count(MAX_CALL_TOKENS as f64),
+            count(max_p95.floor())
+        ),
+    ))
+}
+
+/// A share as a percentage with two significant digits: "0.31%", "12%".
+fn percent(share: f64) -> String {
+    format!("{}%", crate::numfmt::round_sig(share * 100.0, 2))
 }

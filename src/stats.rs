@@ -102,6 +102,14 @@ pub fn estimate(values: &[f64]) -> Estimate {
     }
 }
 
+/// Φ⁻¹(0.95): a lognormal's 95th percentile is `exp(mu + Z95·sigma)`.
+pub const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// Φ(x), the standard normal distribution function.
+pub fn normal_cdf(x: f64) -> f64 {
+    Normal::standard().cdf(x)
+}
+
 /// Φ⁻¹(p), the standard normal quantile; ±∞ at 0 and 1.
 pub fn normal_quantile(p: f64) -> f64 {
     if p <= 0.0 {

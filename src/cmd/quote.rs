@@ -56,11 +56,11 @@ pub fn quote(a: &QuoteArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         output_tokens: a.output,
         cache_read_tokens: a.cache_read,
         cache_write_tokens: a.cache_write,
-        input_usd: usd(cost.input as u128),
-        output_usd: usd(cost.output as u128),
-        cache_read_usd: usd(cost.cache_read as u128),
-        cache_write_usd: usd(cost.cache_write as u128),
-        per_request_usd: usd(cost.per_request as u128),
+        input_usd: usd(cost.input),
+        output_usd: usd(cost.output),
+        cache_read_usd: usd(cost.cache_read),
+        cache_write_usd: usd(cost.cache_write),
+        per_request_usd: usd(cost.per_request),
         total_usd: cost.total_usd(),
     };
     if a.json {

@@ -18,9 +18,11 @@
 pub const MANTISSA_BITS: u32 = 10;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
 /// Smallest value kept apart, ms (1 µs); smaller values count in the first bucket.
-pub const MIN_MS: f64 = 1e-3;
+pub const MIN_MS: f64 = crate::units::MIN_LATENCY_MS;
 /// Largest value kept apart, ms (about 28 hours); larger values count in the last.
-pub const MAX_MS: f64 = 1e8;
+/// Validation keeps latency profiles well inside (see
+/// [`crate::pricing::latency_spread`]).
+pub const MAX_MS: f64 = crate::units::MAX_LATENCY_MS;
 
 const fn bucket_of(ms: f64) -> usize {
     (ms.to_bits() >> SHIFT) as usize

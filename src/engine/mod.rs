@@ -28,10 +28,10 @@ use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
 use rayon::prelude::*;
 
 use crate::input::InputError;
-use crate::scenario::measured::{LogData, Logged, class_of, pack};
+use crate::scenario::measured::{Digest, LogData, Logged, class_of, pack};
 use crate::scenario::{ClassTokens, Scenario, Trigger};
 use crate::stats::{binormal_mu, normal_quantile};
-use crate::units::{femto_per_call, femto_per_token};
+use crate::units::{cost_of, femto_per_call, femto_per_token};
 use accounting::{PolicyAcc, RepFigures};
 use histogram::LatencyHistogram;
 use policy::{EngineModel, EnginePolicy, EngineTrigger, ModelDraw, Prices, Request};
@@ -327,7 +327,7 @@ impl Engine {
             let f = if p.per_request > 0 {
                 p.per_request
             } else {
-                t.input * p.input + t.output * p.output
+                cost_of(t.input, p.input) + cost_of(t.output, p.output)
             };
             req.extra.push((*m, f));
         }
@@ -516,9 +516,11 @@ impl Engine {
             let reader = scope.spawn(move || {
                 let mut chunk = Vec::with_capacity(CHUNK as usize);
                 let mut k = 0;
+                let mut digest = Digest::default();
                 let summary = crate::logs::read_log(&log.data.path, &opts, |r| {
                     // `names` are the engine's classes, in order: the index is the class.
                     chunk.push((class_of(r, names, opts.class_field)?, pack(r)));
+                    digest.add(r);
                     if chunk.len() == CHUNK as usize {
                         // A closed channel means the workers stopped; the read ends.
                         let _ = tx.send((k, std::mem::take(&mut chunk)));
@@ -529,7 +531,7 @@ impl Engine {
                 if !chunk.is_empty() {
                     let _ = tx.send((k, chunk));
                 }
-                summary
+                summary.map(|s| (s, digest))
             });
             // Owned here, so that it is dropped (and the reader's sends fail) even
             // if a worker panics and the scope unwinds: the reader then ends.
@@ -563,7 +565,7 @@ impl Engine {
             });
             reader.join()
         });
-        let summary = match read {
+        let (summary, digest) = match read {
             Ok(r) => r?,
             Err(panic) => std::panic::resume_unwind(panic),
         };
@@ -573,6 +575,15 @@ impl Engine {
                 format!(
                     "the log changed while simroute ran: {} records were used when it was read, {} now",
                     log.data.summary.used, summary.used
+                ),
+            ));
+        }
+        if digest != log.data.digest {
+            return Err(InputError::file(
+                &log.data.path,
+                format!(
+                    "the log changed while simroute ran: it still has {} used records, but their classes or token counts differ from the first read; replay a log that is not being written to",
+                    summary.used
                 ),
             ));
         }

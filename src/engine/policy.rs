@@ -6,19 +6,19 @@
 
 use super::accounting::{CACHE_READ, CACHE_WRITE, EXTRA, INPUT, OUTPUT, PolicyAcc};
 use super::sampling::{LogNormal, TokenSampler};
-use crate::units::Femto;
+use crate::units::{Femto, FemtoPerToken, cost_of};
 
 /// A model's prices in femto-dollars per token (per call for `per_request`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Prices {
-    pub input: Femto,
-    pub output: Femto,
+    pub input: FemtoPerToken,
+    pub output: FemtoPerToken,
     /// 0 and unused where the model has no prompt caching.
-    pub cache_read: Femto,
+    pub cache_read: FemtoPerToken,
     /// Cache writes: `cache_write`, or `input` where the table has none.
-    pub cache_write: Femto,
-    pub batch_input: Femto,
-    pub batch_output: Femto,
+    pub cache_write: FemtoPerToken,
+    pub batch_input: FemtoPerToken,
+    pub batch_output: FemtoPerToken,
     pub per_request: Femto,
     /// Whether the model supports prompt caching.
     pub caches: bool,
@@ -114,7 +114,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     let batch = policy.batch[c];
     let mut cost: Femto = 0;
     for &(m, f) in &req.extra {
-        acc.cost[m][EXTRA] += f as u128;
+        acc.cost[m][EXTRA] += f;
         acc.calls[m] += 1;
         cost += f;
     }
@@ -135,10 +135,11 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
             } else {
                 (cm.prices.input, cm.prices.output)
             };
-            acc.cost[*model][INPUT] += (ti * ci) as u128;
-            acc.cost[*model][OUTPUT] += (to * co) as u128;
+            let (input_cost, output_cost) = (cost_of(ti, ci), cost_of(to, co));
+            acc.cost[*model][INPUT] += input_cost;
+            acc.cost[*model][OUTPUT] += output_cost;
             acc.calls[*model] += 1;
-            cost += ti * ci + to * co;
+            cost += input_cost + output_cost;
             before = cm.ttft.at(req.cls_z[2]) + 1000.0 * to as f64 / cm.tps.at(req.cls_z[3]);
             let first_right = req.models[route[0]].correct;
             let score = req.cls_noise + if first_right { *half_mu } else { -*half_mu };
@@ -160,24 +161,24 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         // writes where the policy and the model cache it, else as input.
         let prefix = req.cache_read + req.cache_write;
         let (input_cost, read_cost, write_cost) = if batch {
-            ((req.input + prefix) * p.batch_input, 0, 0)
+            (cost_of(req.input + prefix, p.batch_input), 0, 0)
         } else if policy.caching && p.caches && prefix > 0 {
             (
-                req.input * p.input,
-                req.cache_read * p.cache_read,
-                req.cache_write * p.cache_write,
+                cost_of(req.input, p.input),
+                cost_of(req.cache_read, p.cache_read),
+                cost_of(req.cache_write, p.cache_write),
             )
         } else {
-            ((req.input + prefix) * p.input, 0, 0)
+            (cost_of(req.input + prefix, p.input), 0, 0)
         };
-        let output_cost = d.output * if batch { p.batch_output } else { p.output };
+        let output_cost = cost_of(d.output, if batch { p.batch_output } else { p.output });
         let row = &mut acc.cost[m];
-        row[INPUT] += input_cost as u128;
-        row[OUTPUT] += output_cost as u128;
+        row[INPUT] += input_cost;
+        row[OUTPUT] += output_cost;
         let cached_cost = read_cost + write_cost;
         if cached_cost > 0 {
-            row[CACHE_READ] += read_cost as u128;
-            row[CACHE_WRITE] += write_cost as u128;
+            row[CACHE_READ] += read_cost;
+            row[CACHE_WRITE] += write_cost;
         }
         acc.calls[m] += 1;
         cost += input_cost + cached_cost + output_cost;
@@ -201,7 +202,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     let delivered = &req.models[route[answered]];
     let class = &mut acc.classes[c];
     class.requests += 1;
-    class.cost += cost as u128;
+    class.cost += cost;
     class.correct += delivered.correct as u64;
     if answered > 0 {
         class.escalated += 1;

@@ -19,8 +19,8 @@ use rand_distr::{Distribution, Gamma, StandardNormal};
 use crate::scenario::{Difficulty, TokenDist};
 use crate::spec::Spread;
 
-/// Φ⁻¹(0.95).
-pub const Z95: f64 = 1.644_853_626_951_472_2;
+use crate::stats::Z95;
+use crate::units::MAX_CALL_TOKENS;
 
 /// A lognormal's parameters; `sigma = 0` is a fixed value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,17 +78,19 @@ impl TokenSampler {
     pub fn sample<R: Rng>(&self, rng: &mut R, min: u64) -> u64 {
         match self {
             TokenSampler::Fixed(n) => (*n).max(min),
-            TokenSampler::LogNormal(l) => round(l.at(normal(rng))).max(min),
+            TokenSampler::LogNormal(_) => self.at(normal(rng), min),
         }
     }
 
     /// The token count at standard normal deviate `z` (for draws shared by
-    /// several samplers), at least `min`.
+    /// several samplers), at least `min` and at most [`MAX_CALL_TOKENS`] (the
+    /// scenario's validation refuses a distribution whose mean the cap moves by
+    /// more than 0.01%: see [`crate::spec::check_token_tail`]).
     #[inline]
     pub fn at(&self, z: f64, min: u64) -> u64 {
         match self {
             TokenSampler::Fixed(n) => (*n).max(min),
-            TokenSampler::LogNormal(l) => round(l.at(z)).max(min),
+            TokenSampler::LogNormal(l) => round(l.at(z)).clamp(min, MAX_CALL_TOKENS),
         }
     }
 }
@@ -173,6 +175,9 @@ mod tests {
             sigma: 3.0,
         });
         assert!((0..10_000).all(|_| s.sample(&mut rng, 1) >= 1));
+        // Far tails are capped at the most tokens one call can carry.
+        assert_eq!(s.at(40.0, 1), MAX_CALL_TOKENS);
+        assert_eq!(s.at(f64::INFINITY, 0), MAX_CALL_TOKENS);
     }
 
     #[test]

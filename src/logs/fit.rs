@@ -26,8 +26,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{LogOptions, LogSummary, read_log};
-use crate::engine::sampling::Z95;
 use crate::input::InputError;
+use crate::stats::Z95;
 
 /// Φ⁻¹(0.99): the standard normal deviate of a 99th percentile.
 pub const Z99: f64 = 2.326_347_874_040_841;

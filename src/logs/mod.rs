@@ -43,7 +43,7 @@ use bedrock::ClassPath;
 /// The most tokens one field of one record may hold: no Bedrock model reads or
 /// writes more in one call (the largest context windows are about 1M tokens), so
 /// a larger count is a corrupt record.
-pub const MAX_TOKENS: u64 = 10_000_000;
+pub use crate::units::MAX_CALL_TOKENS as MAX_TOKENS;
 
 /// Size of the read buffers: large enough that a read is a few syscalls per MB.
 const BUF_BYTES: usize = 1 << 17;

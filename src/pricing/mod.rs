@@ -11,8 +11,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::input::{InputError, Invalid, KeyPath, TomlFile};
+use crate::numfmt::readable;
 use crate::spec::{Spread, check_at_least};
-use crate::units::{Femto, Tokens, Usd, UsdPerMTok, femto_per_call, femto_per_token, usd};
+use crate::units::{
+    Femto, MAX_LATENCY_MS, MIN_LATENCY_MS, Tokens, Usd, UsdPerMTok, cost_of, femto_per_call,
+    femto_per_token, usd,
+};
 
 pub use format::Meta;
 
@@ -81,7 +85,7 @@ impl CallCost {
         self.input + self.output + self.cache_read + self.cache_write + self.per_request
     }
     pub fn total_usd(&self) -> Usd {
-        usd(self.total() as u128)
+        usd(self.total())
     }
 }
 
@@ -120,7 +124,7 @@ impl ModelPrice {
                 ..CallCost::default()
             });
         }
-        let rate = |p: UsdPerMTok, n: Tokens| n * femto_per_token(p);
+        let rate = |p: UsdPerMTok, n: Tokens| cost_of(n, femto_per_token(p));
         if batch {
             let bi = self
                 .batch_input
@@ -287,12 +291,12 @@ fn validate_model(
     let ttft_ms = e
         .ttft_ms
         .as_ref()
-        .map(|s| positive_spread(s, &path.key("ttft_ms")))
+        .map(|s| latency_spread(s, &path.key("ttft_ms"), LatencyKind::Ttft))
         .transpose()?;
     let output_tokens_per_s = e
         .output_tokens_per_s
         .as_ref()
-        .map(|s| positive_spread(s, &path.key("output_tokens_per_s")))
+        .map(|s| latency_spread(s, &path.key("output_tokens_per_s"), LatencyKind::Speed))
         .transpose()?;
     Ok(ModelPrice {
         key: key.to_string(),
@@ -311,19 +315,78 @@ fn validate_model(
     })
 }
 
-/// A spread whose median must be strictly positive (a speed of 0 tokens/s never
-/// ends; a lognormal time needs a positive median).
-pub fn positive_spread(
+/// What a latency spread measures, and the range its draws must stay in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LatencyKind {
+    /// Time to first token, ms.
+    Ttft,
+    /// Output speed, tokens per second.
+    Speed,
+}
+
+impl LatencyKind {
+    /// The range (low, high) that draws 6 standard deviations either side of
+    /// the median must stay within, and the unit.
+    fn bounds(self) -> (f64, f64, &'static str) {
+        match self {
+            // 1 µs to about 28 hours: what the latency histogram keeps apart.
+            LatencyKind::Ttft => (MIN_LATENCY_MS, MAX_LATENCY_MS, "ms"),
+            // A speed near 0 makes a call last forever (and a NaN latency).
+            LatencyKind::Speed => (0.1, 1e7, "tokens/s"),
+        }
+    }
+}
+
+/// Standard deviations either side of the median that a latency draw may reach
+/// in practice: a normal deviate beyond 6 has probability 1e-9.
+const LATENCY_SIGMAS: f64 = 6.0;
+
+/// A latency spread (time to first token or output speed): the median strictly
+/// positive (a speed of 0 tokens/s never ends; a lognormal needs a positive
+/// median), and a spread narrow enough that its draws stay finite and plausible:
+/// `exp(mu ± 6·sigma)` within the kind's range. An absurd spread (say a p95 1e6
+/// times the median) otherwise draws infinite times and NaN latencies.
+pub fn latency_spread(
     raw: &crate::spec::NumOr<crate::spec::MedianP95>,
     path: &KeyPath,
+    kind: LatencyKind,
 ) -> Result<Spread, Invalid> {
     let s = Spread::from_raw(raw, path, 0.0)?;
+    let (median_at, p95_at) = match raw {
+        crate::spec::NumOr::Num(_) => (path.clone(), path.clone()),
+        crate::spec::NumOr::Table(_) => (path.key("median"), path.key("p95")),
+    };
     if s.median <= 0.0 {
-        let at = match raw {
-            crate::spec::NumOr::Num(_) => path.clone(),
-            crate::spec::NumOr::Table(_) => path.key("median"),
-        };
-        return Err(Invalid::new(at, "must be greater than 0"));
+        return Err(Invalid::new(median_at, "must be greater than 0"));
+    }
+    let (lo, hi, unit) = kind.bounds();
+    if s.median < lo || s.median > hi {
+        return Err(Invalid::new(
+            median_at,
+            format!(
+                "{} {unit} is not a plausible median: it must be between {} and {} {unit}",
+                readable(s.median),
+                readable(lo),
+                readable(hi)
+            ),
+        ));
+    }
+    let mu = s.median.ln();
+    let sigma = (s.p95 / s.median).ln() / crate::stats::Z95;
+    let max_sigma = ((hi.ln() - mu).min(mu - lo.ln())) / LATENCY_SIGMAS;
+    if sigma > max_sigma {
+        let max_p95 = s.median * (max_sigma * crate::stats::Z95).exp();
+        return Err(Invalid::new(
+            p95_at,
+            format!(
+                "a p95 of {} {unit} over a median of {} {unit} is too wide a spread: one draw in a billion would fall outside {} to {} {unit}, the range simroute can simulate; with this median the p95 can be at most about {} {unit}",
+                readable(s.p95),
+                readable(s.median),
+                readable(lo),
+                readable(hi),
+                readable(crate::numfmt::round_sig(max_p95, 3))
+            ),
+        ));
     }
     Ok(s)
 }
@@ -361,10 +424,10 @@ mod tests {
             cache_write: 1000,
         };
         let c = claude_like().cost(&t, false).unwrap();
-        assert_eq!(usd(c.input as u128), 0.003);
-        assert_eq!(usd(c.output as u128), 0.0075);
-        assert_eq!(usd(c.cache_read as u128), 0.0006);
-        assert_eq!(usd(c.cache_write as u128), 0.00375);
+        assert_eq!(usd(c.input), 0.003);
+        assert_eq!(usd(c.output), 0.0075);
+        assert_eq!(usd(c.cache_read), 0.0006);
+        assert_eq!(usd(c.cache_write), 0.00375);
         assert!((c.total_usd() - 0.01485).abs() < 1e-15);
     }
 
@@ -380,12 +443,12 @@ mod tests {
             ..Default::default()
         };
         let c = nova.cost(&t, false).unwrap();
-        assert_eq!(usd(c.cache_write as u128), 0.035);
-        assert_eq!(usd(c.cache_read as u128), 0.00875);
+        assert_eq!(usd(c.cache_write), 0.035);
+        assert_eq!(usd(c.cache_read), 0.00875);
         nova.cache_read = None;
         let c = nova.cost(&t, false).unwrap();
-        assert_eq!(usd(c.cache_write as u128), 0.035);
-        assert_eq!(usd(c.cache_read as u128), 0.035);
+        assert_eq!(usd(c.cache_write), 0.035);
+        assert_eq!(usd(c.cache_read), 0.035);
     }
 
     #[test]

@@ -3,22 +3,8 @@
 
 use crate::stats::Estimate;
 
-/// Groups the integer part of a formatted number by thousands: 1234567.5 → 1,234,567.5.
-fn group(s: &str) -> String {
-    let (sign, s) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
-    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
-}
+pub use crate::numfmt::count;
+use crate::numfmt::group;
 
 /// Decimals that show about four significant digits of `v`, at least 2.
 fn decimals(v: f64) -> usize {
@@ -66,11 +52,6 @@ pub fn ms(e: &Estimate) -> String {
         group(&format!("{:.0}", e.mean)),
         group(&format!("{:.0}", e.half_width()))
     )
-}
-
-/// A count with thousands separators.
-pub fn count(v: f64) -> String {
-    group(&format!("{v:.0}"))
 }
 
 #[cfg(test)]

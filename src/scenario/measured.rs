@@ -74,7 +74,7 @@ impl ModelTokens {
     /// the table has none), everything at `input` for a model without caching.
     fn price(&mut self, p: &crate::pricing::ModelPrice) {
         use crate::units::{femto_per_call, femto_per_token};
-        let f = |v: f64| femto_per_token(v) as u128;
+        let f = |v: f64| u128::from(femto_per_token(v));
         let input = f(p.input);
         let (read, write) = match p.cache_read {
             Some(r) => (f(r), p.cache_write.map(f).unwrap_or(input)),
@@ -84,7 +84,7 @@ impl ModelTokens {
             + self.output * p.output.map(f).unwrap_or(0)
             + self.cache_read * read
             + self.cache_write * write
-            + self.requests as u128 * p.per_request.map(femto_per_call).unwrap_or(0) as u128;
+            + self.requests as u128 * p.per_request.map(femto_per_call).unwrap_or(0);
     }
 }
 
@@ -106,6 +106,9 @@ pub struct LogData {
     pub no_model: u64,
     /// Logged latency of the records that have one, ms.
     pub latency: LatencyHistogram,
+    /// The digest of the used records, in order: an exact replay reads the log
+    /// again and stops if it no longer matches.
+    pub digest: Digest,
 }
 
 /// An eval set as read, rows checked against the scenario.
@@ -278,8 +281,10 @@ fn read_one_log(
         class_field: class_field.as_deref(),
         skip_bad_lines,
     };
+    let mut digest = Digest::default();
     let summary = read_log(path, &opts, |r: &Record| {
         let entry = &mut classes[class_of(r, names, class_field.as_deref())?];
+        digest.add(r);
         entry.0 += 1;
         if keep {
             entry.1.push(pack(r));
@@ -332,7 +337,36 @@ fn read_one_log(
         unpriced,
         no_model,
         latency,
+        digest,
     })
+}
+
+/// A digest of a log's used records, in order: their class and token counts.
+/// Not cryptographic; it tells a log that changed between two reads (a record's
+/// tokens edited, records swapped) from the same log, which a count cannot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Digest(u64);
+
+impl Digest {
+    /// Adds one used record.
+    #[inline]
+    pub fn add(&mut self, r: &Record) {
+        // FNV-1a over the class, then one multiply-rotate round per word.
+        let mut class: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in r.class.map_or(&[0xff][..], str::as_bytes) {
+            class = (class ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        let words = [
+            class,
+            r.input << 32 | r.output,
+            r.cache_read << 32 | r.cache_write,
+        ];
+        for w in words {
+            self.0 = (self.0 ^ w)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .rotate_left(29);
+        }
+    }
 }
 
 /// Packs a record's token counts; the reader caps counts far below `u32::MAX`.

@@ -15,11 +15,32 @@ use super::{
     ModelId, Policy, Scenario, SyntheticTokens, Targets, TokenDist, TrafficClass, Trigger,
 };
 use crate::input::{Invalid, KeyPath, did_you_mean};
-use crate::pricing::{PriceTable, positive_spread};
-use crate::spec::{MedianP95, NumOr, Spread, check_at_least, check_range, check_tokens};
+use crate::pricing::{LatencyKind, PriceTable, latency_spread};
+use crate::spec::{
+    MedianP95, NumOr, Spread, check_at_least, check_range, check_token_tail, check_tokens,
+};
+use crate::units::MAX_REQUESTS;
 
 /// How far the traffic shares may be from summing to 1.
 const SHARE_TOLERANCE: f64 = 1e-6;
+/// The most requests a month a scenario may name: 1e13 is about 3.9 million
+/// requests a second, and keeps every monthly figure finite.
+pub const MAX_MONTHLY_REQUESTS: f64 = 1e13;
+
+/// The message for a number of requests per replication above [`MAX_REQUESTS`].
+pub struct TooManyRequests(pub u64);
+
+impl std::fmt::Display for TooManyRequests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} requests per replication is more than simroute runs (at most {}, about two days of one core's work); more replications narrow the interval as well",
+            crate::numfmt::count(self.0 as f64),
+            crate::numfmt::count(MAX_REQUESTS as f64)
+        )
+    }
+}
+
 /// Default steepness of the quality curve.
 pub const DEFAULT_SHARPNESS: f64 = 10.0;
 
@@ -45,6 +66,12 @@ pub fn validate(
     if h.requests == 0 {
         return Err(Invalid::new(hp.key("requests"), "must be at least 1"));
     }
+    if h.requests > MAX_REQUESTS {
+        return Err(Invalid::new(
+            hp.key("requests"),
+            format!("{}", TooManyRequests(h.requests)),
+        ));
+    }
     if h.replications < 2 {
         return Err(Invalid::new(
             hp.key("replications"),
@@ -55,6 +82,15 @@ pub fn validate(
         ));
     }
     check_at_least(h.monthly_requests, 0.0, &hp.key("monthly_requests"))?;
+    if h.monthly_requests > MAX_MONTHLY_REQUESTS {
+        return Err(Invalid::new(
+            hp.key("monthly_requests"),
+            format!(
+                "{} is more requests a month than any workload sends (at most {MAX_MONTHLY_REQUESTS:e} are accepted, about 3.9 million a second)",
+                crate::numfmt::show(h.monthly_requests)
+            ),
+        ));
+    }
     let sharpness = match h.sharpness {
         Some(s) => {
             check_at_least(s, 0.0, &hp.key("sharpness"))?;
@@ -323,11 +359,15 @@ fn models(
             .map(|a| auc(a, &mp.key("confidence_auc")))
             .transpose()?;
         let ttft_ms = match &m.ttft_ms {
-            Some(s) => Some(positive_spread(s, &mp.key("ttft_ms"))?),
+            Some(s) => Some(latency_spread(s, &mp.key("ttft_ms"), LatencyKind::Ttft)?),
             None => price.ttft_ms,
         };
         let output_tokens_per_s = match &m.output_tokens_per_s {
-            Some(s) => Some(positive_spread(s, &mp.key("output_tokens_per_s"))?),
+            Some(s) => Some(latency_spread(
+                s,
+                &mp.key("output_tokens_per_s"),
+                LatencyKind::Speed,
+            )?),
             None => price.output_tokens_per_s,
         };
         ids.insert(name.clone(), models.len());
@@ -383,6 +423,7 @@ fn tokens(raw: &NumOr<MedianP95>, path: &KeyPath) -> Result<TokenDist, Invalid> 
                     "must be greater than 0 for a lognormal",
                 ));
             }
+            check_token_tail(s, path)?;
             if s.median == s.p95 {
                 TokenDist::Fixed(s.median.round() as u64)
             } else {

@@ -44,6 +44,12 @@ impl RunSize {
                     s.requests
                 )));
             }
+            if v > crate::units::MAX_REQUESTS {
+                return Err(UsageError(format!(
+                    "--requests: {}",
+                    crate::scenario::validate::TooManyRequests(v)
+                )));
+            }
             s.requests = v;
         }
         if let Some(v) = self.replications {

@@ -1,0 +1,270 @@
+//! Issue 9: no silent wrong figure. Each test is a case that printed a wrong
+//! figure (or a NaN) without a word before, checked against a hand computation or
+//! against a clear refusal.
+
+mod common;
+
+use assert_cmd::Command;
+use common::*;
+use serde_json::Value;
+
+fn simroute() -> Command {
+    Command::cargo_bin("simroute").unwrap()
+}
+
+/// A pricing table with one very expensive model, at the largest prices the
+/// format accepts, and a cheap one.
+const DEAR: &str = r#"
+[meta]
+region = "test-region"
+currency = "USD"
+unit = "per 1M tokens"
+as_of = "2026-01-01"
+source = "made up for tests"
+
+[models.dear]
+input = 5000.0
+output = 10000.0
+cache_read = 500.0
+cache_write = 6250.0
+ttft_ms = 500
+output_tokens_per_s = 100
+
+[models.rerank]
+per_request = 10000.0
+"#;
+
+fn dear_scenario(traffic: &str) -> String {
+    format!(
+        "{}[models.d]\nprice = \"dear\"\nskill = 0.5\n\n[models.r]\nprice = \"rerank\"\n\n{traffic}\n[[policy]]\nname = \"p\"\nroute = [\"d\"]\n",
+        header(50, 2)
+    )
+}
+
+fn run_json(f: &Fixture, args: &[&str]) -> Value {
+    let out = simroute()
+        .arg("run")
+        .arg(&f.scenario)
+        .args(["--format", "json", "--threads", "2"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn dear_fixture(traffic: &str) -> Fixture {
+    let f = fixture(&dear_scenario(traffic));
+    std::fs::write(f.dir.path().join("pricing.toml"), DEAR).unwrap();
+    f
+}
+
+fn bad(f: &Fixture, args: &[&str]) -> String {
+    let out = simroute()
+        .arg("run")
+        .arg(&f.scenario)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stdout.is_empty());
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_call_above_18446_dollars_is_priced_exactly() {
+    // 4,000,000 input tokens at $5,000/M = $20,000; 1 output token at
+    // $10,000/M = $0.01. A u64 of femto-dollars wraps at $18,446.74.
+    let f = dear_fixture(
+        "[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = 4000000\noutput_tokens = 1\ndifficulty = 0.5\n",
+    );
+    let v = run_json(&f, &[]);
+    let p = &v["policies"][0];
+    assert_eq!(p["cost_per_request"]["mean"].as_f64().unwrap(), 20_000.01);
+    assert_eq!(p["cost_by_model"][0]["input"].as_f64().unwrap(), 20_000.0);
+    assert_eq!(p["cost_per_1k"]["mean"].as_f64().unwrap(), 20_000_010.0);
+}
+
+#[test]
+fn two_per_request_extra_calls_at_the_largest_price_add_up() {
+    // Two $10,000 calls and the answer (1 input token at $5,000/M = $0.005,
+    // 1 output token at $10,000/M = $0.01): $20,000.015, as the breakdown says.
+    let f = dear_fixture(
+        "[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = 1\noutput_tokens = 1\ndifficulty = 0.5\nextra_calls = [{ model = \"r\" }, { model = \"r\" }]\n",
+    );
+    let v = run_json(&f, &[]);
+    let p = &v["policies"][0];
+    let cost = p["cost_per_request"]["mean"].as_f64().unwrap();
+    assert_close("cost", cost, 20_000.015, 1e-12);
+    let models = p["cost_by_model"].as_array().unwrap();
+    let sum: f64 = models.iter().map(|m| m["total"].as_f64().unwrap()).sum();
+    assert_close("breakdown", sum, cost, 1e-12);
+}
+
+#[test]
+fn a_logged_record_at_the_token_cap_is_priced_like_the_as_logged_row() {
+    // One record of 10,000,000 input tokens (the most a record may hold) on the
+    // dear model: $50,000, plus one output token ($0.01), both as simulated and
+    // as logged.
+    let f = dear_fixture("[[traffic]]\nname = \"t\"\nlog = \"log.csv\"\ndifficulty = 0.5\n");
+    std::fs::write(
+        f.dir.path().join("log.csv"),
+        "class,input_tokens,output_tokens,model\nt,10000000,1,dear\n",
+    )
+    .unwrap();
+    let v = run_json(&f, &["--replay", "exact"]);
+    let policy = v["policies"][0]["cost_per_request"]["mean"]
+        .as_f64()
+        .unwrap();
+    let logged = v["as_logged"]["cost_per_request"].as_f64().unwrap();
+    assert_eq!(policy, 50_000.01);
+    assert_eq!(logged, 50_000.01);
+}
+
+#[test]
+fn quote_has_room_for_any_token_count() {
+    // 10,000,000,000 tokens at $3/M is $30,000.
+    let dir = tempfile::tempdir().unwrap();
+    let pricing = dir.path().join("p.toml");
+    std::fs::write(&pricing, PRICING.replace("input = 10.0", "input = 3.0")).unwrap();
+    let out = simroute()
+        .args(["quote", "--pricing"])
+        .arg(&pricing)
+        .args([
+            "--model",
+            "large",
+            "--input",
+            "10000000000",
+            "--output",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total_usd"].as_f64().unwrap(), 30_000.0);
+}
+
+#[test]
+fn a_lognormal_reaching_past_the_token_cap_is_refused_with_the_largest_p95() {
+    // Median 1,000 and p95 1,000,000: sigma = ln(1000)/1.6449 = 4.1996, and
+    // Φ(sigma − ln(10^7/1000)/sigma) = Φ(2.0065) = 97.8% of the mean lies above
+    // 10M tokens. The largest p95 with at most 0.01% there: sigma solves
+    // sigma² + 3.7190·sigma − 9.2103 = 0, sigma = 1.6997, p95 = 1000·e^(1.6997·1.6449)
+    // = 16,375.
+    let f = fixture(&format!(
+        "{}[models.s]\nprice = \"small\"\nskill = 0.5\n\n[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = {{ median = 1000, p95 = 1000000 }}\noutput_tokens = 10\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+        header(50, 2)
+    ));
+    let err = bad(&f, &[]);
+    assert!(err.contains("traffic[0].input_tokens.p95"), "{err}");
+    assert!(
+        err.contains("98% of its mean above 10,000,000 tokens"),
+        "{err}"
+    );
+    assert!(err.contains("at most about 16,375"), "{err}");
+    // At that p95, it runs.
+    std::fs::write(
+        &f.scenario,
+        std::fs::read_to_string(&f.scenario)
+            .unwrap()
+            .replace("p95 = 1000000", "p95 = 16375"),
+    )
+    .unwrap();
+    run_json(&f, &[]);
+}
+
+#[test]
+fn a_fixed_count_above_the_token_cap_is_refused() {
+    let f = fixture(&format!(
+        "{}[models.s]\nprice = \"small\"\nskill = 0.5\n\n[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = 10000001\noutput_tokens = 10\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+        header(50, 2)
+    ));
+    let err = bad(&f, &[]);
+    assert!(err.contains("traffic[0].input_tokens"), "{err}");
+    assert!(err.contains("at most 10,000,000"), "{err}");
+}
+
+fn small_scenario(extra_header: &str) -> Fixture {
+    fixture(&format!(
+        "{}{extra_header}[models.s]\nprice = \"small\"\nskill = 0.5\n\n[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = 100\noutput_tokens = 10\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+        header(50, 2).replace("monthly_requests = 1000000\n", "")
+    ))
+}
+
+#[test]
+fn absurd_monthly_requests_are_refused_not_printed_as_infinity() {
+    for v in ["1e308", "1e14", "inf", "nan"] {
+        let f = small_scenario(&format!("monthly_requests = {v}\n"));
+        let err = bad(&f, &[]);
+        assert!(err.contains("scenario.monthly_requests"), "{v}: {err}");
+    }
+    // The bound itself is accepted, and every figure stays a finite number.
+    let f = small_scenario("monthly_requests = 1e13\n");
+    let v = run_json(&f, &[]);
+    let month = &v["policies"][0]["cost_per_month"];
+    for k in ["mean", "ci_low", "ci_high"] {
+        assert!(month[k].as_f64().unwrap().is_finite(), "{month}");
+    }
+}
+
+#[test]
+fn more_requests_than_the_bound_are_refused() {
+    let f = small_scenario("monthly_requests = 1000\n");
+    let err = bad(&f, &["--requests", "1000000000001"]);
+    assert!(err.contains("--requests"), "{err}");
+    assert!(err.contains("at most 1,000,000,000,000"), "{err}");
+    std::fs::write(
+        &f.scenario,
+        std::fs::read_to_string(&f.scenario)
+            .unwrap()
+            .replace("requests = 50", "requests = 2000000000000"),
+    )
+    .unwrap();
+    let err = bad(&f, &[]);
+    assert!(err.contains("scenario.requests"), "{err}");
+}
+
+#[test]
+fn a_latency_spread_that_would_draw_nan_is_refused() {
+    // A p95 a million times the median: exp(mu + sigma·z) overflows for large z,
+    // and a speed near 0 makes a NaN or infinite latency.
+    for (key, value) in [
+        ("ttft_ms", "{ median = 500, p95 = 5e8 }"),
+        ("output_tokens_per_s", "{ median = 100, p95 = 1e8 }"),
+    ] {
+        let f = fixture(&format!(
+            "{}[models.s]\nprice = \"small\"\nskill = 0.5\n{key} = {value}\n\n[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = 100\noutput_tokens = 10\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+            header(50, 2)
+        ));
+        let err = bad(&f, &[]);
+        assert!(err.contains(&format!("models.s.{key}.p95")), "{err}");
+        assert!(err.contains("the p95 can be at most about"), "{err}");
+    }
+}
+
+#[test]
+fn an_exact_replay_of_a_log_that_changed_since_it_was_read_stops() {
+    // Same number of records, ten times the tokens: the count alone cannot tell.
+    let body = format!(
+        "{}replay = \"exact\"\n[models.s]\nprice = \"small\"\nskill = 0.5\n\n[[traffic]]\nname = \"t\"\nlog = \"log.csv\"\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+        header(50, 2)
+    );
+    let f = fixture(&body);
+    let log = f.dir.path().join("log.csv");
+    std::fs::write(&log, "input_tokens,output_tokens\n100,10\n200,20\n").unwrap();
+    let s = simroute::scenario::Scenario::load(&f.scenario).unwrap();
+    std::fs::write(&log, "input_tokens,output_tokens\n1000,100\n2000,200\n").unwrap();
+    let err = simroute::engine::simulate(&s, Some(1)).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("the log changed while simroute ran"), "{msg}");
+    assert!(msg.contains("log.csv"), "{msg}");
+    // An unchanged log replays.
+    std::fs::write(&log, "input_tokens,output_tokens\n100,10\n200,20\n").unwrap();
+    simroute::engine::simulate(&s, Some(1)).unwrap();
+}
