@@ -13,6 +13,7 @@ pub mod eval;
 pub mod input;
 pub mod logs;
 pub mod numfmt;
+pub mod outfile;
 pub mod pricing;
 pub mod report;
 pub mod scenario;

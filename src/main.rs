@@ -5,6 +5,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = simroute::cmd::Cli::parse();
+    simroute::outfile::remove_temporaries_on_interrupt();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = simroute::cmd::run(cli, &mut out).and_then(|()| Ok(out.flush()?));

@@ -372,26 +372,3 @@ fn writing_into_an_invalid_folder_fails_and_writes_nothing() {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
     }
 }
-
-#[test]
-fn check_writable_creates_the_folder_or_names_it_and_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let nested = dir.path().join("a/b");
-    charts::check_writable(&nested).unwrap();
-    assert!(nested.is_dir());
-    assert!(
-        entries(&nested).is_empty(),
-        "the probe file was left behind"
-    );
-
-    let file = dir.path().join("file");
-    std::fs::write(&file, "x").unwrap();
-    let err = charts::check_writable(&file.join("sub")).unwrap_err();
-    let msg = err.to_string();
-    assert!(
-        msg.contains(&file.join("sub").display().to_string()),
-        "{msg}"
-    );
-    // The operating system's reason, e.g. "Not a directory (os error 20)".
-    assert!(msg.contains("os error"), "{msg}");
-}

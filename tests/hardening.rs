@@ -268,3 +268,192 @@ fn an_exact_replay_of_a_log_that_changed_since_it_was_read_stops() {
     std::fs::write(&log, "input_tokens,output_tokens\n100,10\n200,20\n").unwrap();
     simroute::engine::simulate(&s, Some(1)).unwrap();
 }
+
+// ---------------------------------------------------------------------------
+// Files it must never touch (issue 9 §2).
+
+/// A small scenario in a fresh folder, with a log and an eval-free setup.
+fn quick() -> Fixture {
+    small_scenario("monthly_requests = 1000\n")
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn refused(f: &Fixture, args: &[&str], fragment: &str) {
+    let before = entries(f.dir.path());
+    let err = bad(f, args);
+    assert!(err.contains(fragment), "{args:?}: {err}");
+    assert_eq!(entries(f.dir.path()), before, "{args:?} created a file");
+}
+
+#[test]
+fn the_report_never_replaces_an_input_a_device_a_link_or_a_read_only_file() {
+    let f = quick();
+    let scenario_text = std::fs::read_to_string(&f.scenario).unwrap();
+    let pricing = f.dir.path().join("pricing.toml");
+    // The scenario, by its own name and by another spelling; the pricing table.
+    let other_spelling = f.dir.path().join(".").join("scenario.toml");
+    for input in [&f.scenario, &other_spelling, &pricing] {
+        refused(
+            &f,
+            &["--report", input.to_str().unwrap()],
+            "an input of this run",
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&f.scenario).unwrap(), scenario_text);
+    assert_eq!(std::fs::read_to_string(&pricing).unwrap(), PRICING);
+
+    // A device stays a device.
+    refused(&f, &["--report", "/dev/null"], "not a regular file");
+    assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+
+    // A link, and the file it points to, stay as they are.
+    let target = f.dir.path().join("target.md");
+    std::fs::write(&target, "keep").unwrap();
+    let link = f.dir.path().join("link.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    refused(&f, &["--report", link.to_str().unwrap()], "symbolic link");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+
+    // A read-only report is kept.
+    let ro = f.dir.path().join("ro.md");
+    std::fs::write(&ro, "keep").unwrap();
+    let mut p = std::fs::metadata(&ro).unwrap().permissions();
+    p.set_readonly(true);
+    std::fs::set_permissions(&ro, p).unwrap();
+    refused(&f, &["--report", ro.to_str().unwrap()], "read-only");
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), "keep");
+
+    // A regular file the user named is replaced, and nothing else is left.
+    let report = f.dir.path().join("review.md");
+    std::fs::write(&report, "old").unwrap();
+    let before = entries(f.dir.path());
+    let out = simroute()
+        .arg("run")
+        .arg(&f.scenario)
+        .args(["--report", report.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(std::fs::read_to_string(&report).unwrap().starts_with("# "));
+    assert_eq!(entries(f.dir.path()), before);
+}
+
+#[test]
+fn a_log_named_as_the_report_is_refused() {
+    let body = format!(
+        "{}[models.s]\nprice = \"small\"\nskill = 0.5\n\n[[traffic]]\nname = \"t\"\nlog = \"log.csv\"\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+        header(50, 2)
+    );
+    let f = fixture(&body);
+    let log = f.dir.path().join("log.csv");
+    std::fs::write(&log, "input_tokens,output_tokens\n100,10\n").unwrap();
+    refused(
+        &f,
+        &["--report", log.to_str().unwrap()],
+        "an input of this run",
+    );
+}
+
+#[test]
+fn chart_names_too_long_and_clashing_outputs_are_refused_before_the_run() {
+    let long = format!(
+        "{}[models.s]\nprice = \"small\"\nskill = 0.5\n\n[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = 100\noutput_tokens = 10\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+        header(50, 2).replace("name = \"t\"", &format!("name = \"{}\"", "n".repeat(250)))
+    );
+    let f = fixture(&long);
+    let charts = f.dir.path().join("charts");
+    refused(
+        &f,
+        &["--charts", charts.to_str().unwrap()],
+        "more than file systems allow (255)",
+    );
+    assert!(!charts.exists(), "the charts folder was created");
+
+    // The report where a chart goes.
+    let f = quick();
+    let charts = f.dir.path().join("charts");
+    let clash = charts.join("t-latency.svg");
+    refused(
+        &f,
+        &[
+            "--charts",
+            charts.to_str().unwrap(),
+            "--report",
+            clash.to_str().unwrap(),
+        ],
+        "writes the same file",
+    );
+}
+
+fn generate(f: &Fixture, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    simroute()
+        .arg("generate-log")
+        .arg(&f.scenario)
+        .args(["--records", "10", "--out", out.to_str().unwrap()])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn generate_log_replaces_an_existing_file_only_with_force_and_never_an_input() {
+    let f = quick();
+    let out = f.dir.path().join("log.jsonl");
+    std::fs::write(&out, "old").unwrap();
+    let o = generate(&f, &out, &[]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("pass --force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+    let o = generate(&f, &out, &["--force"]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 10);
+    // --force does not make an input fair game.
+    let text = std::fs::read_to_string(&f.scenario).unwrap();
+    let o = generate(&f, &f.scenario, &["--force"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("an input of this run"));
+    assert_eq!(std::fs::read_to_string(&f.scenario).unwrap(), text);
+}
+
+#[test]
+fn an_interrupted_generate_log_leaves_no_file() {
+    let f = quick();
+    let out = f.dir.path().join("big.jsonl");
+    let before = entries(f.dir.path());
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("simroute"))
+        .arg("generate-log")
+        .arg(&f.scenario)
+        .args(["--records", "1000000000000", "--out", out.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the temporary file exists, then interrupt.
+    let start = std::time::Instant::now();
+    while entries(f.dir.path()).len() == before.len() {
+        assert!(start.elapsed().as_secs() < 30, "no temporary file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("interrupted"));
+    assert_eq!(entries(f.dir.path()), before);
+}

@@ -858,6 +858,8 @@ fn generate_log_is_deterministic_for_a_seed() {
             seed,
             "--out",
             out.to_str().unwrap(),
+            // The same names are written more than once.
+            "--force",
         ];
         args.extend_from_slice(extra);
         let o = simroute(&args);
@@ -1030,7 +1032,8 @@ fn generate_log_leaves_no_file_when_it_fails() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
 
-    // A success replaces an older file and leaves no temporary file.
+    // A success replaces an older file (with --force) and leaves no temporary
+    // file.
     let out = dir.path().join("out.csv");
     std::fs::write(&out, "old").unwrap();
     let o = simroute(&[
@@ -1042,6 +1045,7 @@ fn generate_log_leaves_no_file_when_it_fails() {
         "csv",
         "--out",
         out.to_str().unwrap(),
+        "--force",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(

@@ -251,7 +251,7 @@ fn unwritable_outputs_fail_before_the_run_and_write_nothing() {
             "--charts",
             charts.to_str().unwrap(),
         ],
-        "--charts: cannot write charts to folder",
+        "is not a folder",
     );
     let report = f.dir.path().join("missing").join("review.md");
     sweep_fails(

@@ -284,6 +284,10 @@ pub struct GenerateLogArgs {
     /// The file to write.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Replace --out if it exists (only a regular file, never an input of the
+    /// scenario).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub use crate::input::UsageError;

@@ -1,12 +1,11 @@
 //! `--charts DIR` and `--report FILE.md`: checked before a run starts (a long run
-//! should not end in "cannot write"), written only once everything is rendered.
+//! should not end in "cannot write", and a mistaken path must not cost the user a
+//! file: see [`crate::outfile`]), written only once everything is rendered.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
-use super::UsageError;
 use crate::engine::results::RunResults;
+use crate::outfile::{self, Planned, Replace};
 use crate::report::{charts, review};
 use crate::scenario::Scenario;
 use crate::sweep::SweepResults;
@@ -18,33 +17,52 @@ pub struct Outputs {
     pub report: Option<PathBuf>,
 }
 
+/// Which charts a command draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartSet {
+    /// The run's charts (frontier, latency, breakdown).
+    pub run: bool,
+    /// The sweep's cost curve.
+    pub sweep: bool,
+}
+
 impl Outputs {
-    /// Fails early, with exit code 2, if a destination cannot be written.
-    pub fn check(&self) -> anyhow::Result<()> {
+    /// Every file the command will write, with the flag that named it.
+    pub fn planned(&self, scenario: &Scenario, charts: ChartSet) -> Vec<Planned> {
+        let mut v = Vec::new();
         if let Some(dir) = &self.charts {
-            charts::check_writable(dir).map_err(|e| UsageError(format!("--charts: {e}")))?;
+            let stem = file_stem(&scenario.name);
+            let mut names: Vec<String> = Vec::new();
+            if charts.sweep {
+                names.extend(charts::sweep_chart_names(&stem));
+            }
+            if charts.run {
+                names.extend(charts::run_chart_names(&stem));
+            }
+            v.extend(names.into_iter().map(|n| Planned {
+                shown: format!("--charts {}: {}", dir.display(), dir.join(&n).display()),
+                path: dir.join(n),
+                makes_folder: true,
+            }));
         }
         if let Some(file) = &self.report {
-            let dir = match file.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            if !dir.is_dir() {
-                return Err(UsageError(format!(
-                    "--report {}: the folder {} does not exist",
-                    file.display(),
-                    dir.display()
-                ))
-                .into());
-            }
-            if file.is_dir() {
-                return Err(UsageError(format!(
-                    "--report {}: is a folder; give a file name such as review.md",
-                    file.display()
-                ))
-                .into());
-            }
+            v.push(Planned {
+                shown: format!("--report {}", file.display()),
+                path: file.clone(),
+                makes_folder: false,
+            });
         }
+        v
+    }
+
+    /// Fails early, with exit code 2 and before anything is created, if a file
+    /// the command will write cannot or must not be written ([`outfile::check`]).
+    pub fn check(&self, scenario: &Scenario, charts: ChartSet) -> anyhow::Result<()> {
+        outfile::check(
+            &self.planned(scenario, charts),
+            &scenario.input_files(),
+            Replace::Allowed,
+        )?;
         Ok(())
     }
 
@@ -68,7 +86,7 @@ impl Outputs {
             }
         }
         if let Some(file) = &self.report {
-            let base = file.parent().unwrap_or(Path::new(""));
+            let base = outfile::folder_of(file);
             let links: Vec<(String, String)> = written
                 .iter()
                 .map(|p| {
@@ -79,8 +97,9 @@ impl Outputs {
                 })
                 .collect();
             let text = review::render(scenario, run, sweep, &links, command);
-            review::write_atomically(file, &text)
-                .with_context(|| format!("cannot write the report {}", file.display()))?;
+            outfile::write_all(&[(file.clone(), text.as_bytes())]).map_err(|(_, e)| {
+                anyhow::Error::new(e).context(format!("cannot write the report {}", file.display()))
+            })?;
             written.push(file.clone());
         }
         Ok(written)

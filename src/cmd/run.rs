@@ -14,7 +14,13 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut scenario = Scenario::load_with(&args.scenario, &args.sim.load_options())?;
     args.sim.size().apply(&mut scenario)?;
     let outputs = args.output.outputs();
-    outputs.check()?;
+    outputs.check(
+        &scenario,
+        super::output::ChartSet {
+            run: true,
+            sweep: false,
+        },
+    )?;
     let progress = Progress::new(scenario.replications as u64, "run");
     let raw = with_threads(args.sim.threads(), || {
         simulate_raw(&scenario, &|| progress.tick())

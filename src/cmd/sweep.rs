@@ -29,7 +29,13 @@ pub fn sweep_cmd(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         &args.sim.load_options(),
     )?;
     let outputs = args.output.outputs();
-    outputs.check()?;
+    outputs.check(
+        prepared.scenario(),
+        super::output::ChartSet {
+            run: prepared.reproduces_run(),
+            sweep: true,
+        },
+    )?;
     let progress = Progress::new(prepared.total_replications(), "sweep");
     let results = with_threads(args.sim.threads(), || run(&prepared, &|| progress.tick()))??;
     progress.finish();

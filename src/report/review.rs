@@ -4,7 +4,6 @@
 //! command that reproduces it all.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use super::format::count;
 use super::{markdown, sections, summary_line, sweep};
@@ -263,21 +262,4 @@ pub fn render(
         "\n## Reproduce\n\n```sh\n{command}\n```\n\nThe same command on the same files gives the same figures, byte for byte."
     );
     o
-}
-
-/// Writes `text` to `path` through a temporary file in the same folder, so that a
-/// failure leaves no half-written report.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map_or("report".into(), |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

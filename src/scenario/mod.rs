@@ -262,6 +262,15 @@ impl Scenario {
             .map_err(|e| format!("{}: {}", e.path, e.message))
     }
 
+    /// The files this scenario was read from: itself, its pricing table, its logs
+    /// and eval set. Outputs must never overwrite one of them.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut v = vec![self.path.clone(), self.pricing_path.clone()];
+        v.extend(self.measured.logs.iter().map(|l| l.path.clone()));
+        v.extend(self.measured.eval.iter().map(|e| e.path.clone()));
+        v
+    }
+
     /// Monthly cost for a per-request cost.
     pub fn monthly(&self, per_request: Usd) -> Usd {
         per_request * self.monthly_requests

@@ -116,6 +116,12 @@ impl Prepared {
         &self.base
     }
 
+    /// Whether the sweep also reproduces `simroute run` (one pass, only policy
+    /// keys swept): its results then carry the run's figures and charts.
+    pub fn reproduces_run(&self) -> bool {
+        self.groups.len() == 1 && self.leaves.iter().all(Leaf::is_policy)
+    }
+
     /// The dotted paths of the parameters.
     pub fn param_paths(&self) -> Vec<String> {
         self.leaves.iter().map(|l| l.path.clone()).collect()
@@ -269,7 +275,7 @@ pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> anyhow::Result<SweepRe
     for g in &p.groups {
         let raw: Raw = simulate_raw(&g.scenario, progress)?;
         let results = RunResults::new(&g.scenario, &raw);
-        if p.groups.len() == 1 && p.leaves.iter().all(Leaf::is_policy) {
+        if p.reproduces_run() {
             let mut r = results.clone();
             r.policies.truncate(n_base);
             as_written = Some(r);

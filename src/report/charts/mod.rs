@@ -3,7 +3,8 @@
 //! One function per chart, each returning the SVG document as a `String`:
 //! [`cost_curve`] (a sweep), [`frontier`], [`latency`] and [`breakdown`] (a run).
 //! [`write_run_charts`] and [`write_sweep_charts`] write them to files, all or
-//! nothing; [`check_writable`] proves a folder writable before a long run.
+//! nothing, through [`crate::outfile`], which also checks the destinations
+//! before a long run.
 //!
 //! Text is laid out with the metrics of DejaVu Sans, which ships inside the
 //! `dejavu` crate and is registered with plotters at first use, so the layout is
@@ -23,7 +24,6 @@ pub use cost_curve::cost_curve;
 pub use frontier::frontier;
 pub use latency::latency;
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -48,9 +48,6 @@ pub enum ChartError {
     /// The embedded font could not be registered.
     #[error("could not load the chart font: {0}")]
     Font(String),
-    /// The output folder cannot be created or written to.
-    #[error("cannot write charts to folder {}: {reason}", dir.display())]
-    Folder { dir: PathBuf, reason: io::Error },
     /// A chart file could not be written.
     #[error("cannot write chart {}: {reason}", path.display())]
     Write { path: PathBuf, reason: io::Error },
@@ -62,85 +59,54 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for Chart
     }
 }
 
-/// Writes `{stem}-frontier.svg`, `{stem}-latency.svg` and `{stem}-breakdown.svg`
-/// into `dir` (created if missing) and returns their paths. Every chart is drawn
-/// before any file is written; on error no chart file is left behind.
+/// The files of a run's charts, named after `stem`: frontier, latency, breakdown.
+pub fn run_chart_names(stem: &str) -> [String; 3] {
+    [
+        format!("{stem}-frontier.svg"),
+        format!("{stem}-latency.svg"),
+        format!("{stem}-breakdown.svg"),
+    ]
+}
+
+/// The file of a sweep's chart, named after `stem`: the cost curve.
+pub fn sweep_chart_names(stem: &str) -> [String; 1] {
+    [format!("{stem}-cost-curve.svg")]
+}
+
+/// Writes a run's charts ([`run_chart_names`]) into `dir` (created if missing)
+/// and returns their paths. Every chart is drawn before any file is written; on
+/// error no chart file is left behind ([`crate::outfile::write_all`]).
 pub fn write_run_charts(
     r: &RunResults,
     dir: &Path,
     stem: &str,
 ) -> Result<Vec<PathBuf>, ChartError> {
-    let files = vec![
-        (format!("{stem}-frontier.svg"), frontier(r)?),
-        (format!("{stem}-latency.svg"), latency(r)?),
-        (format!("{stem}-breakdown.svg"), breakdown(r)?),
-    ];
-    write_all(dir, files)
+    let [a, b, c] = run_chart_names(stem);
+    write_all(
+        dir,
+        vec![(a, frontier(r)?), (b, latency(r)?), (c, breakdown(r)?)],
+    )
 }
 
-/// Writes `{stem}-cost-curve.svg` into `dir` (created if missing) and returns its
-/// path; nothing is written if the chart cannot be drawn.
+/// Writes a sweep's chart ([`sweep_chart_names`]) into `dir` (created if
+/// missing) and returns its path; nothing is written if it cannot be drawn.
 pub fn write_sweep_charts(
     s: &SweepResults,
     dir: &Path,
     stem: &str,
 ) -> Result<Vec<PathBuf>, ChartError> {
-    write_all(
-        dir,
-        vec![(format!("{stem}-cost-curve.svg"), cost_curve(s)?)],
-    )
+    let [a] = sweep_chart_names(stem);
+    write_all(dir, vec![(a, cost_curve(s)?)])
 }
 
-/// Creates `dir` if it is missing and proves it writable by creating and removing
-/// a file in it. The error names the folder and the operating system's reason.
-pub fn check_writable(dir: &Path) -> Result<(), ChartError> {
-    let folder = |reason| ChartError::Folder {
-        dir: dir.to_path_buf(),
-        reason,
-    };
-    fs::create_dir_all(dir).map_err(folder)?;
-    let probe = dir.join(format!(".simroute-write-check-{}", std::process::id()));
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .map_err(folder)?;
-    fs::remove_file(&probe).map_err(folder)
-}
-
-/// Writes every file to a temporary name in `dir`, then renames them all into
-/// place; on a failure the temporary files are removed and nothing is renamed.
+/// Writes every file through an exclusive temporary file, then renames them all
+/// into place; on a failure nothing is renamed and no temporary file is left.
 fn write_all(dir: &Path, files: Vec<(String, String)>) -> Result<Vec<PathBuf>, ChartError> {
-    fs::create_dir_all(dir).map_err(|reason| ChartError::Folder {
-        dir: dir.to_path_buf(),
-        reason,
-    })?;
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in staged {
-            let _ = fs::remove_file(tmp);
-        }
-    };
-    for (name, svg) in &files {
-        let path = dir.join(name);
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        if let Err(reason) = fs::write(&tmp, svg) {
-            let _ = fs::remove_file(&tmp);
-            cleanup(&staged);
-            return Err(ChartError::Write { path, reason });
-        }
-        staged.push((tmp, path));
-    }
-    for (i, (tmp, path)) in staged.iter().enumerate() {
-        if let Err(reason) = fs::rename(tmp, path) {
-            cleanup(&staged[i..]);
-            return Err(ChartError::Write {
-                path: path.clone(),
-                reason,
-            });
-        }
-    }
-    Ok(staged.into_iter().map(|(_, path)| path).collect())
+    let files: Vec<(PathBuf, &[u8])> = files
+        .iter()
+        .map(|(name, svg)| (dir.join(name), svg.as_bytes()))
+        .collect();
+    crate::outfile::write_all(&files).map_err(|(path, reason)| ChartError::Write { path, reason })
 }
 
 // ---------------------------------------------------------------------------
