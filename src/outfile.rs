@@ -187,15 +187,24 @@ fn check_folder(dir: &Path, shown: &str, makes_folder: bool) -> Result<(), Usage
                     d.display()
                 )));
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => match d.parent() {
-                Some(up) if !up.as_os_str().is_empty() && makes_folder => d = up,
-                _ => {
-                    return Err(UsageError(format!(
-                        "{shown}: the folder {} does not exist",
-                        d.display()
-                    )));
+            // Not found, or a file where a folder of the path should be: look
+            // one level up.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                match d.parent() {
+                    Some(up) if !up.as_os_str().is_empty() && makes_folder => d = up,
+                    _ => {
+                        return Err(UsageError(format!(
+                            "{shown}: the folder {} does not exist",
+                            d.display()
+                        )));
+                    }
                 }
-            },
+            }
             Err(e) => {
                 return Err(UsageError(format!(
                     "{shown}: cannot look at the folder {}: {e}",
