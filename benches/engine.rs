@@ -27,10 +27,10 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     g.bench_function("per_core", |b| {
-        b.iter(|| one.install(|| engine.replication(s.seed, 0, REQUESTS)))
+        b.iter(|| one.install(|| engine.replication(s.seed, 0, REQUESTS, &|_| ())))
     });
     g.bench_function("all_cores", |b| {
-        b.iter(|| engine.replication(s.seed, 0, REQUESTS))
+        b.iter(|| engine.replication(s.seed, 0, REQUESTS, &|_| ()))
     });
     g.finish();
 }

@@ -50,11 +50,11 @@ fn bench(c: &mut Criterion) {
         .collect();
     let mut g = c.benchmark_group("threshold sweep, 20 values");
     g.sample_size(10);
-    g.bench_function("sweep_20", |b| b.iter(|| run(&prepared, &|| ()).unwrap()));
+    g.bench_function("sweep_20", |b| b.iter(|| run(&prepared, &|_| ()).unwrap()));
     g.bench_function("runs_20", |b| {
         b.iter(|| {
             for s in &singles {
-                std::hint::black_box(RunResults::new(s, &simulate_raw(s, &|| ()).unwrap()));
+                std::hint::black_box(RunResults::new(s, &simulate_raw(s, &|_| ()).unwrap()));
             }
         })
     });

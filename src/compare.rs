@@ -4,16 +4,18 @@
 //! Replication i of A and replication i of B use the same random streams (same
 //! seed), so the difference is computed per replication and its interval is the
 //! paired Student-t interval of those differences: much narrower than comparing two
-//! independent intervals when the scenarios share their structure.
+//! independent intervals when the scenarios share their structure. Both run in
+//! lockstep, and each pair goes into running moments ([`crate::stats::Moments`])
+//! at once.
 
 use serde::Serialize;
 
+use crate::engine::Engine;
 use crate::engine::accounting::RepFigures;
-use crate::engine::results::{RunResults, ScenarioInfo};
-use crate::engine::{Raw, simulate_raw};
+use crate::engine::results::ScenarioInfo;
 use crate::input::UsageError;
 use crate::scenario::Scenario;
-use crate::stats::{Estimate, Interval};
+use crate::stats::{Estimate, Interval, Moments, push_opt};
 
 /// One figure in A and in B, and B − A.
 #[derive(Debug, Clone, Serialize)]
@@ -61,21 +63,34 @@ const METRICS: [Metric; 6] = [
     ("ttft_ms_p95", |r, _| r.ttft.map(|p| p[1])),
 ];
 
-fn column(
-    raw: &Raw,
-    p: usize,
-    f: fn(&RepFigures, f64) -> Option<f64>,
-    monthly: f64,
-) -> Option<Vec<f64>> {
-    raw.reps.iter().map(|r| f(&r[p], monthly)).collect()
+/// A metric's moments in A, in B and of B − A, paired by replication; `None`
+/// once a replication lacks the figure on either side.
+#[derive(Debug, Clone, Copy)]
+struct Paired {
+    a: Option<Moments>,
+    b: Option<Moments>,
+    diff: Option<Moments>,
+}
+
+impl Paired {
+    fn push(&mut self, xa: Option<f64>, xb: Option<f64>) {
+        push_opt(&mut self.a, xa);
+        push_opt(&mut self.b, xb);
+        push_opt(&mut self.diff, xa.zip(xb).map(|(x, y)| y - x));
+    }
 }
 
 /// Runs both scenarios (on the current thread pool) and compares their common
-/// policies. `progress` is called after each replication.
+/// policies. `progress` is called with the number of requests simulated as
+/// they are, on either side.
+///
+/// The two run in lockstep, a group of replications at a time, and each pair of
+/// replications goes into running moments at once: memory does not grow with
+/// the number of replications.
 pub fn compare(
     a: &Scenario,
     b: &Scenario,
-    progress: &(dyn Fn() + Sync),
+    progress: &(dyn Fn(u64) + Sync),
 ) -> anyhow::Result<CompareResults> {
     if a.replications != b.replications {
         return Err(anyhow::Error::new(UsageError(format!(
@@ -86,7 +101,6 @@ pub fn compare(
             b.replications
         ))));
     }
-    let (ra, rb) = (simulate_raw(a, progress)?, simulate_raw(b, progress)?);
     // With an eval set the replications resample it, and their spread is the
     // eval's sampling error (crate::stats): the bootstrap interval applies.
     let k = if a.eval.is_some() || b.eval.is_some() {
@@ -94,32 +108,61 @@ pub fn compare(
     } else {
         Interval::Replications
     };
-    let mut policies = Vec::new();
-    for (pa, policy) in a.policies.iter().enumerate() {
-        let Some(pb) = b.policies.iter().position(|q| q.name == policy.name) else {
-            continue;
-        };
-        let deltas = METRICS
-            .iter()
-            .filter_map(|&(metric, f)| {
-                let xa = column(&ra, pa, f, a.monthly_requests)?;
-                let xb = column(&rb, pb, f, b.monthly_requests)?;
-                let diff: Vec<f64> = xa.iter().zip(&xb).map(|(x, y)| y - x).collect();
-                let (ea, eb) = (k.estimate(&xa), k.estimate(&xb));
-                Some(Delta {
-                    metric,
-                    a: ea,
-                    b: eb,
-                    change: k.estimate(&diff),
-                    relative: (ea.mean != 0.0).then(|| (eb.mean - ea.mean) / ea.mean),
-                })
-            })
-            .collect();
-        policies.push(PolicyComparison {
-            name: policy.name.clone(),
-            deltas,
-        });
+    let pairs: Vec<(usize, usize)> = a
+        .policies
+        .iter()
+        .enumerate()
+        .filter_map(|(pa, p)| {
+            let pb = b.policies.iter().position(|q| q.name == p.name)?;
+            Some((pa, pb))
+        })
+        .collect();
+    let empty = Paired {
+        a: Some(Moments::default()),
+        b: Some(Moments::default()),
+        diff: Some(Moments::default()),
+    };
+    let mut moments = vec![[empty; METRICS.len()]; pairs.len()];
+    let (ea, eb) = (Engine::new(a), Engine::new(b));
+    let group = ea.group_len().max(eb.group_len());
+    let mut first = 0;
+    while first < a.replications {
+        let last = a.replications.min(first.saturating_add(group));
+        let fa = ea.figures(a.seed, first..last, a.requests, progress)?;
+        let fb = eb.figures(b.seed, first..last, b.requests, progress)?;
+        for (ra, rb) in fa.iter().zip(&fb) {
+            for (&(pa, pb), m) in pairs.iter().zip(&mut moments) {
+                for ((_, f), m) in METRICS.iter().zip(m.iter_mut()) {
+                    m.push(
+                        f(&ra[pa], a.monthly_requests),
+                        f(&rb[pb], b.monthly_requests),
+                    );
+                }
+            }
+        }
+        first = last;
     }
+    let policies = pairs
+        .iter()
+        .zip(&moments)
+        .map(|(&(pa, _), m)| PolicyComparison {
+            name: a.policies[pa].name.clone(),
+            deltas: METRICS
+                .iter()
+                .zip(m)
+                .filter_map(|(&(metric, _), m)| {
+                    let (ea, eb) = (k.of(&m.a?), k.of(&m.b?));
+                    Some(Delta {
+                        metric,
+                        a: ea,
+                        b: eb,
+                        change: k.of(&m.diff?),
+                        relative: (ea.mean != 0.0).then(|| (eb.mean - ea.mean) / ea.mean),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
     let names = |s: &Scenario, other: &Scenario| {
         s.policies
             .iter()
@@ -128,8 +171,8 @@ pub fn compare(
             .collect()
     };
     Ok(CompareResults {
-        a: RunResults::new(a, &ra).scenario,
-        b: RunResults::new(b, &rb).scenario,
+        a: ScenarioInfo::new(a),
+        b: ScenarioInfo::new(b),
         interval: k,
         policies,
         only_in_a: names(a, b),

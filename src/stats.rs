@@ -68,38 +68,103 @@ pub enum Interval {
 impl Interval {
     /// The estimate of `values` under this kind of interval.
     pub fn estimate(self, values: &[f64]) -> Estimate {
-        match self {
-            Interval::Replications => estimate(values),
-            Interval::Bootstrap => bootstrap_estimate(values),
+        let mut m = Moments::default();
+        values.iter().for_each(|&v| m.push(v));
+        self.of(&m)
+    }
+
+    /// The estimate of a figure from its running moments across replications
+    /// (at least two of them).
+    pub fn of(self, m: &Moments) -> Estimate {
+        assert!(m.n >= 2, "an interval needs at least two replications");
+        let mean = m.mean();
+        // Student t: the standard error of the mean is s/√n; the bootstrap's
+        // standard error is s itself.
+        let se = match self {
+            Interval::Replications => (m.variance() / m.n as f64).sqrt(),
+            Interval::Bootstrap => m.variance().sqrt(),
+        };
+        let half = t_975((m.n - 1) as u32) * se;
+        Estimate {
+            mean,
+            ci_low: mean - half,
+            ci_high: mean + half,
         }
+    }
+}
+
+/// A figure's running moments across replications, pushed as each replication
+/// finishes, so that a run holds a few numbers per figure whatever the number
+/// of replications.
+///
+/// The mean is the plain sum over the count, summed in replication order (the
+/// same bits as summing a stored column); the variance is Welford's (1962)
+/// update of the sum of squared deviations, `M2 += (x − mean_old)(x − mean_new)`,
+/// which is stable where the naive `Σx² − n·mean²` cancels.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Moments {
+    n: u64,
+    sum: f64,
+    running_mean: f64,
+    m2: f64,
+}
+
+impl Moments {
+    /// Adds one replication's value.
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        self.sum += x;
+        let d = x - self.running_mean;
+        self.running_mean += d / self.n as f64;
+        self.m2 += d * (x - self.running_mean);
+    }
+
+    /// Values pushed.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The mean of the values (0 for none).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.sum / self.n as f64
+        }
+    }
+
+    /// The sample variance (Bessel-corrected); 0 for fewer than two values.
+    pub fn variance(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64).max(0.0)
+        }
+    }
+}
+
+/// Pushes `x` into `m`, or drops `m` for good once a replication lacks the
+/// figure (it is then reported as `null`).
+pub fn push_opt(m: &mut Option<Moments>, x: Option<f64>) {
+    match x {
+        Some(x) => {
+            if let Some(m) = m {
+                m.push(x);
+            }
+        }
+        None => *m = None,
     }
 }
 
 /// Mean and normal-approximation bootstrap 95% interval of `values`, each the
 /// figure of one bootstrap replication (at least two of them).
 pub fn bootstrap_estimate(values: &[f64]) -> Estimate {
-    let e = estimate(values);
-    let n = values.len() as f64;
-    let half = e.half_width() * n.sqrt();
-    Estimate {
-        mean: e.mean,
-        ci_low: e.mean - half,
-        ci_high: e.mean + half,
-    }
+    Interval::Bootstrap.estimate(values)
 }
 
 /// Mean and Student-t 95% interval of `values` (at least two of them).
 pub fn estimate(values: &[f64]) -> Estimate {
-    let n = values.len();
-    assert!(n >= 2, "an interval needs at least two replications");
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let half = t_975((n - 1) as u32) * (var / n as f64).sqrt();
-    Estimate {
-        mean,
-        ci_low: mean - half,
-        ci_high: mean + half,
-    }
+    Interval::Replications.estimate(values)
 }
 
 /// Φ⁻¹(0.95): a lognormal's 95th percentile is `exp(mu + Z95·sigma)`.
@@ -147,6 +212,45 @@ mod tests {
         let e = estimate(&[1.0, 2.0, 3.0]);
         assert_eq!(e.mean, 2.0);
         assert!((e.half_width() - 2.48414).abs() < 1e-4, "{e:?}");
+    }
+
+    #[test]
+    fn running_moments_match_the_two_pass_formulas() {
+        // A large offset, where Σx² − n·mean² would lose every digit.
+        let v: Vec<f64> = (0..1000).map(|i| 1e9 + (i % 7) as f64).collect();
+        let mut m = Moments::default();
+        v.iter().for_each(|&x| m.push(x));
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        assert_eq!(m.mean(), mean);
+        // The variance is the offset-free one of i % 7, exact in small integers.
+        let small: Vec<f64> = (0..1000).map(|i| (i % 7) as f64).collect();
+        let sm = small.iter().sum::<f64>() / 1000.0;
+        let var = small.iter().map(|x| (x - sm).powi(2)).sum::<f64>() / 999.0;
+        assert!(
+            (m.variance() / var - 1.0).abs() < 1e-6,
+            "{} {var}",
+            m.variance()
+        );
+        let naive = (v.iter().map(|x| x * x).sum::<f64>() - 1000.0 * mean * mean) / 999.0;
+        assert!(
+            (naive / var - 1.0).abs() > 1e-3,
+            "the naive formula held: {naive}"
+        );
+        // A missing figure drops the moments for good.
+        let mut o = Some(Moments::default());
+        push_opt(&mut o, Some(1.0));
+        push_opt(&mut o, None);
+        push_opt(&mut o, Some(2.0));
+        assert_eq!(o, None);
+    }
+
+    #[test]
+    fn the_bootstrap_interval_is_sqrt_n_times_wider() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        let r = estimate(&v);
+        let b = bootstrap_estimate(&v);
+        assert_eq!(r.mean, b.mean);
+        assert!((b.half_width() / r.half_width() - 2.0).abs() < 1e-12);
     }
 
     #[test]

@@ -457,3 +457,155 @@ fn an_interrupted_generate_log_leaves_no_file() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("interrupted"));
     assert_eq!(entries(f.dir.path()), before);
 }
+
+// ---------------------------------------------------------------------------
+// Bounded resources, and an honest estimate (issue 9 §3).
+
+#[test]
+fn a_line_longer_than_the_limit_is_refused_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    let long = format!(
+        "class,input_tokens,output_tokens\nt,1,1\n{}\n",
+        "x".repeat(5000)
+    );
+    std::fs::write(&log, long).unwrap();
+    let out = simroute()
+        .arg("fit")
+        .arg(&log)
+        .env("SIMROUTE_MAX_LINE_BYTES", "1000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("longer than 1,000 bytes"), "{err}");
+    assert!(err.contains("SIMROUTE_MAX_LINE_BYTES"), "{err}");
+    assert!(err.contains("log.csv"), "{err}");
+}
+
+#[test]
+fn a_gzip_bomb_is_refused_naming_the_ratio() {
+    // 72 MiB of one short CSV record, compressed about 1,000 times.
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bomb.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&log).unwrap(),
+        flate2::Compression::best(),
+    );
+    gz.write_all(b"class,input_tokens,output_tokens\n").unwrap();
+    let block = b"t,1,1\n".repeat(1 << 16);
+    for _ in 0..(72 << 20) / block.len() {
+        gz.write_all(&block).unwrap();
+    }
+    gz.finish().unwrap();
+    let compressed = std::fs::metadata(&log).unwrap().len();
+    assert!(compressed < 1 << 20, "{compressed}");
+    let out = simroute().arg("fit").arg(&log).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("more than 100 times its compressed size"),
+        "{err}"
+    );
+    assert!(err.contains("SIMROUTE_MAX_GZIP_RATIO"), "{err}");
+}
+
+#[test]
+fn validate_keeps_no_logged_record() {
+    let body = format!(
+        "{}[models.s]\nprice = \"small\"\nskill = 0.5\n\n[[traffic]]\nname = \"t\"\nlog = \"log.csv\"\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+        header(50, 2)
+    );
+    let f = fixture(&body);
+    std::fs::write(
+        f.dir.path().join("log.csv"),
+        "input_tokens,output_tokens\n100,10\n200,20\n300,30\n",
+    )
+    .unwrap();
+    let load = |check_only| {
+        let opts = simroute::scenario::LoadOptions {
+            check_only,
+            ..Default::default()
+        };
+        let s = simroute::scenario::Scenario::load_with(&f.scenario, &opts).unwrap();
+        let class = &s.measured.logs[0].classes["t"];
+        (class.count, class.records.len())
+    };
+    assert_eq!(load(false), (3, 3));
+    assert_eq!(load(true), (3, 0));
+    // validate says what a run would do.
+    let out = simroute()
+        .arg("validate")
+        .arg(&f.scenario)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("work: 50 requests x 2 replications x 1 policies"),
+        "{text}"
+    );
+}
+
+#[test]
+fn progress_moves_within_a_replication() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let f = quick();
+    let mut s = simroute::scenario::Scenario::load(&f.scenario).unwrap();
+    // Three full chunks and a bit, twice.
+    s.requests = 3 * simroute::engine::CHUNK + 5;
+    s.replications = 2;
+    let (calls, total) = (AtomicU64::new(0), AtomicU64::new(0));
+    simroute::engine::simulate_raw(&s, &|n| {
+        calls.fetch_add(1, Ordering::Relaxed);
+        total.fetch_add(n, Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(total.into_inner(), simroute::engine::total_requests(&s));
+    assert_eq!(
+        calls.into_inner(),
+        8,
+        "one call per chunk of each replication"
+    );
+}
+
+#[test]
+fn threads_beyond_the_cores_are_capped_with_a_note() {
+    let f = quick();
+    let out = simroute()
+        .arg("run")
+        .arg(&f.scenario)
+        .args(["--threads", "60000", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("note: --threads 60000 is more than"), "{err}");
+}
+
+#[test]
+fn a_long_run_announces_its_size_and_duration_first() {
+    let f = quick();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("simroute"))
+        .arg("run")
+        .arg(&f.scenario)
+        .args(["--requests", "1000000000000"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The note comes before any simulation: read it, then stop the run.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        line.starts_with(
+            "note: run: 1,000,000,000,000 requests x 2 replications x 1 policies; about "
+        ),
+        "{line}"
+    );
+    assert!(line.contains("Ctrl-C stops it"), "{line}");
+}

@@ -126,6 +126,53 @@ fn a_sweep_point_at_the_file_value_reproduces_run() {
 }
 
 #[test]
+fn points_past_the_first_pass_of_a_long_sweep_reproduce_run_too() {
+    // 70 points: the engine routes them in passes of 64 on the same draws; the
+    // point at the file's value (0.5, the 70th) is in the second pass.
+    let f = fixture(&scenario("quality = 0.8"));
+    let values: Vec<String> = (0..69)
+        .map(|i| format!("{}", 0.01 * (i + 1) as f64))
+        .chain(["0.5".to_string()])
+        .collect();
+    let arg = format!("threshold={}", values.join(","));
+    let v = sweep_json(
+        &f,
+        &["--policy", "cascade", "--param", &arg, "--requests", "4000"],
+    );
+    let out = simroute()
+        .args(["run", f.scenario.to_str().unwrap(), "--format", "json"])
+        .args(["--requests", "4000"])
+        .output()
+        .unwrap();
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut from_run = run["policies"][1].clone();
+    let mut from_sweep = v["points"][69]["result"].clone();
+    from_run["latency_cdf"] = Value::Null;
+    from_sweep["latency_cdf"] = Value::Null;
+    assert_eq!(from_run, from_sweep);
+    // And the first pass's 0.5 agrees with it.
+    let mut first = v["points"][49]["result"].clone();
+    assert_eq!(v["points"][49]["label"], "threshold=0.5");
+    first["latency_cdf"] = Value::Null;
+    assert_eq!(first, from_sweep);
+}
+
+#[test]
+fn a_grid_of_more_than_10000_points_is_refused() {
+    sweep_fails(
+        &[
+            "--policy",
+            "cascade",
+            "--param",
+            "threshold=0..1:0.01",
+            "--param",
+            "models.s.skill=0..1:0.01",
+        ],
+        "a grid of 10201 points (101 values of threshold × 101 values of models.s.skill) is more than 10000",
+    );
+}
+
+#[test]
 fn a_grid_of_two_parameters_varies_the_last_fastest() {
     let f = fixture(&scenario("quality = 0.8"));
     let v = sweep_json(

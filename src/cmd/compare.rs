@@ -7,7 +7,7 @@ use anyhow::Context;
 use super::CompareArgs;
 use super::progress::Progress;
 use crate::compare::compare;
-use crate::engine::with_threads;
+use crate::engine::{total_requests, with_threads};
 use crate::report::compare as report;
 use crate::scenario::Scenario;
 
@@ -18,8 +18,11 @@ pub fn compare_cmd(args: &CompareArgs, out: &mut dyn Write) -> anyhow::Result<()
     let mut b = Scenario::load_with(&args.b, &load)?;
     size.apply(&mut a)?;
     size.apply(&mut b)?;
-    let progress = Progress::new((a.replications + b.replications) as u64, "compare");
-    let results = with_threads(args.sim.threads(), || compare(&a, &b, &|| progress.tick()))??;
+    let progress = Progress::new(total_requests(&a) + total_requests(&b), "compare");
+    let results = with_threads(args.sim.threads(), || {
+        super::work::announce("compare", &[(&a, 1), (&b, 1)]);
+        compare(&a, &b, &|n| progress.tick(n))
+    })??;
     progress.finish();
     report::write(args.sim.format, &results, out).context("cannot write the results")?;
     Ok(())

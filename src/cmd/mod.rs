@@ -13,6 +13,7 @@ pub mod quote;
 pub mod run;
 pub mod sweep;
 pub mod validate;
+pub mod work;
 
 use std::path::PathBuf;
 
@@ -128,6 +129,7 @@ impl LoadArgs {
                 ReplayArg::Bootstrap => crate::scenario::Replay::Bootstrap,
                 ReplayArg::Exact => crate::scenario::Replay::Exact,
             }),
+            check_only: false,
         }
     }
 }
@@ -152,8 +154,9 @@ impl SimArgs {
         self.load.options()
     }
 
+    /// `--threads`, capped at the machine's cores (with a note).
     pub fn threads(&self) -> Option<usize> {
-        self.threads.map(usize::from)
+        work::threads(self.threads)
     }
 }
 

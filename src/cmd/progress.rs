@@ -1,12 +1,14 @@
 //! A progress bar for runs that take a while: shown on a terminal once a run has
 //! taken more than a second, never when stderr is not a terminal or under CI.
+//! It counts simulated requests, which workers add chunk by chunk (4,096
+//! requests), so it moves within a long replication too.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Counts replications done out of a total.
+/// Counts requests simulated out of a total.
 pub struct Progress {
     bar: Option<ProgressBar>,
     start: Instant,
@@ -22,7 +24,7 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{msg} [{bar:40}] {pos}/{len} replications, {eta} left",
+                    "{msg} [{bar:40}] {percent}% of {human_len} simulated requests, {eta} left",
                 )
                 .expect("valid template")
                 .progress_chars("=> "),
@@ -36,13 +38,13 @@ impl Progress {
         }
     }
 
-    /// One replication done.
-    pub fn tick(&self) {
+    /// `n` more requests simulated (from any thread).
+    pub fn tick(&self, n: u64) {
         if let Some(bar) = &self.bar {
             if bar.is_hidden() && self.start.elapsed() > DELAY {
                 bar.set_draw_target(ProgressDrawTarget::stderr());
             }
-            bar.inc(1);
+            bar.inc(n);
         }
     }
 

@@ -7,7 +7,7 @@ use anyhow::Context;
 use super::RunArgs;
 use super::output::command_line;
 use super::progress::Progress;
-use crate::engine::{results::RunResults, simulate_raw, with_threads};
+use crate::engine::{results::RunResults, simulate_raw, total_requests, with_threads};
 use crate::scenario::Scenario;
 
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -21,9 +21,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             sweep: false,
         },
     )?;
-    let progress = Progress::new(scenario.replications as u64, "run");
+    let progress = Progress::new(total_requests(&scenario), "run");
     let raw = with_threads(args.sim.threads(), || {
-        simulate_raw(&scenario, &|| progress.tick())
+        super::work::announce("run", &[(&scenario, 1)]);
+        simulate_raw(&scenario, &|n| progress.tick(n))
     })??;
     progress.finish();
     let results = RunResults::new(&scenario, &raw);

@@ -36,8 +36,11 @@ pub fn sweep_cmd(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             sweep: true,
         },
     )?;
-    let progress = Progress::new(prepared.total_replications(), "sweep");
-    let results = with_threads(args.sim.threads(), || run(&prepared, &|| progress.tick()))??;
+    let progress = Progress::new(prepared.total_requests(), "sweep");
+    let results = with_threads(args.sim.threads(), || {
+        super::work::announce("sweep", &[(&prepared.pass_scenario(), prepared.passes())]);
+        run(&prepared, &|n| progress.tick(n))
+    })??;
     progress.finish();
     sweep::write(args.sim.format, &results, out).context("cannot write the results")?;
     outputs.write(

@@ -6,7 +6,13 @@ use std::path::Path;
 use crate::scenario::{LoadOptions, Scenario};
 
 pub fn validate(path: &Path, load: &LoadOptions, out: &mut dyn Write) -> anyhow::Result<()> {
-    let s = Scenario::load_with(path, load)?;
+    let s = Scenario::load_with(
+        path,
+        &LoadOptions {
+            check_only: true,
+            ..load.clone()
+        },
+    )?;
     writeln!(
         out,
         "{}: ok: scenario \"{}\", {} models, {} traffic classes, {} policies (baseline \"{}\"), pricing {} ({} as of {})",
@@ -20,5 +26,7 @@ pub fn validate(path: &Path, load: &LoadOptions, out: &mut dyn Write) -> anyhow:
         s.pricing.region,
         s.pricing.as_of
     )?;
+    let (line, _) = super::work::estimate("work", &[(&s, 1)]);
+    writeln!(out, "{line}")?;
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod inputs;
 pub mod policy;
 pub mod results;
 pub mod sampling;
+pub mod summary;
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ use accounting::{PolicyAcc, RepFigures};
 use histogram::LatencyHistogram;
 use policy::{EngineModel, EnginePolicy, EngineTrigger, ModelDraw, Prices, Request};
 use sampling::{DifficultySampler, LogNormal, TokenSampler, normal, p_correct};
+use summary::Summary;
 
 /// Requests per random stream. Fixed, so that the streams do not depend on the
 /// number of threads.
@@ -96,6 +98,8 @@ pub struct Engine {
     validator: bool,
     classifier: bool,
     exact: Option<ExactLog>,
+    /// The policy savings are measured against.
+    baseline: usize,
 }
 
 fn prices(p: &crate::pricing::ModelPrice) -> Prices {
@@ -235,6 +239,7 @@ impl Engine {
             })
             .collect();
         Engine {
+            baseline: s.baseline,
             sharpness: s.sharpness,
             cdf,
             classes,
@@ -397,7 +402,9 @@ impl Engine {
             .collect()
     }
 
-    /// Simulates requests `[from, to)` of replication `rep`, chunk by chunk, into `accs`.
+    /// Simulates chunks `chunks` of replication `rep` into `accs`, calling
+    /// `progress` after each chunk with its number of requests.
+    #[allow(clippy::too_many_arguments)]
     fn run_chunks(
         &self,
         seed: u64,
@@ -406,6 +413,7 @@ impl Engine {
         chunks: std::ops::Range<u64>,
         boot: &[Vec<u32>],
         accs: &mut [PolicyAcc],
+        progress: &(dyn Fn(u64) + Sync),
     ) {
         let mut req = self.new_request();
         for chunk in chunks {
@@ -417,12 +425,19 @@ impl Engine {
                     policy::route(&req, p, &self.models, acc);
                 }
             }
+            progress(n);
         }
     }
 
     /// Simulates one replication of `requests` requests on the current rayon pool and
     /// returns each policy's accumulator.
-    pub fn replication(&self, seed: u64, rep: u32, requests: u64) -> Vec<PolicyAcc> {
+    pub fn replication(
+        &self,
+        seed: u64,
+        rep: u32,
+        requests: u64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Vec<PolicyAcc> {
         let boot = self.resample_eval(seed, rep);
         let chunks = requests.div_ceil(CHUNK);
         let tasks = (rayon::current_num_threads() as u64 * 2).clamp(1, chunks.max(1));
@@ -431,7 +446,7 @@ impl Engine {
             .map(|t| {
                 let mut accs = self.new_accs();
                 let range = (chunks * t / tasks)..(chunks * (t + 1) / tasks);
-                self.run_chunks(seed, rep, requests, range, &boot, &mut accs);
+                self.run_chunks(seed, rep, requests, range, &boot, &mut accs, progress);
                 accs
             })
             .reduce_with(|mut a, b| {
@@ -443,48 +458,93 @@ impl Engine {
             .unwrap_or_else(|| self.new_accs())
     }
 
-    /// Runs every replication; `progress` is called after each one. Fails only
-    /// where an exact replay's log cannot be read again.
+    /// Replications simulated together: [`REPLAY_GROUP`] for an exact replay
+    /// (one pass over the log serves the group), one otherwise.
+    pub fn group_len(&self) -> u32 {
+        if self.exact.is_some() {
+            REPLAY_GROUP
+        } else {
+            1
+        }
+    }
+
+    /// Simulates replications `reps` (at most [`Engine::group_len`] of them)
+    /// and returns each one's accumulators, in order. `progress` is called with
+    /// the number of requests simulated as they are, from any worker. Fails
+    /// only where an exact replay's log cannot be read again.
+    pub fn group(
+        &self,
+        seed: u64,
+        reps: std::ops::Range<u32>,
+        requests: u64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<Vec<PolicyAcc>>, InputError> {
+        match &self.exact {
+            Some(log) => self.replay(log, seed, reps, progress),
+            None => Ok(reps
+                .map(|rep| self.replication(seed, rep, requests, progress))
+                .collect()),
+        }
+    }
+
+    /// Each replication's figures, by policy, for replications `reps` (at most
+    /// one group): a synthetic replication's accumulators become figures as soon
+    /// as it is done.
+    pub fn figures(
+        &self,
+        seed: u64,
+        reps: std::ops::Range<u32>,
+        requests: u64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<Vec<RepFigures>>, InputError> {
+        let figures = |accs: Vec<PolicyAcc>| accs.iter().map(PolicyAcc::figures).collect();
+        match &self.exact {
+            Some(log) => Ok(self
+                .replay(log, seed, reps, progress)?
+                .into_iter()
+                .map(figures)
+                .collect()),
+            None => Ok(reps
+                .map(|rep| figures(self.replication(seed, rep, requests, progress)))
+                .collect()),
+        }
+    }
+
+    /// Runs every replication. `progress` is called with the number of
+    /// requests simulated as they are (so that it moves within a replication).
     ///
-    /// Each replication's accumulators become figures as soon as it is done, so
-    /// memory holds one replication's accumulators per worker (exact replay: one
-    /// group of [`REPLAY_GROUP`] replications per worker), whatever the number of
-    /// replications.
+    /// Each replication's figures go into running moments ([`Summary`]) as soon
+    /// as it is done, so memory holds one replication's accumulators per worker
+    /// (exact replay: one group of [`REPLAY_GROUP`] replications per worker) and
+    /// a few numbers per figure, whatever the number of replications.
     pub fn run(
         &self,
         seed: u64,
         replications: u32,
         requests: u64,
-        progress: &(dyn Fn() + Sync),
+        progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Raw, InputError> {
         let mut pooled: Vec<Pooled> = self.policies.iter().map(|_| Pooled::default()).collect();
-        let mut reps = Vec::with_capacity(replications as usize);
-        let mut take = |accs: Vec<PolicyAcc>| {
-            for (p, acc) in pooled.iter_mut().zip(&accs) {
-                p.e2e.merge(&acc.e2e);
-                p.ttft.merge(&acc.ttft);
-            }
-            reps.push(accs.iter().map(PolicyAcc::figures).collect());
-            progress();
-        };
-        match &self.exact {
-            Some(log) => {
-                let mut first = 0;
-                while first < replications {
-                    let last = replications.min(first.saturating_add(REPLAY_GROUP));
-                    for accs in self.replay(log, seed, first..last)? {
-                        take(accs);
-                    }
-                    first = last;
+        let mut summary = Summary::new(
+            self.policies.len(),
+            self.models.len(),
+            self.classes.len(),
+            self.baseline,
+        );
+        let mut first = 0;
+        while first < replications {
+            let last = replications.min(first.saturating_add(self.group_len()));
+            for accs in self.group(seed, first..last, requests, progress)? {
+                for (p, acc) in pooled.iter_mut().zip(&accs) {
+                    p.e2e.merge(&acc.e2e);
+                    p.ttft.merge(&acc.ttft);
                 }
+                let figures: Vec<RepFigures> = accs.iter().map(PolicyAcc::figures).collect();
+                summary.push(&figures);
             }
-            None => {
-                for rep in 0..replications {
-                    take(self.replication(seed, rep, requests));
-                }
-            }
+            first = last;
         }
-        Ok(Raw { reps, pooled })
+        Ok(Raw { summary, pooled })
     }
 
     /// Exact replay of replications `reps`: streams the log once, in chunks of
@@ -497,6 +557,7 @@ impl Engine {
         log: &ExactLog,
         seed: u64,
         reps: std::ops::Range<u32>,
+        progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Vec<Vec<PolicyAcc>>, InputError> {
         let boots: Vec<Vec<Vec<u32>>> = reps
             .clone()
@@ -555,6 +616,7 @@ impl Engine {
                                         policy::route(&req, p, &self.models, a);
                                     }
                                 }
+                                progress(records.len() as u64);
                             }
                         }
                         if let Ok(mut r) = results.lock() {
@@ -623,11 +685,11 @@ pub fn class_cdf(s: &Scenario) -> Vec<f64> {
     cdf
 }
 
-/// A run before it is summarized.
+/// A run before it is turned into results.
 #[derive(Debug, Clone)]
 pub struct Raw {
-    /// Figures by replication, then policy.
-    pub reps: Vec<Vec<RepFigures>>,
+    /// Every policy's figures across the replications.
+    pub summary: Summary,
     /// Interactive latencies of all replications together, by policy (for CDFs).
     pub pooled: Vec<Pooled>,
 }
@@ -667,14 +729,49 @@ pub fn with_threads<T: Send>(
     })
 }
 
-/// Simulates a scenario on the current thread pool, calling `progress` after each
-/// replication.
-pub fn simulate_raw(s: &Scenario, progress: &(dyn Fn() + Sync)) -> Result<Raw, InputError> {
+/// Simulates a scenario on the current thread pool, calling `progress` with the
+/// number of requests simulated as they are.
+pub fn simulate_raw(s: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Result<Raw, InputError> {
     Engine::new(s).run(s.seed, s.replications, s.requests, progress)
 }
 
+/// Requests a simulation of `s` runs in all, across its replications: the
+/// units of [`simulate_raw`]'s progress.
+pub fn total_requests(s: &Scenario) -> u64 {
+    s.requests.saturating_mul(s.replications as u64)
+}
+
+/// Requests simulated per second on the current thread pool, measured by
+/// timing a short replication of the scenario (at most [`CALIBRATION`]
+/// requests, a few milliseconds of work); `None` for an exact replay, whose
+/// pace is the log's reading, and for a scenario loaded only to be checked.
+pub fn measured_rate(s: &Scenario) -> Option<f64> {
+    if s.replay == crate::scenario::Replay::Exact {
+        return None;
+    }
+    let engine = Engine::new(s);
+    // A scenario loaded only to be checked keeps no logged record to draw.
+    if engine
+        .classes
+        .iter()
+        .any(|c| matches!(&c.tokens, Tokens::Logged(r) if r.is_empty()))
+    {
+        return None;
+    }
+    let n = s.requests.min(CALIBRATION);
+    // Once to warm the caches and allocate the histograms, once timed.
+    engine.replication(s.seed, 0, n, &|_| ());
+    let start = std::time::Instant::now();
+    engine.replication(s.seed, 0, n, &|_| ());
+    let secs = start.elapsed().as_secs_f64().max(1e-9);
+    Some(n as f64 / secs)
+}
+
+/// Requests of the timed replication of [`measured_rate`].
+pub const CALIBRATION: u64 = 8 * CHUNK;
+
 /// Simulates a scenario on `threads` threads (all cores when `None`).
 pub fn simulate(s: &Scenario, threads: Option<usize>) -> anyhow::Result<results::RunResults> {
-    let raw = with_threads(threads, || simulate_raw(s, &|| ()))??;
+    let raw = with_threads(threads, || simulate_raw(s, &|_| ()))??;
     Ok(results::RunResults::new(s, &raw))
 }

@@ -5,8 +5,9 @@
 
 use serde::Serialize;
 
-use super::accounting::{KIND_NAMES, KINDS, RepFigures};
+use super::accounting::{KIND_NAMES, KINDS};
 use super::inputs::{AsLogged, Inputs, eval_warnings, straddle_warnings};
+use super::summary::PercentileMoments;
 use crate::scenario::Scenario;
 use crate::stats::{Estimate, Interval};
 
@@ -155,73 +156,65 @@ impl LatencyCdf {
     }
 }
 
-fn est(k: Interval, reps: &[&RepFigures], f: impl Fn(&RepFigures) -> f64) -> Estimate {
-    k.estimate(&reps.iter().map(|r| f(r)).collect::<Vec<_>>())
-}
-
-/// An estimate of a figure every replication must have, `None` if any lacks it.
-fn est_opt(
-    k: Interval,
-    reps: &[&RepFigures],
-    f: impl Fn(&RepFigures) -> Option<f64>,
-) -> Option<Estimate> {
-    reps.iter()
-        .map(|r| f(r))
-        .collect::<Option<Vec<f64>>>()
-        .map(|v| k.estimate(&v))
-}
-
-fn pct(
-    k: Interval,
-    reps: &[&RepFigures],
-    f: impl Fn(&RepFigures) -> Option<[f64; 3]>,
-) -> Option<Percentiles> {
-    Some(Percentiles {
-        p50: est_opt(k, reps, |r| f(r).map(|p| p[0]))?,
-        p95: est_opt(k, reps, |r| f(r).map(|p| p[1]))?,
-        p99: est_opt(k, reps, |r| f(r).map(|p| p[2]))?,
+fn pct(k: Interval, m: &Option<PercentileMoments>) -> Option<Percentiles> {
+    m.as_ref().map(|[p50, p95, p99]| Percentiles {
+        p50: k.of(p50),
+        p95: k.of(p95),
+        p99: k.of(p99),
     })
 }
 
-fn mean(v: impl Iterator<Item = f64>, n: usize) -> f64 {
-    v.sum::<f64>() / n as f64
+impl ScenarioInfo {
+    /// What `s` simulates, as the results name it.
+    pub fn new(s: &Scenario) -> ScenarioInfo {
+        ScenarioInfo {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            pricing: s.pricing_path.display().to_string(),
+            pricing_region: s.pricing.region.clone(),
+            pricing_as_of: s.pricing.as_of.clone(),
+            requests: s.requests,
+            replications: s.replications,
+            seed: s.seed,
+            monthly_requests: s.monthly_requests,
+            baseline: s.policies[s.baseline].name.clone(),
+            classes: s
+                .classes
+                .iter()
+                .map(|c| ClassInfo {
+                    name: c.name.clone(),
+                    share: c.share,
+                    mode: if c.batch { "batch" } else { "interactive" },
+                })
+                .collect(),
+        }
+    }
 }
 
 impl RunResults {
     /// Summarizes a run.
     pub fn new(s: &Scenario, raw: &crate::engine::Raw) -> RunResults {
-        let reps = &raw.reps;
-        let n = reps.len();
+        let n = raw.summary.replications as f64;
         let k = s.interval();
         let policies: Vec<PolicyResult> = s
             .policies
             .iter()
+            .zip(&raw.summary.policies)
             .enumerate()
-            .map(|(p, policy)| {
-                let mine: Vec<&RepFigures> = reps.iter().map(|r| &r[p]).collect();
-                let cost = est(k, &mine, |r| r.cost);
-                let saving = reps
-                    .iter()
-                    .map(|r| {
-                        let base = r[s.baseline].cost;
-                        (base > 0.0).then(|| 1.0 - r[p].cost / base)
-                    })
-                    .collect::<Option<Vec<f64>>>()
-                    .map(|v| k.estimate(&v));
+            .map(|(p, (policy, m))| {
+                let cost = k.of(&m.cost);
                 let cost_by_model = s
                     .models
                     .iter()
                     .enumerate()
-                    .filter(|(m, _)| mine.iter().any(|r| r.calls[*m] > 0.0))
-                    .map(|(m, model)| {
-                        let k: [f64; KINDS] = std::array::from_fn(|k| {
-                            mean(mine.iter().map(|r| r.breakdown[m][k]), n)
-                        });
+                    .filter(|(i, _)| m.called[*i])
+                    .map(|(i, model)| {
+                        let k: [f64; KINDS] = m.breakdown[i].map(|sum| sum / n);
                         debug_assert_eq!(KIND_NAMES.len(), KINDS);
                         ModelCost {
                             model: model.name.clone(),
                             price_key: model.price.key.clone(),
-                            calls_per_request: mean(mine.iter().map(|r| r.calls[m]), n),
+                            calls_per_request: m.calls[i] / n,
                             input: k[0],
                             output: k[1],
                             cache_read: k[2],
@@ -234,22 +227,20 @@ impl RunResults {
                 let classes = s
                     .classes
                     .iter()
+                    .zip(&m.classes)
                     .enumerate()
-                    .map(|(c, class)| {
+                    .map(|(c, (class, cm))| {
                         // A class without eval examples varies only by Monte Carlo
                         // error: its own figures keep the replications' CI.
                         let kc = match &s.eval {
                             Some(e) if e.classes[c].ids.is_empty() => Interval::Replications,
                             _ => k,
                         };
-                        let f = |g: fn(&crate::engine::accounting::ClassFigures) -> f64| {
-                            est_opt(kc, &mine, |r| r.classes[c].as_ref().map(g))
-                        };
                         ClassResult {
                             class: class.name.clone(),
-                            cost_per_request: f(|c| c.cost),
-                            quality: f(|c| c.quality),
-                            escalation_rate: f(|c| c.escalation),
+                            cost_per_request: cm.map(|c| kc.of(&c.cost)),
+                            quality: cm.map(|c| kc.of(&c.quality)),
+                            escalation_rate: cm.map(|c| kc.of(&c.escalation)),
                         }
                     })
                     .collect();
@@ -259,13 +250,13 @@ impl RunResults {
                     cost_per_request: cost,
                     cost_per_1k: cost.scale(1000.0),
                     cost_per_month: cost.scale(s.monthly_requests),
-                    saving_vs_baseline: saving,
-                    escalation_rate: est(k, &mine, |r| r.escalation),
-                    quality: est(k, &mine, |r| r.quality),
-                    escalated_quality: est_opt(k, &mine, |r| r.escalated_quality),
-                    e2e_latency_ms: pct(k, &mine, |r| r.e2e),
-                    ttft_ms: pct(k, &mine, |r| r.ttft),
-                    batch_latency_ms: pct(k, &mine, |r| r.batch),
+                    saving_vs_baseline: m.saving.map(|v| k.of(&v)),
+                    escalation_rate: k.of(&m.escalation),
+                    quality: k.of(&m.quality),
+                    escalated_quality: m.escalated_quality.map(|v| k.of(&v)),
+                    e2e_latency_ms: pct(k, &m.e2e),
+                    ttft_ms: pct(k, &m.ttft),
+                    batch_latency_ms: pct(k, &m.batch),
                     cost_by_model,
                     classes,
                     latency_cdf: LatencyCdf::new(&raw.pooled[p]),
@@ -284,27 +275,7 @@ impl RunResults {
             as_logged,
             as_logged_note,
             warnings,
-            scenario: ScenarioInfo {
-                name: s.name.clone(),
-                description: s.description.clone(),
-                pricing: s.pricing_path.display().to_string(),
-                pricing_region: s.pricing.region.clone(),
-                pricing_as_of: s.pricing.as_of.clone(),
-                requests: s.requests,
-                replications: s.replications,
-                seed: s.seed,
-                monthly_requests: s.monthly_requests,
-                baseline: s.policies[s.baseline].name.clone(),
-                classes: s
-                    .classes
-                    .iter()
-                    .map(|c| ClassInfo {
-                        name: c.name.clone(),
-                        share: c.share,
-                        mode: if c.batch { "batch" } else { "interactive" },
-                    })
-                    .collect(),
-            },
+            scenario: ScenarioInfo::new(s),
             policies,
         }
     }

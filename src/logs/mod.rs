@@ -24,6 +24,7 @@ pub mod bedrock;
 mod de;
 pub mod fit;
 pub mod generate;
+pub mod limits;
 pub mod plain;
 pub mod time;
 
@@ -34,6 +35,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use flate2::bufread::MultiGzDecoder;
 
@@ -321,27 +324,42 @@ struct Source<'p> {
 
 impl<'p> Source<'p> {
     fn open(path: &'p Path) -> Result<Self, InputError> {
+        let limits = limits::Limits::from_env().map_err(|e| InputError::file(path, e))?;
         let file = File::open(path)
             .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
-        let mut raw = BufReader::with_capacity(BUF_BYTES, file);
+        let count = Arc::new(AtomicU64::new(0));
+        let mut raw = BufReader::with_capacity(
+            BUF_BYTES,
+            limits::Counting {
+                inner: file,
+                count: count.clone(),
+            },
+        );
         let head = raw
             .fill_buf()
             .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
         let gzip = head.starts_with(&[0x1f, 0x8b]);
+        // Every byte, decompressed or not, passes the line-length guard; gzip
+        // output also the ratio guard (see [`limits`]).
         let reader: Box<dyn BufRead> = if gzip {
             Box::new(BufReader::with_capacity(
                 BUF_BYTES,
-                MultiGzDecoder::new(raw),
+                limits::Guard::new(MultiGzDecoder::new(raw), limits, Some(count)),
             ))
         } else {
-            Box::new(raw)
+            Box::new(BufReader::with_capacity(
+                BUF_BYTES,
+                limits::Guard::new(raw, limits, None),
+            ))
         };
         Ok(Source { path, gzip, reader })
     }
 
     /// The error for a failed read while reading line `line`.
     fn io_error(&self, e: &io::Error, line: u64) -> InputError {
-        let msg = if self.gzip {
+        let msg = if let Some(limit) = limits::limit_message(e) {
+            limit
+        } else if self.gzip {
             format!("not a gzip file or corrupt: {e}")
         } else {
             format!("cannot read the file: {e}")
@@ -453,6 +471,16 @@ pub fn read_log(
         if !is_blank(&buf) {
             break;
         }
+        // Blank lines are kept for the CSV reader's line numbers: bounded too.
+        if consumed.len() as u64 > limits::MAX_LINE_BYTES {
+            return Err(InputError::file(
+                path,
+                format!(
+                    "the first {} bytes are blank lines: not a log",
+                    crate::numfmt::count(consumed.len() as f64)
+                ),
+            ));
+        }
     }
     let format = detect_line(path, &buf)?;
     let gzip = src.gzip;
@@ -532,6 +560,9 @@ fn read_csv(
             Err(e) => {
                 // The error is in the record after the last one read.
                 let msg = match e.kind() {
+                    csv::ErrorKind::Io(io) if limits::limit_message(io).is_some() => {
+                        limits::limit_message(io).unwrap_or_default()
+                    }
                     csv::ErrorKind::Io(io) if gzip => format!("not a gzip file or corrupt: {io}"),
                     csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
                     _ => format!("not valid CSV: {e}"),

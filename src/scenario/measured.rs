@@ -36,6 +36,9 @@ pub struct LoadOptions {
     pub skip_bad_lines: bool,
     /// `--replay`: overrides `scenario.replay`.
     pub replay: Option<Replay>,
+    /// `validate`: read every log to check it, but keep no record in memory
+    /// (the scenario is not simulated).
+    pub check_only: bool,
 }
 
 /// One logged request's token counts, packed (16 bytes).
@@ -240,7 +243,7 @@ pub fn load(
             &names,
             table,
             options.skip_bad_lines,
-            replay == Replay::Bootstrap,
+            replay == Replay::Bootstrap && !options.check_only,
         )?;
         m.logs.push(Arc::new(data));
     }

@@ -103,11 +103,32 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Passes of the engine times replications: the units of progress.
-    pub fn total_replications(&self) -> u64 {
+    /// Passes of the engine: one per batch of [`BATCH`] points of each group.
+    pub fn passes(&self) -> u64 {
         self.groups
             .iter()
-            .map(|g| g.scenario.replications as u64)
+            .map(|g| g.points.len().div_ceil(BATCH) as u64)
+            .sum()
+    }
+
+    /// The scenario of the first pass (the file's policies and up to [`BATCH`]
+    /// swept variants): a fair sample of a pass's work, for estimates.
+    pub fn pass_scenario(&self) -> Scenario {
+        let g = &self.groups[0];
+        let n = self.base.policies.len() + g.points.len().min(BATCH);
+        let mut s = g.scenario.clone();
+        s.policies.truncate(n);
+        s
+    }
+
+    /// Requests simulated in all passes of the engine: the units of progress.
+    pub fn total_requests(&self) -> u64 {
+        self.groups
+            .iter()
+            .map(|g| {
+                let passes = g.points.len().div_ceil(BATCH) as u64;
+                passes.saturating_mul(crate::engine::total_requests(&g.scenario))
+            })
             .sum()
     }
 
@@ -197,6 +218,20 @@ pub fn prepare(
     if leaves.len() == 2 && leaves[0].path == leaves[1].path {
         return Err(UsageError(format!("--param {} is given twice", leaves[0].path)).into());
     }
+    let points: usize = spec.params.iter().map(|p| p.values.len()).product();
+    if points > param::MAX_VALUES {
+        return Err(UsageError(format!(
+            "a grid of {} points ({}) is more than {} in all; use larger steps",
+            points,
+            spec.params
+                .iter()
+                .map(|p| format!("{} values of {}", p.values.len(), p.key))
+                .collect::<Vec<_>>()
+                .join(" × "),
+            param::MAX_VALUES
+        ))
+        .into());
+    }
     let values = grid(&spec.params);
     let labels: Vec<String> = values.iter().map(|v| label(&spec.params, v)).collect();
 
@@ -265,33 +300,49 @@ pub fn prepare(
     })
 }
 
-/// Runs a prepared sweep on the current thread pool; `progress` is called after
-/// each replication of each pass.
-pub fn run(p: &Prepared, progress: &(dyn Fn() + Sync)) -> anyhow::Result<SweepResults> {
+/// Swept variants routed in one pass of the engine. A pass holds each
+/// policy's accumulators (a few latency histograms, up to a few hundred KB per
+/// policy and worker), so the variants of a group go through in passes of at
+/// most this many, on the same draws (the same streams, and the same file
+/// policies beside them): memory stays flat however many points a sweep has.
+pub const BATCH: usize = 64;
+
+/// Runs a prepared sweep on the current thread pool; `progress` is called with
+/// the number of requests simulated as they are.
+pub fn run(p: &Prepared, progress: &(dyn Fn(u64) + Sync)) -> anyhow::Result<SweepResults> {
     let n_base = p.base.policies.len();
     let mut slots: Vec<Option<SweepPoint>> = vec![None; p.values.len()];
     let mut info = None;
     let mut as_written = None;
     for g in &p.groups {
-        let raw: Raw = simulate_raw(&g.scenario, progress)?;
-        let results = RunResults::new(&g.scenario, &raw);
-        if p.reproduces_run() {
-            let mut r = results.clone();
-            r.policies.truncate(n_base);
-            as_written = Some(r);
+        for (batch, points) in g.points.chunks(BATCH).enumerate() {
+            let mut scenario = g.scenario.clone();
+            let first = n_base + batch * BATCH;
+            scenario.policies = scenario.policies[..n_base]
+                .iter()
+                .chain(&scenario.policies[first..first + points.len()])
+                .cloned()
+                .collect();
+            let raw: Raw = simulate_raw(&scenario, progress)?;
+            let results = RunResults::new(&scenario, &raw);
+            if p.reproduces_run() && as_written.is_none() {
+                let mut r = results.clone();
+                r.policies.truncate(n_base);
+                as_written = Some(r);
+            }
+            for (j, &i) in points.iter().enumerate() {
+                let mut result = results.policies[n_base + j].clone();
+                result.name = p.spec.policy.clone();
+                let verdict = Verdict::of(&result, &p.base.targets);
+                slots[i] = Some(SweepPoint {
+                    values: p.values[i].clone(),
+                    label: p.labels[i].clone(),
+                    result,
+                    verdict,
+                });
+            }
+            info.get_or_insert((results.scenario, results.inputs));
         }
-        for (j, &i) in g.points.iter().enumerate() {
-            let mut result = results.policies[n_base + j].clone();
-            result.name = p.spec.policy.clone();
-            let verdict = Verdict::of(&result, &p.base.targets);
-            slots[i] = Some(SweepPoint {
-                values: p.values[i].clone(),
-                label: p.labels[i].clone(),
-                result,
-                verdict,
-            });
-        }
-        info.get_or_insert((results.scenario, results.inputs));
     }
     let points: Vec<SweepPoint> = slots
         .into_iter()
