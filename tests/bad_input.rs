@@ -1383,3 +1383,161 @@ fn quote_batch_with_cache_tokens_on_a_per_request_model() {
     );
     assert_bad(&out, "--batch", &["--cache-read", "prompt caching"]);
 }
+
+// ---------------------------------------------------------------------------
+// Messages in the user's words (issue 9 §4): what was expected, as a person
+// says it, and what was found, as written.
+// ---------------------------------------------------------------------------
+
+/// Words of Rust and serde that a message to a user must not hold.
+const RUST_WORDS: &[&str] = &[
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "usize",
+    "i64",
+    "f64",
+    "f32",
+    "struct ",
+    "sequence",
+    "invalid type",
+    "invalid value",
+    "variant",
+    "missing field",
+];
+
+fn assert_no_rust_words(out: &Output) {
+    let err = stderr(out);
+    for w in RUST_WORDS {
+        assert!(!err.contains(w), "{w:?} in a message to a user:\n  {err}");
+    }
+}
+
+#[test]
+fn a_float_for_a_whole_number_says_how_to_write_it() {
+    let c = Case::scenario(&[("\nrequests = 1000", "\nrequests = 1e5")]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("1e5"),
+        "scenario.requests",
+        &["expected a whole number (at least 0), found 1e5 — write 100000"],
+    );
+    assert_no_rust_words(&out);
+}
+
+#[test]
+fn a_negative_seed_says_at_least_zero() {
+    let c = Case::scenario(&[("seed = 7", "seed = -1")]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("-1"),
+        "scenario.seed",
+        &["expected a whole number (at least 0), found -1"],
+    );
+    assert_no_rust_words(&out);
+}
+
+#[test]
+fn a_number_written_as_text_says_how_to_write_it() {
+    let c = Case::scenario(&[("monthly_requests = 100000", "monthly_requests = \"3M\"")]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("\"3M\""),
+        "scenario.monthly_requests",
+        &["expected a number, found the text \"3M\" — write 3000000"],
+    );
+    assert_no_rust_words(&out);
+}
+
+#[test]
+fn type_mistakes_are_said_in_words_for_every_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "replications = 2",
+            "replications = 99999999999",
+            "a whole number from 0 to 4294967295",
+        ),
+        (
+            "share = 0.4",
+            "share = \"40%\"",
+            "found the text \"40%\" — write 0.4",
+        ),
+        (
+            "threshold = 0.3",
+            "threshold = \"0.3\"",
+            "expected a number or a list of numbers, found the text \"0.3\" — write 0.3 without the quotes",
+        ),
+        (
+            "route = [\"sonnet\"]",
+            "route = \"sonnet\"",
+            "expected a list in brackets `[...]`, found the text \"sonnet\" — write [\"sonnet\"]",
+        ),
+        (
+            "name = \"fixture\"",
+            "name = 5",
+            "expected text in quotes, found 5 — write \"5\"",
+        ),
+        (
+            "cached_prefix_tokens = 2000",
+            "cached_prefix_tokens = \"2k\"",
+            "write 2000",
+        ),
+        (
+            "output_tokens = 6",
+            "output_tokens = true",
+            "expected a number or a table, found true",
+        ),
+        (
+            "cache_hit_rate = 0.9",
+            "cache_hit_rate = [0.9]",
+            "expected a number, found a list",
+        ),
+        (
+            "seed = 7",
+            "seed = 7\nreplay = \"Exact\"",
+            "\"Exact\" is not allowed here (did you mean \"exact\"?); write one of \"bootstrap\", \"exact\"",
+        ),
+        (
+            "seed = 7",
+            "seed = 7\nreplay = 1",
+            "expected a name in quotes, found 1",
+        ),
+        ("seed = 7\n", "", "scenario: missing key `seed`"),
+    ];
+    for (from, to, want) in cases {
+        let c = Case::scenario(&[(from, to)]);
+        let out = c.validate();
+        assert_bad(&out, &format!("{}:", c.scenario.display()), &[want]);
+        assert_no_rust_words(&out);
+    }
+    let c = Case::scenario(&[(
+        "route = [\"sonnet\"]",
+        "route = [\"sonnet\"]\nprompt_caching = \"no\"",
+    )]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("\"no\""),
+        "policy[0].prompt_caching",
+        &["expected true or false, found the text \"no\" — write false, without quotes"],
+    );
+    assert_no_rust_words(&out);
+}
+
+#[test]
+fn type_mistakes_in_a_pricing_table_are_said_in_words() {
+    let c = Case::pricing(&[("input = 4.0", "input = 4.0\ncontext_window = 2e5")]);
+    for out in [c.validate(), c.quote(QUOTE_MICRO)] {
+        assert_key(
+            &out,
+            &c.pricing_at("2e5"),
+            &large("context_window"),
+            &["expected a whole number (at least 0), found 2e5 — write 200000"],
+        );
+        assert_no_rust_words(&out);
+    }
+}

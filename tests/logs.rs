@@ -485,6 +485,32 @@ fn csv_and_jsonl_bad_records() {
 }
 
 #[test]
+fn a_value_of_the_wrong_type_is_said_in_words() {
+    let dir = TempDir::new().unwrap();
+    let cases = [
+        (
+            "plain.jsonl",
+            "{\"input_tokens\":1,\"output_tokens\":2,\"timestamp\":5}\n",
+            "plain.jsonl:1: malformed line: a value has the wrong type at column 49: expected text in quotes, found 5 (or pass",
+        ),
+        (
+            "bedrock.jsonl",
+            "{\"schemaType\":\"ModelInvocationLog\",\"modelId\":5,\"input\":{\"inputTokenCount\":2},\"output\":{\"outputTokenCount\":3}}\n",
+            "bedrock.jsonl:1: malformed line: a value has the wrong type at column 46: expected text in quotes, found 5 (or pass",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let o = simroute(&["fit", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains("not valid JSON"), "{err}");
+    }
+}
+
+#[test]
 fn mistakes_in_the_file_as_a_whole() {
     let dir = TempDir::new().unwrap();
     let write = |name: &str, text: &[u8]| {
