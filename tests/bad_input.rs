@@ -1541,3 +1541,76 @@ fn type_mistakes_in_a_pricing_table_are_said_in_words() {
         assert_no_rust_words(&out);
     }
 }
+
+#[test]
+fn a_percentage_for_a_fraction_asks_if_the_fraction_was_meant() {
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        ("share = 0.4", "share = 40", "40", "traffic[0].share", "0.4"),
+        (
+            "cache_hit_rate = 0.9",
+            "cache_hit_rate = 90",
+            "90",
+            "traffic[1].cache_hit_rate",
+            "0.9",
+        ),
+        (
+            "threshold = 0.3",
+            "threshold = 30",
+            "30",
+            "policy[1].threshold",
+            "0.3",
+        ),
+        (
+            "skill = 0.85",
+            "skill = 85",
+            "85",
+            "models.sonnet.skill",
+            "0.85",
+        ),
+        (
+            "auc = 0.8,",
+            "auc = 80,",
+            "80",
+            "policy[2].classifier.auc",
+            "0.8",
+        ),
+    ];
+    for (from, to, at, key, meant) in cases {
+        let c = Case::scenario(&[(from, to)]);
+        let out = c.validate();
+        assert_key(
+            &out,
+            &c.at(to),
+            key,
+            &[&format!(
+                "{at} is out of range: it must be a number between {} and 1 — did you mean {meant}?",
+                if key.ends_with("auc") { "0.5" } else { "0" }
+            )],
+        );
+    }
+    // Not a percentage: no guess.
+    let c = Case::scenario(&[("share = 0.4", "share = 400")]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("share = 400"),
+        "traffic[0].share",
+        &["it must be a number between 0 and 1"],
+    );
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_sum_of_shares_prints_without_float_noise() {
+    // 0.7 + 0.1 is 0.7999999999999999 in binary floating point.
+    let c = Case::scenario(&[
+        ("share = 0.4", "share = 0.7"),
+        ("share = 0.6", "share = 0.1"),
+    ]);
+    assert_key(
+        &c.validate(),
+        &c.at_first("traffic]]"),
+        "traffic",
+        &["the shares sum to 0.8, not 1 (classify = 0.7, chat = 0.1)"],
+    );
+}
