@@ -622,11 +622,46 @@ pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
-/// " (did you mean `x`?)" when a near name exists, else "".
+/// " (did you mean `x`?)" when a near name exists; else, where some candidates
+/// contain the name (`sonnet` in `anthropic.claude-sonnet-4-5-20250929-v1:0`),
+/// " (did you mean one of `a`, `b`?)"; else "".
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    nearest(name, candidates)
-        .map(|n| format!(" (did you mean `{n}`?)"))
-        .unwrap_or_default()
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    if let Some(n) = nearest(name, candidates.iter().copied()) {
+        return format!(" (did you mean `{n}`?)");
+    }
+    let containing = containing(name, &candidates);
+    /// The most names listed.
+    const MAX: usize = 5;
+    match containing.len() {
+        0 => String::new(),
+        1 => format!(" (did you mean `{}`?)", containing[0]),
+        n => {
+            let more = if n > MAX {
+                format!(", or {} more", n - MAX)
+            } else {
+                String::new()
+            };
+            format!(
+                " (did you mean one of {}{more}?)",
+                list(&containing[..n.min(MAX)])
+            )
+        }
+    }
+}
+
+/// The candidates that contain `name` (3 characters or more, ignoring case), in
+/// their order.
+fn containing<'a>(name: &str, candidates: &[&'a str]) -> Vec<&'a str> {
+    let name = name.trim().to_lowercase();
+    if name.chars().count() < 3 {
+        return Vec::new();
+    }
+    candidates
+        .iter()
+        .copied()
+        .filter(|c| c.to_lowercase().contains(&name))
+        .collect()
 }
 
 #[cfg(test)]
@@ -728,6 +763,25 @@ mod tests {
                 assert!(!m.contains(bad), "{m}");
             }
         }
+    }
+
+    #[test]
+    fn names_that_contain_the_given_one_are_suggested() {
+        let keys = [
+            "anthropic.claude-sonnet-4-5",
+            "anthropic.claude-haiku-4-5",
+            "amazon.nova-micro-v1:0",
+        ];
+        assert_eq!(
+            did_you_mean("sonnet", keys),
+            " (did you mean `anthropic.claude-sonnet-4-5`?)"
+        );
+        assert_eq!(
+            did_you_mean("Claude", keys),
+            " (did you mean one of `anthropic.claude-sonnet-4-5`, `anthropic.claude-haiku-4-5`?)"
+        );
+        assert_eq!(did_you_mean("gpt", keys), "");
+        assert_eq!(did_you_mean("4", keys), "");
     }
 
     #[test]

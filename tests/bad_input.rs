@@ -1741,3 +1741,39 @@ fn numeric_flags_say_what_they_take() {
         );
     }
 }
+
+#[test]
+fn a_model_named_by_part_of_its_key_suggests_the_keys_that_contain_it() {
+    let out = quote(
+        &fixture_pricing(),
+        &["--model", "sonnet", "--input", "1", "--output", "1"],
+    );
+    assert_bad(
+        &out,
+        "--model",
+        &[
+            "\"sonnet\" is not a model of",
+            "(did you mean `anthropic.claude-sonnet-4-5-20250929-v1:0`?)",
+        ],
+    );
+    let out = quote(
+        &fixture_pricing(),
+        &["--model", "amazon", "--input", "1", "--output", "1"],
+    );
+    assert_bad(
+        &out,
+        "--model",
+        &["(did you mean one of `amazon.nova-micro-v1:0`, `amazon.titan-embed-text-v2:0`?)"],
+    );
+    // The same in a scenario's `price = "..."`.
+    let c = Case::scenario(&[(
+        "price = \"anthropic.claude-sonnet-4-5-20250929-v1:0\"",
+        "price = \"sonnet\"",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("price = \"sonnet\""),
+        "models.sonnet.price",
+        &["(did you mean `anthropic.claude-sonnet-4-5-20250929-v1:0`?)"],
+    );
+}

@@ -239,9 +239,19 @@ pub struct QuoteArgs {
     /// Price at batch-inference rates.
     #[arg(long)]
     pub batch: bool,
-    /// Print JSON instead of text.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: QuoteFormat,
+    /// Deprecated: `--format json`. Kept so that scripts written for it work.
+    #[arg(long, hide = true)]
     pub json: bool,
+}
+
+/// `quote --format`: one call's cost as text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QuoteFormat {
+    Table,
+    Json,
 }
 
 /// `simroute fit`: see [`Command::Fit`].
