@@ -145,12 +145,139 @@ pub struct TomlFile<T> {
     pub value: T,
 }
 
-impl<T: DeserializeOwned> TomlFile<T> {
+/// Which of the two TOML formats a file is read as, for what is said about a file
+/// of another kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TomlKind {
+    Scenario,
+    Pricing,
+}
+
+impl TomlKind {
+    fn noun(self) -> &'static str {
+        match self {
+            TomlKind::Scenario => "scenario",
+            TomlKind::Pricing => "pricing table",
+        }
+    }
+
+    /// What the file should have been, and where to read about it.
+    fn hint(self) -> &'static str {
+        match self {
+            TomlKind::Scenario => {
+                "a scenario is a TOML text file, see scenarios/README.md; a log is named by a \
+                 class's `log = ...`, or given to --traffic-log or `simroute fit`"
+            }
+            TomlKind::Pricing => {
+                "a pricing table is a TOML text file such as pricing/bedrock-us-east-1.toml, \
+                 see scenarios/README.md §3"
+            }
+        }
+    }
+}
+
+/// A format read by [`TomlFile::read`]: which kind of file it is.
+pub trait TomlFormat: DeserializeOwned {
+    const KIND: TomlKind;
+}
+
+impl TomlFormat for crate::scenario::format::ScenarioFile {
+    const KIND: TomlKind = TomlKind::Scenario;
+}
+
+impl TomlFormat for crate::pricing::format::PricingFile {
+    const KIND: TomlKind = TomlKind::Pricing;
+}
+
+/// The text of the TOML file at `path`, read as `kind`: through the input gate
+/// ([`crate::infile`]: a folder, a pipe, a file too large are refused), and
+/// refused where it is not text (a gzip log, a spreadsheet) or not UTF-8. A
+/// leading byte order mark is dropped.
+pub fn read_toml_text(path: &Path, kind: TomlKind) -> Result<String, InputError> {
+    let bytes = crate::infile::read_whole(path, crate::infile::Whole::Toml)?;
+    if let Some(what) = crate::infile::binary_kind(&bytes) {
+        return Err(InputError::file(
+            path,
+            format!(
+                "this is {what}, not a TOML {}: {}",
+                kind.noun(),
+                kind.hint()
+            ),
+        ));
+    }
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        InputError {
+            file: path.to_path_buf(),
+            position: Some(line_col(valid, valid.len())),
+            key: String::new(),
+            message: "this byte is not UTF-8 text: save the file as UTF-8".to_string(),
+        }
+    })
+}
+
+/// What the file is, where a TOML file that `kind`'s format rejected is plainly
+/// something else: the other TOML format, JSON, JSON Lines, CSV.
+fn wrong_kind(text: &str, kind: TomlKind) -> Option<String> {
+    use serde::de::IgnoredAny;
+    match DeTable::parse(text) {
+        Ok(doc) => {
+            let has = |k: &str| doc.get_ref().iter().any(|(key, _)| key.get_ref() == k);
+            match kind {
+                TomlKind::Scenario if has("meta") && has("models") && !has("scenario") => Some(
+                    "this is a pricing table, not a scenario: name it in a scenario's \
+                     `pricing = ...` (see scenarios/README.md)"
+                        .to_string(),
+                ),
+                TomlKind::Pricing if has("scenario") => Some(format!(
+                    "this is a scenario, not a pricing table: {}",
+                    kind.hint()
+                )),
+                _ => None,
+            }
+        }
+        Err(_) => {
+            let t = text.trim_start();
+            if (t.starts_with('{') || t.starts_with('['))
+                && serde_json::from_str::<IgnoredAny>(text).is_ok()
+            {
+                return Some(format!(
+                    "this looks like JSON; a {} is a TOML file, see scenarios/README.md",
+                    kind.noun()
+                ));
+            }
+            let first = crate::infile::first_line(text.as_bytes());
+            if first.trim_ascii_start().starts_with(b"{")
+                && serde_json::from_slice::<IgnoredAny>(first).is_ok()
+            {
+                return Some(format!(
+                    "this looks like JSON Lines (a log?), not a TOML {}: {}",
+                    kind.noun(),
+                    kind.hint()
+                ));
+            }
+            if first.contains(&b',') && !first.contains(&b'=') && !first.starts_with(b"[") {
+                return Some(format!(
+                    "this looks like CSV (a log or an eval set?), not a TOML {}: {}",
+                    kind.noun(),
+                    kind.hint()
+                ));
+            }
+            None
+        }
+    }
+}
+
+impl<T: TomlFormat> TomlFile<T> {
     /// Reads and deserializes `path`. Syntax errors, unknown keys and wrong types are
     /// reported with their line and column.
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+        let text = read_toml_text(path, T::KIND)?;
         Self::parse(path, text)
     }
 
@@ -163,6 +290,9 @@ impl<T: DeserializeOwned> TomlFile<T> {
                 value,
             }),
             Err(e) => {
+                if let Some(m) = wrong_kind(&text, T::KIND) {
+                    return Err(InputError::file(path, m));
+                }
                 let position = e.span().map(|s| line_col(&text, s.start));
                 let key = e
                     .span()

@@ -511,6 +511,32 @@ fn a_value_of_the_wrong_type_is_said_in_words() {
 }
 
 #[test]
+fn a_log_that_starts_with_a_byte_order_mark_is_read_in_its_format() {
+    let dir = TempDir::new().unwrap();
+    let bom = b"\xEF\xBB\xBF";
+    let jsonl = b"{\"class\":\"a\",\"input_tokens\":10,\"output_tokens\":2}\n{\"class\":\"a\",\"input_tokens\":30,\"output_tokens\":4}\n";
+    let csv = b"class,input_tokens,output_tokens\na,10,2\na,30,4\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bom).unwrap();
+    gz.write_all(jsonl).unwrap();
+    let gz = gz.finish().unwrap();
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("bom.jsonl", [&bom[..], jsonl].concat(), "(JSONL)"),
+        ("bom.csv", [&bom[..], csv].concat(), "(CSV)"),
+        ("bom.jsonl.gz", gz, "(JSONL, gzip)"),
+    ];
+    for (name, bytes, format) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let o = simroute(&["fit", path.to_str().unwrap()]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        assert!(out.contains(format), "{name}: {out}");
+        assert!(out.contains("name = \"a\""), "{name}: {out}");
+    }
+}
+
+#[test]
 fn mistakes_in_the_file_as_a_whole() {
     let dir = TempDir::new().unwrap();
     let write = |name: &str, text: &[u8]| {

@@ -439,6 +439,25 @@ fn an_eval_confidence_written_as_a_percentage_asks_if_the_fraction_was_meant() {
 }
 
 #[test]
+fn an_eval_csv_that_starts_with_a_byte_order_mark_is_read() {
+    let rows = vec![
+        ("a".to_string(), "chat", "s", true, None),
+        ("b".to_string(), "chat", "s", false, None),
+    ];
+    let f = fixture(&eval_scenario(
+        100,
+        2,
+        "[[policy]]\nname = \"small\"\nroute = [\"s\"]\n",
+        "",
+    ));
+    let csv = format!("\u{feff}{}", eval_csv(&rows));
+    std::fs::write(f.dir.path().join("eval.csv"), csv).unwrap();
+    let v = json_run(f.dir.path(), "scenario.toml", &[]);
+    assert_eq!(v["inputs"]["eval"]["rows_read"], 2);
+    assert_eq!(v["inputs"]["eval"]["format"], "csv");
+}
+
+#[test]
 fn an_eval_example_missing_a_routed_model_is_named() {
     let rows = vec![
         ("a".to_string(), "chat", "s", true, Some(0.9)),
