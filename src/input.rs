@@ -721,17 +721,11 @@ pub fn loose_number(text: &str) -> Option<f64> {
 
 /// A number as a person would write it: float noise removed (0.1 + 0.2 prints as
 /// 0.3, not 0.30000000000000004) while keeping every digit anyone writes (12
-/// significant digits), no exponent, no trailing zeros. Messages and outputs that
+/// significant digits), shown as [`crate::numfmt::show`] does. Messages that
 /// print a number that was computed (a sum of shares, a value ÷ 100) use it.
 pub fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let r: f64 = format!("{v:.11e}").parse().unwrap_or(v);
-    if r == 0.0 {
-        return "0".to_string();
-    }
-    r.to_string()
+    let r = crate::numfmt::round_sig(v, 12);
+    crate::numfmt::show(if r == 0.0 { 0.0 } else { r })
 }
 
 fn list(names: &[&str]) -> String {
