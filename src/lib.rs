@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod compare;
 pub mod engine;
 pub mod eval;
+pub mod infile;
 pub mod input;
 pub mod logs;
 pub mod numfmt;

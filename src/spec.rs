@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::input::{Invalid, KeyPath};
+use crate::input::{Invalid, KeyPath, num};
 use crate::numfmt::{count, show};
 use crate::stats::{Z95, normal_cdf, normal_quantile};
 use crate::units::MAX_CALL_TOKENS;
@@ -133,10 +133,28 @@ pub fn check_range(v: f64, lo: f64, hi: f64, path: &KeyPath) -> Result<f64, Inva
     if !(lo..=hi).contains(&v) {
         return Err(Invalid::new(
             path.clone(),
-            format!("{v} is out of range: it must be between {lo} and {hi}"),
+            format!(
+                "{} is out of range: it must be a number between {} and {}{}",
+                num(v),
+                num(lo),
+                num(hi),
+                percent_hint(v, lo, hi)
+            ),
         ));
     }
     Ok(v)
+}
+
+/// " — did you mean 0.85?" where `v` is out of a range that ends at 1 (a
+/// fraction: a share, a rate, a threshold) and reads as a percentage of it
+/// (85 for 0.85); else "". From 2 on: 1.2 is more likely a slip than 1.2%.
+pub fn percent_hint(v: f64, lo: f64, hi: f64) -> String {
+    let f = v / 100.0;
+    if hi == 1.0 && (2.0..=100.0).contains(&v) && (lo..=hi).contains(&f) {
+        format!(" — did you mean {}?", num(f))
+    } else {
+        String::new()
+    }
 }
 
 /// Checks that `v` is a whole, non-negative number of tokens, at most

@@ -1383,3 +1383,746 @@ fn quote_batch_with_cache_tokens_on_a_per_request_model() {
     );
     assert_bad(&out, "--batch", &["--cache-read", "prompt caching"]);
 }
+
+// ---------------------------------------------------------------------------
+// Messages in the user's words (issue 9 §4): what was expected, as a person
+// says it, and what was found, as written.
+// ---------------------------------------------------------------------------
+
+/// Words of Rust and serde that a message to a user must not hold.
+const RUST_WORDS: &[&str] = &[
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "usize",
+    "i64",
+    "f64",
+    "f32",
+    "struct ",
+    "sequence",
+    "invalid type",
+    "invalid value",
+    "variant",
+    "missing field",
+];
+
+fn assert_no_rust_words(out: &Output) {
+    let err = stderr(out);
+    let words: Vec<&str> = err.split(|c: char| !c.is_alphanumeric()).collect();
+    for w in RUST_WORDS {
+        let found = if w.contains(' ') {
+            err.contains(w)
+        } else {
+            words.contains(w)
+        };
+        assert!(!found, "{w:?} in a message to a user:\n  {err}");
+    }
+}
+
+#[test]
+fn a_float_for_a_whole_number_says_how_to_write_it() {
+    let c = Case::scenario(&[("\nrequests = 1000", "\nrequests = 1e5")]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("1e5"),
+        "scenario.requests",
+        &["expected a whole number (at least 0), found 1e5 — write 100000"],
+    );
+    assert_no_rust_words(&out);
+}
+
+#[test]
+fn a_negative_seed_says_at_least_zero() {
+    let c = Case::scenario(&[("seed = 7", "seed = -1")]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("-1"),
+        "scenario.seed",
+        &["expected a whole number (at least 0), found -1"],
+    );
+    assert_no_rust_words(&out);
+}
+
+#[test]
+fn a_number_written_as_text_says_how_to_write_it() {
+    let c = Case::scenario(&[("monthly_requests = 100000", "monthly_requests = \"3M\"")]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("\"3M\""),
+        "scenario.monthly_requests",
+        &["expected a number, found the text \"3M\" — write 3000000"],
+    );
+    assert_no_rust_words(&out);
+}
+
+#[test]
+fn type_mistakes_are_said_in_words_for_every_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "replications = 2",
+            "replications = 99999999999",
+            "a whole number from 0 to 4294967295",
+        ),
+        (
+            "share = 0.4",
+            "share = \"40%\"",
+            "found the text \"40%\" — write 0.4",
+        ),
+        (
+            "threshold = 0.3",
+            "threshold = \"0.3\"",
+            "expected a number or a list of numbers, found the text \"0.3\" — write 0.3 without the quotes",
+        ),
+        (
+            "route = [\"sonnet\"]",
+            "route = \"sonnet\"",
+            "expected a list in brackets `[...]`, found the text \"sonnet\" — write [\"sonnet\"]",
+        ),
+        (
+            "name = \"fixture\"",
+            "name = 5",
+            "expected text in quotes, found 5 — write \"5\"",
+        ),
+        (
+            "cached_prefix_tokens = 2000",
+            "cached_prefix_tokens = \"2k\"",
+            "write 2000",
+        ),
+        (
+            "output_tokens = 6",
+            "output_tokens = true",
+            "expected a number or a table, found true",
+        ),
+        (
+            "cache_hit_rate = 0.9",
+            "cache_hit_rate = [0.9]",
+            "expected a number, found a list",
+        ),
+        (
+            "seed = 7",
+            "seed = 7\nreplay = \"Exact\"",
+            "\"Exact\" is not allowed here (did you mean \"exact\"?); write one of \"bootstrap\", \"exact\"",
+        ),
+        (
+            "seed = 7",
+            "seed = 7\nreplay = 1",
+            "expected a name in quotes, found 1",
+        ),
+        ("seed = 7\n", "", "scenario: missing key `seed`"),
+    ];
+    for (from, to, want) in cases {
+        let c = Case::scenario(&[(from, to)]);
+        let out = c.validate();
+        assert_bad(&out, &format!("{}:", c.scenario.display()), &[want]);
+        assert_no_rust_words(&out);
+    }
+    let c = Case::scenario(&[(
+        "route = [\"sonnet\"]",
+        "route = [\"sonnet\"]\nprompt_caching = \"no\"",
+    )]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("\"no\""),
+        "policy[0].prompt_caching",
+        &["expected true or false, found the text \"no\" — write false, without quotes"],
+    );
+    assert_no_rust_words(&out);
+}
+
+#[test]
+fn type_mistakes_in_a_pricing_table_are_said_in_words() {
+    let c = Case::pricing(&[("input = 4.0", "input = 4.0\ncontext_window = 2e5")]);
+    for out in [c.validate(), c.quote(QUOTE_MICRO)] {
+        assert_key(
+            &out,
+            &c.pricing_at("2e5"),
+            &large("context_window"),
+            &["expected a whole number (at least 0), found 2e5 — write 200000"],
+        );
+        assert_no_rust_words(&out);
+    }
+}
+
+#[test]
+fn a_percentage_for_a_fraction_asks_if_the_fraction_was_meant() {
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        ("share = 0.4", "share = 40", "40", "traffic[0].share", "0.4"),
+        (
+            "cache_hit_rate = 0.9",
+            "cache_hit_rate = 90",
+            "90",
+            "traffic[1].cache_hit_rate",
+            "0.9",
+        ),
+        (
+            "threshold = 0.3",
+            "threshold = 30",
+            "30",
+            "policy[1].threshold",
+            "0.3",
+        ),
+        (
+            "skill = 0.85",
+            "skill = 85",
+            "85",
+            "models.sonnet.skill",
+            "0.85",
+        ),
+        (
+            "auc = 0.8,",
+            "auc = 80,",
+            "80",
+            "policy[2].classifier.auc",
+            "0.8",
+        ),
+    ];
+    for (from, to, at, key, meant) in cases {
+        let c = Case::scenario(&[(from, to)]);
+        let out = c.validate();
+        assert_key(
+            &out,
+            &c.at(to),
+            key,
+            &[&format!(
+                "{at} is out of range: it must be a number between {} and 1 — did you mean {meant}?",
+                if key.ends_with("auc") { "0.5" } else { "0" }
+            )],
+        );
+    }
+    // Not a percentage: no guess.
+    let c = Case::scenario(&[("share = 0.4", "share = 400")]);
+    let out = c.validate();
+    assert_key(
+        &out,
+        &c.at("share = 400"),
+        "traffic[0].share",
+        &["it must be a number between 0 and 1"],
+    );
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_sum_of_shares_prints_without_float_noise() {
+    // 0.7 + 0.1 is 0.7999999999999999 in binary floating point.
+    let c = Case::scenario(&[
+        ("share = 0.4", "share = 0.7"),
+        ("share = 0.6", "share = 0.1"),
+    ]);
+    assert_key(
+        &c.validate(),
+        &c.at_first("traffic]]"),
+        "traffic",
+        &["the shares sum to 0.8, not 1 (classify = 0.7, chat = 0.1)"],
+    );
+}
+
+/// Exit code 2 and clap's `error: invalid value 'VALUE' for '--FLAG <...>': WANT`.
+fn assert_flag_says(out: &Output, flag: &str, value: &str, want: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
+    let head = format!("error: invalid value '{value}' for '{flag} <");
+    assert!(err.starts_with(&head), "{flag} {value}: {err}");
+    assert!(
+        err.contains(&format!(">': {want}\n")),
+        "{flag} {value}: want {want:?} in\n{err}"
+    );
+    assert!(
+        !err.contains("-- -"),
+        "{flag} {value}: a tip that fails:\n{err}"
+    );
+    let words: Vec<&str> = err.split(|c: char| !c.is_alphanumeric()).collect();
+    for w in ["u64", "u32", "u16"] {
+        assert!(!words.contains(&w), "{flag} {value}: {w:?} in\n{err}");
+    }
+    for w in ["invalid digit", "..="] {
+        assert!(!err.contains(w), "{flag} {value}: {w:?} in\n{err}");
+    }
+}
+
+#[test]
+fn numeric_flags_say_what_they_take() {
+    let c = Case::scenario(&[]);
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "--seed",
+            "-1",
+            "expected a whole number from 0 to 18446744073709551615",
+        ),
+        (
+            "--seed",
+            "1.5",
+            "expected a whole number from 0 to 18446744073709551615",
+        ),
+        (
+            "--seed",
+            "18446744073709551616",
+            "expected a whole number from 0 to 18446744073709551615",
+        ),
+        ("--requests", "-5", "expected a whole number, at least 1"),
+        ("--requests", "0", "expected a whole number, at least 1"),
+        (
+            "--requests",
+            "1e5",
+            "expected a whole number, at least 1 — write 100000",
+        ),
+        (
+            "--replications",
+            "1",
+            "expected a whole number from 2 to 4294967295",
+        ),
+        (
+            "--replications",
+            "2.5",
+            "expected a whole number from 2 to 4294967295",
+        ),
+        (
+            "--threads",
+            "70000",
+            "expected a whole number from 1 to 65535",
+        ),
+        ("--threads", "-2", "expected a whole number from 1 to 65535"),
+    ];
+    for cmd in ["run", "sweep", "compare"] {
+        for (flag, value, want) in cases {
+            let mut args = vec![cmd, path_str(&c.scenario)];
+            match cmd {
+                "sweep" => args.extend(["--policy", "cascade", "--param", "threshold=0.3"]),
+                "compare" => args.push(path_str(&c.scenario)),
+                _ => {}
+            }
+            args.extend([*flag, *value]);
+            assert_flag_says(&simroute(&args), flag, value, want);
+        }
+    }
+    let out_file = c.dir.join("log.jsonl");
+    for (flag, value, want) in [
+        (
+            "--seed",
+            "-1",
+            "expected a whole number from 0 to 18446744073709551615",
+        ),
+        ("--records", "-3", "expected a whole number, at least 1"),
+        (
+            "--records",
+            "2k",
+            "expected a whole number, at least 1 — write 2000",
+        ),
+    ] {
+        let mut args = vec![
+            "generate-log",
+            path_str(&c.scenario),
+            "--out",
+            path_str(&out_file),
+        ];
+        if flag != "--records" {
+            args.extend(["--records", "10"]);
+        }
+        args.extend([flag, value]);
+        assert_flag_says(&simroute(&args), flag, value, want);
+    }
+    for flag in ["--input", "--output", "--cache-read", "--cache-write"] {
+        let mut args = vec!["--model", MICRO];
+        for f in ["--input", "--output"] {
+            if f != flag {
+                args.extend([f, "1"]);
+            }
+        }
+        args.extend([flag, "-1"]);
+        assert_flag_says(
+            &quote(&fixture_pricing(), &args),
+            flag,
+            "-1",
+            "expected a whole number of tokens (0 or more)",
+        );
+    }
+}
+
+#[test]
+fn a_model_named_by_part_of_its_key_suggests_the_keys_that_contain_it() {
+    let out = quote(
+        &fixture_pricing(),
+        &["--model", "sonnet", "--input", "1", "--output", "1"],
+    );
+    assert_bad(
+        &out,
+        "--model",
+        &[
+            "\"sonnet\" is not a model of",
+            "(did you mean `anthropic.claude-sonnet-4-5-20250929-v1:0`?)",
+        ],
+    );
+    let out = quote(
+        &fixture_pricing(),
+        &["--model", "amazon", "--input", "1", "--output", "1"],
+    );
+    assert_bad(
+        &out,
+        "--model",
+        &["(did you mean one of `amazon.nova-micro-v1:0`, `amazon.titan-embed-text-v2:0`?)"],
+    );
+    // The same in a scenario's `price = "..."`.
+    let c = Case::scenario(&[(
+        "price = \"anthropic.claude-sonnet-4-5-20250929-v1:0\"",
+        "price = \"sonnet\"",
+    )]);
+    assert_key(
+        &c.validate(),
+        &c.at("price = \"sonnet\""),
+        "models.sonnet.price",
+        &["(did you mean `anthropic.claude-sonnet-4-5-20250929-v1:0`?)"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Input files: the kind of file given, folders, pipes and devices, sizes.
+// ---------------------------------------------------------------------------
+
+/// Runs the binary with the environment variable `var` set to `value`.
+fn simroute_with(var: &str, value: &str, args: &[&str]) -> Output {
+    cargo_bin_cmd!("simroute")
+        .env(var, value)
+        .args(args)
+        .assert()
+        .stderr(predicate::str::contains("panicked").not())
+        .get_output()
+        .clone()
+}
+
+/// A file named `name` in the case's folder holding `bytes`.
+fn write_file(c: &Case, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = c.dir.join(name);
+    std::fs::write(&p, bytes).expect("write the file");
+    p
+}
+
+/// A small gzip file (the header of an empty gzip stream is enough to tell it).
+const GZIP: &[u8] =
+    b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+
+#[test]
+fn a_scenario_that_is_another_kind_of_file_is_named() {
+    let c = Case::scenario(&[]);
+    let gz = write_file(&c, "invocations.jsonl.gz", GZIP);
+    let json = write_file(&c, "scenario.json", b"{\"scenario\": {\"name\": \"x\"}}\n");
+    let jsonl = write_file(
+        &c,
+        "log.jsonl",
+        b"{\"input_tokens\": 1, \"output_tokens\": 2}\n{\"input_tokens\": 3, \"output_tokens\": 4}\n",
+    );
+    let csv = write_file(&c, "log.csv", b"class,input_tokens,output_tokens\na,1,2\n");
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            gz,
+            "this is a gzip-compressed file, not a TOML scenario: a scenario is a TOML text file, see scenarios/README.md",
+        ),
+        (
+            json,
+            "this looks like JSON; a scenario is a TOML file, see scenarios/README.md",
+        ),
+        (
+            jsonl,
+            "this looks like JSON Lines (a log?), not a TOML scenario",
+        ),
+        (
+            csv,
+            "this looks like CSV (a log or an eval set?), not a TOML scenario",
+        ),
+        (
+            fixture_pricing(),
+            "this is a pricing table, not a scenario: name it in a scenario's `pricing = ...`",
+        ),
+    ];
+    for (path, want) in cases {
+        for cmd in ["validate", "run"] {
+            let out = simroute(&[cmd, path_str(&path)]);
+            assert_bad(&out, &format!("{}: {want}", path.display()), &[]);
+        }
+    }
+}
+
+#[test]
+fn a_pricing_table_that_is_a_scenario_is_named() {
+    let c = Case::scenario(&[]);
+    let want = "this is a scenario, not a pricing table: a pricing table is a TOML text file such as pricing/bedrock-us-east-1.toml";
+    assert_bad(
+        &quote(&c.scenario, QUOTE_MICRO),
+        &format!("{}: {want}", c.scenario.display()),
+        &[],
+    );
+    // A scenario naming itself (or another scenario) as its pricing table.
+    let c = Case::scenario(&[(
+        &format!("pricing = '{}'", fixture_pricing().display()),
+        "pricing = \"scenario.toml\"",
+    )]);
+    assert_bad(
+        &c.validate(),
+        &format!("{}: {want}", c.scenario.display()),
+        &["(the pricing table named by scenario.pricing in"],
+    );
+    let gz = write_file(&c, "prices.gz", GZIP);
+    assert_bad(
+        &quote(&gz, QUOTE_MICRO),
+        &format!(
+            "{}: this is a gzip-compressed file, not a TOML pricing table",
+            gz.display()
+        ),
+        &[],
+    );
+}
+
+#[test]
+fn a_toml_file_given_as_a_log_is_named() {
+    let c = Case::scenario(&[]);
+    let want = "this looks like a TOML file (a scenario or pricing table?), not a log: a log is a Bedrock model invocation log, or a CSV or JSON Lines file, gzip or not";
+    for path in [c.scenario.clone(), fixture_pricing()] {
+        let at = format!("{}: {want}", path.display());
+        assert_bad(&simroute(&["fit", path_str(&path)]), &at, &[]);
+        assert_bad(
+            &simroute(&[
+                "run",
+                path_str(&c.scenario),
+                "--traffic-log",
+                path_str(&path),
+            ]),
+            &at,
+            &[],
+        );
+    }
+    // In a class's `log = ...`.
+    let c = Case::scenario(&[
+        ("cached_prefix_tokens = 2000\ncache_hit_rate = 0.9\n", ""),
+        (
+            "input_tokens = { median = 1800, p95 = 4500 }\noutput_tokens = { median = 220, p95 = 600 }\n",
+            "log = \"scenario.toml\"\n",
+        ),
+    ]);
+    assert_bad(
+        &c.validate(),
+        &format!("{}: {want}", c.scenario.display()),
+        &[],
+    );
+    // A zip archive is not a log either.
+    let zip = write_file(&c, "logs.zip", b"PK\x03\x04\x14\x00\x00\x00");
+    assert_bad(
+        &simroute(&["fit", path_str(&zip)]),
+        &format!(
+            "{}: this is a zip archive (or an Office document such as .xlsx), not a log",
+            zip.display()
+        ),
+        &[],
+    );
+}
+
+#[test]
+fn a_folder_given_as_any_input_is_named() {
+    let c = Case::scenario(&[]);
+    let dir = c.dir.join("inputs");
+    std::fs::create_dir(&dir).unwrap();
+    let d = path_str(&dir);
+    let want = format!("{d}: cannot read the file: it is a folder, not a file");
+    assert_bad(&simroute(&["validate", d]), &want, &[]);
+    assert_bad(&simroute(&["fit", d]), &want, &[]);
+    assert_bad(
+        &simroute(&["run", path_str(&c.scenario), "--traffic-log", d]),
+        &format!("{}:", c.scenario.display()),
+        &[&format!(
+            "traffic[0].log: cannot read {d}: it is a folder, not a file"
+        )],
+    );
+    assert_bad(&quote(&dir, QUOTE_MICRO), &want, &[]);
+    // Named in a scenario: the key says which.
+    let c = Case::scenario(&[(
+        &format!("pricing = '{}'", fixture_pricing().display()),
+        "pricing = \".\"",
+    )]);
+    assert_bad(
+        &c.validate(),
+        &format!(
+            "{}: cannot read the file: it is a folder",
+            c.dir.join(".").display()
+        ),
+        &[],
+    );
+    let c = Case::scenario(&[(
+        "input_tokens = { median = 1800, p95 = 4500 }\noutput_tokens = { median = 220, p95 = 600 }\ncached_prefix_tokens = 2000\ncache_hit_rate = 0.9\n",
+        "log = \"logs\"\n",
+    )]);
+    std::fs::create_dir(c.dir.join("logs")).unwrap();
+    assert_key(
+        &c.validate(),
+        &c.at("log = \"logs\""),
+        "traffic[1].log",
+        &[&format!(
+            "cannot read {}: it is a folder, not a file",
+            c.dir.join("logs").display()
+        )],
+    );
+    let c = Case::scenario(&[(
+        "output_tokens = 1 }\n",
+        "output_tokens = 1 }\n\n[eval]\nfile = \"evals\"\n",
+    )]);
+    std::fs::create_dir(c.dir.join("evals")).unwrap();
+    assert_key(
+        &c.validate(),
+        &c.at("file = \"evals\""),
+        "eval.file",
+        &["it is a folder, not a file"],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_or_a_device_given_as_an_input_is_refused_without_blocking() {
+    let want = "cannot read the file: it is not a regular file (a device or pipe): simroute reads its inputs more than once; save it to a file first";
+    let c = Case::scenario(&[]);
+    let fifo = c.dir.join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let mut paths = vec![PathBuf::from("/dev/null")];
+    if made.is_ok_and(|s| s.success()) {
+        // Opening a pipe with no writer would block: it must be refused before.
+        paths.push(fifo);
+    }
+    for p in &paths {
+        let at = format!("{}: {want}", p.display());
+        assert_bad(&simroute(&["validate", path_str(p)]), &at, &[]);
+        assert_bad(&simroute(&["fit", path_str(p)]), &at, &[]);
+        assert_bad(&quote(p, QUOTE_MICRO), &at, &[]);
+        assert_bad(
+            &simroute(&["run", path_str(&c.scenario), "--traffic-log", path_str(p)]),
+            &format!("{}:", c.scenario.display()),
+            &[&format!(
+                "traffic[0].log: cannot read {}: it is not a regular file",
+                p.display()
+            )],
+        );
+    }
+    let c = Case::scenario(&[(
+        "input_tokens = { median = 1800, p95 = 4500 }\noutput_tokens = { median = 220, p95 = 600 }\ncached_prefix_tokens = 2000\ncache_hit_rate = 0.9\n",
+        "log = \"/dev/stdin\"\n",
+    )]);
+    // Under the test harness stdin is not a regular file (a pipe or /dev/null).
+    assert_key(
+        &c.validate(),
+        &c.at("log = \"/dev/stdin\""),
+        "traffic[1].log",
+        &["cannot read /dev/stdin: it is not a regular file (a device or pipe)"],
+    );
+}
+
+#[test]
+fn a_toml_file_larger_than_the_limit_is_refused_before_it_is_read() {
+    let c = Case::scenario(&[]);
+    // A sparse file: 17 MiB long, nothing written.
+    let big = c.dir.join("big.toml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 << 20)
+        .unwrap();
+    let want = format!(
+        "{}: the file is 17 MiB, more than the 16 MiB a scenario or pricing table may be: is it the right file? If it is, raise the limit with the environment variable SIMROUTE_MAX_INPUT_BYTES (a number of bytes)",
+        big.display()
+    );
+    assert_bad(&simroute(&["validate", path_str(&big)]), &want, &[]);
+    assert_bad(&quote(&big, QUOTE_MICRO), &want, &[]);
+    // The limit can be lowered, or raised.
+    let out = simroute_with(
+        "SIMROUTE_MAX_INPUT_BYTES",
+        "100",
+        &["validate", path_str(&c.scenario)],
+    );
+    assert_bad(
+        &out,
+        &format!(
+            "{}: the file is {} bytes, more than the 100 bytes",
+            c.scenario.display(),
+            c.text.len()
+        ),
+        &[],
+    );
+    let out = simroute_with(
+        "SIMROUTE_MAX_INPUT_BYTES",
+        "20000000",
+        &["validate", path_str(&big)],
+    );
+    assert_bad(
+        &out,
+        &format!(
+            "{}: this is a binary file, not a TOML scenario",
+            big.display()
+        ),
+        &[],
+    );
+    let out = simroute_with(
+        "SIMROUTE_MAX_INPUT_BYTES",
+        "lots",
+        &["validate", path_str(&c.scenario)],
+    );
+    assert_bad(
+        &out,
+        &format!(
+            "{}: cannot read the file: SIMROUTE_MAX_INPUT_BYTES is \"lots\", not a whole number of bytes",
+            c.scenario.display()
+        ),
+        &[],
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_whose_size_is_unknown_is_bounded_as_it_is_read() {
+    // /proc files say they hold 0 bytes.
+    let out = simroute_with(
+        "SIMROUTE_MAX_INPUT_BYTES",
+        "16",
+        &["validate", "/proc/self/status"],
+    );
+    assert_bad(
+        &out,
+        "/proc/self/status: the file holds more than the 16 bytes a scenario or pricing table may be",
+        &[],
+    );
+}
+
+#[test]
+fn an_eval_set_that_is_another_kind_of_file_or_too_large_is_named() {
+    let eval = "example_id,class,model,pass\ne1,chat,sonnet,1\n";
+    let c = Case::scenario(&[(
+        "output_tokens = 1 }\n",
+        "output_tokens = 1 }\n\n[eval]\nfile = \"eval.csv\"\n",
+    )]);
+    write_file(&c, "eval.csv", GZIP);
+    assert_bad(
+        &c.validate(),
+        &format!(
+            "{}: this is a gzip-compressed file, not an eval set: simroute reads an eval CSV",
+            c.dir.join("eval.csv").display()
+        ),
+        &[],
+    );
+    write_file(&c, "eval.csv", c.text.as_bytes());
+    assert_bad(
+        &c.validate(),
+        &format!(
+            "{}: this looks like a TOML file (a scenario or pricing table?), not an eval set",
+            c.dir.join("eval.csv").display()
+        ),
+        &[],
+    );
+    write_file(&c, "eval.csv", eval.as_bytes());
+    let out = simroute_with(
+        "SIMROUTE_MAX_INPUT_BYTES",
+        "30",
+        &["validate", path_str(&c.scenario)],
+    );
+    // The scenario is larger than 30 bytes too: it is refused first.
+    assert_bad(
+        &out,
+        &format!("{}: the file is", c.scenario.display()),
+        &["more than the 30 bytes a scenario or pricing table may be"],
+    );
+}

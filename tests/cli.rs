@@ -233,7 +233,8 @@ fn quote_json_matches_hand_computation() {
             "200",
             "--cache-read",
             "2000",
-            "--json",
+            "--format",
+            "json",
         ])
         .output()
         .unwrap();
@@ -244,6 +245,58 @@ fn quote_json_matches_hand_computation() {
     assert_close("cache read", num(&v, "cache_read_usd"), 0.0000175, 1e-12);
     assert_close("total", num(&v, "total_usd"), 0.0000805, 1e-12);
     assert_eq!(v["batch"], false);
+}
+
+#[test]
+fn quote_takes_format_like_the_other_commands_and_json_still_works() {
+    let pricing = format!(
+        "{}/pricing/bedrock-us-east-1.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let call = [
+        "quote",
+        "--pricing",
+        &pricing,
+        "--model",
+        "amazon.nova-micro-v1:0",
+        "--input",
+        "1000",
+        "--output",
+        "200",
+    ];
+    let run = |extra: &[&str]| simroute().args(call).args(extra).output().unwrap();
+    let json = run(&["--format", "json"]);
+    assert!(json.status.success());
+    assert!(
+        json.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    // The former spelling prints the same JSON, and says it is deprecated.
+    let old = run(&["--json"]);
+    assert!(old.status.success());
+    assert_eq!(old.stdout, json.stdout);
+    assert!(
+        String::from_utf8_lossy(&old.stderr).contains("--json is deprecated: use --format json"),
+        "{}",
+        String::from_utf8_lossy(&old.stderr)
+    );
+    let table = run(&["--format", "table"]);
+    assert!(table.status.success());
+    assert_eq!(table.stdout, run(&[]).stdout);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("total"));
+    let csv = run(&["--format", "csv"]);
+    assert_eq!(csv.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&csv.stderr).contains("[possible values: table, json]"),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
+    // --json is not advertised.
+    let help = simroute().args(["quote", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--format"), "{help}");
+    assert!(!help.contains("--json"), "{help}");
 }
 
 #[test]

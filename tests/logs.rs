@@ -485,6 +485,58 @@ fn csv_and_jsonl_bad_records() {
 }
 
 #[test]
+fn a_value_of_the_wrong_type_is_said_in_words() {
+    let dir = TempDir::new().unwrap();
+    let cases = [
+        (
+            "plain.jsonl",
+            "{\"input_tokens\":1,\"output_tokens\":2,\"timestamp\":5}\n",
+            "plain.jsonl:1: malformed line: a value has the wrong type at column 49: expected text in quotes, found 5 (or pass",
+        ),
+        (
+            "bedrock.jsonl",
+            "{\"schemaType\":\"ModelInvocationLog\",\"modelId\":5,\"input\":{\"inputTokenCount\":2},\"output\":{\"outputTokenCount\":3}}\n",
+            "bedrock.jsonl:1: malformed line: a value has the wrong type at column 46: expected text in quotes, found 5 (or pass",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let o = simroute(&["fit", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains("not valid JSON"), "{err}");
+    }
+}
+
+#[test]
+fn a_log_that_starts_with_a_byte_order_mark_is_read_in_its_format() {
+    let dir = TempDir::new().unwrap();
+    let bom = b"\xEF\xBB\xBF";
+    let jsonl = b"{\"class\":\"a\",\"input_tokens\":10,\"output_tokens\":2}\n{\"class\":\"a\",\"input_tokens\":30,\"output_tokens\":4}\n";
+    let csv = b"class,input_tokens,output_tokens\na,10,2\na,30,4\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bom).unwrap();
+    gz.write_all(jsonl).unwrap();
+    let gz = gz.finish().unwrap();
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("bom.jsonl", [&bom[..], jsonl].concat(), "(JSONL)"),
+        ("bom.csv", [&bom[..], csv].concat(), "(CSV)"),
+        ("bom.jsonl.gz", gz, "(JSONL, gzip)"),
+    ];
+    for (name, bytes, format) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let o = simroute(&["fit", path.to_str().unwrap()]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        assert!(out.contains(format), "{name}: {out}");
+        assert!(out.contains("name = \"a\""), "{name}: {out}");
+    }
+}
+
+#[test]
 fn mistakes_in_the_file_as_a_whole() {
     let dir = TempDir::new().unwrap();
     let write = |name: &str, text: &[u8]| {

@@ -422,6 +422,42 @@ fn an_eval_model_the_scenario_does_not_name_stops_at_its_line() {
 }
 
 #[test]
+fn an_eval_confidence_written_as_a_percentage_asks_if_the_fraction_was_meant() {
+    let rows = vec![("a".to_string(), "chat", "s", true, Some(85.0))];
+    let f = fixture(&eval_scenario(
+        100,
+        2,
+        "[[policy]]\nname = \"small\"\nroute = [\"s\"]\n",
+        "",
+    ));
+    std::fs::write(f.dir.path().join("eval.csv"), eval_csv(&rows)).unwrap();
+    let err = fails(f.dir.path(), &[]);
+    assert!(
+        err.contains("eval.csv:2: confidence: 85 is not in [0, 1] — did you mean 0.85?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_eval_csv_that_starts_with_a_byte_order_mark_is_read() {
+    let rows = vec![
+        ("a".to_string(), "chat", "s", true, None),
+        ("b".to_string(), "chat", "s", false, None),
+    ];
+    let f = fixture(&eval_scenario(
+        100,
+        2,
+        "[[policy]]\nname = \"small\"\nroute = [\"s\"]\n",
+        "",
+    ));
+    let csv = format!("\u{feff}{}", eval_csv(&rows));
+    std::fs::write(f.dir.path().join("eval.csv"), csv).unwrap();
+    let v = json_run(f.dir.path(), "scenario.toml", &[]);
+    assert_eq!(v["inputs"]["eval"]["rows_read"], 2);
+    assert_eq!(v["inputs"]["eval"]["format"], "csv");
+}
+
+#[test]
 fn an_eval_example_missing_a_routed_model_is_named() {
     let rows = vec![
         ("a".to_string(), "chat", "s", true, Some(0.9)),

@@ -279,6 +279,16 @@ fn bad_sweeps_are_usage_errors() {
         &["--policy", "cascade", "--param", "policy.big.threshold=0.5"],
         "is not a numeric key",
     );
+    // A whole-number key given a fraction: said in words, not serde's type names.
+    sweep_fails(
+        &[
+            "--policy",
+            "cascade",
+            "--param",
+            "scenario.replications=2.5",
+        ],
+        "--param scenario.replications=2.5: the scenario is not valid with these values: expected a whole number (at least 0), found 2.5",
+    );
 }
 
 #[test]

@@ -79,17 +79,17 @@ pub struct SimArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// Worker threads [default: all cores]. The output does not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_parser = threads, allow_negative_numbers = true)]
     pub threads: Option<u16>,
     /// Override scenario.seed (for compare: both scenarios' seed, which pairs
     /// their replications).
-    #[arg(long)]
+    #[arg(long, value_parser = seed, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Override scenario.requests (simulated requests per replication).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = at_least_one, allow_negative_numbers = true)]
     pub requests: Option<u64>,
     /// Override scenario.replications (at least 2).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(long, value_parser = replications, allow_negative_numbers = true)]
     pub replications: Option<u32>,
     #[command(flatten)]
     pub load: LoadArgs,
@@ -228,23 +228,33 @@ pub struct QuoteArgs {
     #[arg(long)]
     pub model: String,
     /// Uncached input tokens (Bedrock's inputTokens).
-    #[arg(long)]
+    #[arg(long, value_parser = tokens, allow_negative_numbers = true)]
     pub input: u64,
     /// Output tokens.
-    #[arg(long)]
+    #[arg(long, value_parser = tokens, allow_negative_numbers = true)]
     pub output: u64,
     /// Input tokens read from the prompt cache (cacheReadInputTokens).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = tokens, allow_negative_numbers = true)]
     pub cache_read: u64,
     /// Input tokens written to the prompt cache (cacheWriteInputTokens).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = tokens, allow_negative_numbers = true)]
     pub cache_write: u64,
     /// Price at batch-inference rates.
     #[arg(long)]
     pub batch: bool,
-    /// Print JSON instead of text.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: QuoteFormat,
+    /// Deprecated: `--format json`. Kept so that scripts written for it work.
+    #[arg(long, hide = true)]
     pub json: bool,
+}
+
+/// `quote --format`: one call's cost as text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QuoteFormat {
+    Table,
+    Json,
 }
 
 /// `simroute fit`: see [`Command::Fit`].
@@ -270,10 +280,10 @@ pub struct GenerateLogArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
     /// Records to write.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = at_least_one, allow_negative_numbers = true)]
     pub records: u64,
     /// Seed of the draws [default: scenario.seed].
-    #[arg(long)]
+    #[arg(long, value_parser = seed, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// The policy whose routes pick each record's model [default: the baseline].
     #[arg(long)]
@@ -294,6 +304,56 @@ pub struct GenerateLogArgs {
 }
 
 pub use crate::input::UsageError;
+
+/// A whole number in `[min, max]` from the command line, or what was expected in
+/// words: clap's own messages say "invalid digit found in string" for `1e5` and
+/// take `-1` for a flag ("to pass '-1' as a value, use '-- -1'", which fails).
+fn whole(text: &str, min: u64, max: u64) -> Result<u64, String> {
+    let range = format!("a whole number from {min} to {max}");
+    whole_in(text, min, max, &range)
+}
+
+/// [`whole`], with the range said as `range`.
+fn whole_in(text: &str, min: u64, max: u64, range: &str) -> Result<u64, String> {
+    let plain = text.trim().replace('_', "");
+    match plain.parse::<u64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        Ok(_) => Err(format!("expected {range}")),
+        Err(_) => {
+            let written = crate::input::loose_number(text)
+                // Below 2^53, where a float holds every whole number exactly.
+                .filter(|v| v.fract() == 0.0 && *v >= min as f64 && *v <= max as f64 && *v < 9.0e15)
+                .map(|v| format!(" — write {}", crate::input::num(v)))
+                .unwrap_or_default();
+            Err(format!("expected {range}{written}"))
+        }
+    }
+}
+
+/// `--seed`: any u64.
+fn seed(text: &str) -> Result<u64, String> {
+    whole(text, 0, u64::MAX)
+}
+
+/// `--requests`, `--records`.
+fn at_least_one(text: &str) -> Result<u64, String> {
+    whole_in(text, 1, u64::MAX, "a whole number, at least 1")
+}
+
+/// `--replications`.
+fn replications(text: &str) -> Result<u32, String> {
+    whole(text, 2, u32::MAX.into()).map(|v| v as u32)
+}
+
+/// `--threads`.
+fn threads(text: &str) -> Result<u16, String> {
+    whole(text, 1, u16::MAX.into()).map(|v| v as u16)
+}
+
+/// `quote`'s token counts.
+fn tokens(text: &str) -> Result<u64, String> {
+    whole_in(text, 0, u64::MAX, "a whole number of tokens (0 or more)")
+}
 
 /// Runs a parsed command line, writing results to `out`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {

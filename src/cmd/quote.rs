@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{QuoteArgs, UsageError};
+use super::{QuoteArgs, QuoteFormat, UsageError};
 use crate::input::did_you_mean;
 use crate::pricing::{CallTokens, PriceError, PriceTable};
 use crate::units::usd;
@@ -64,6 +64,9 @@ pub fn quote(a: &QuoteArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         total_usd: cost.total_usd(),
     };
     if a.json {
+        eprintln!("warning: --json is deprecated: use --format json");
+    }
+    if a.json || a.format == QuoteFormat::Json {
         serde_json::to_writer_pretty(&mut *out, &q)?;
         writeln!(out)?;
         return Ok(());

@@ -354,7 +354,10 @@ fn fraction(column: &str, text: &str) -> Result<f64, Bad> {
         Err(Bad::new(
             OUT_OF_RANGE,
             column,
-            format!("{text} is not in [0, 1]"),
+            format!(
+                "{text} is not in [0, 1]{}",
+                crate::spec::percent_hint(x, 0.0, 1.0)
+            ),
         ))
     }
 }

@@ -136,12 +136,27 @@ pub struct EvalFile {
     pub skipped: BTreeMap<&'static str, u64>,
 }
 
+/// What an eval file is, for a message about a file that is not one.
+const EVAL_FILES: &str = "an eval set: simroute reads an eval CSV (a row per example and model) \
+     or promptfoo's JSON results, uncompressed (see scenarios/README.md §2.7)";
+
 /// Reads the eval results at `path`.
 pub fn read_eval(path: &Path, opts: &EvalOptions) -> Result<EvalFile, InputError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+    let bytes = crate::infile::read_whole(path, crate::infile::Whole::Eval)?;
+    if let Some(what) = crate::infile::binary_kind(&bytes) {
+        return Err(InputError::file(
+            path,
+            format!("this is {what}, not {EVAL_FILES}"),
+        ));
+    }
     // A UTF-8 byte order mark (Excel writes one) is not part of the content.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if crate::infile::looks_like_toml(crate::infile::first_line(bytes)) {
+        return Err(InputError::file(
+            path,
+            format!("this looks like a TOML file (a scenario or pricing table?), not {EVAL_FILES}"),
+        ));
+    }
     let format = opts.format.unwrap_or_else(|| detect(bytes));
     let mut rows = Rows::new(path, opts.skip_bad_lines);
     match format {

@@ -397,7 +397,10 @@ fn parse_result(result: &Value, key: &str) -> Result<EvalRow, Bad> {
                     return Err(Bad::new(
                         OUT_OF_RANGE,
                         format!("{at}.confidence"),
-                        format!("{c} is not in [0, 1]"),
+                        format!(
+                            "{c} is not in [0, 1]{}",
+                            crate::spec::percent_hint(c, 0.0, 1.0)
+                        ),
                     ));
                 }
                 c => c,

@@ -566,6 +566,23 @@ pub fn malformed_json(e: &serde_json::Error, json: &[u8]) -> Reject {
     let what = e
         .to_string()
         .replace(&format!(" at line {} column ", e.line()), " at column ");
+    if e.classify() == serde_json::error::Category::Data {
+        // Valid JSON, a value of the wrong type: said in words, not serde's.
+        let suffix = format!(" at column {}", e.column());
+        let message = what.strip_suffix(&suffix).unwrap_or(&what);
+        return Reject::new(
+            BadKind::Malformed,
+            format!(
+                "a value has the wrong type at column {}: {}",
+                e.column(),
+                // Without the "— write ..." hint: a log is written by a program.
+                crate::input::explain_serde(message, None)
+                    .split(" — ")
+                    .next()
+                    .unwrap_or_default()
+            ),
+        );
+    }
     let what = if json.first() == Some(&b'{') {
         format!("not valid JSON ({what})")
     } else {

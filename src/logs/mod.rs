@@ -31,7 +31,6 @@ pub mod time;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -325,8 +324,7 @@ struct Source<'p> {
 impl<'p> Source<'p> {
     fn open(path: &'p Path) -> Result<Self, InputError> {
         let limits = limits::Limits::from_env().map_err(|e| InputError::file(path, e))?;
-        let file = File::open(path)
-            .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+        let file = crate::infile::open(path)?;
         let count = Arc::new(AtomicU64::new(0));
         let mut raw = BufReader::with_capacity(
             BUF_BYTES,
@@ -339,6 +337,12 @@ impl<'p> Source<'p> {
             .fill_buf()
             .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
         let gzip = head.starts_with(&[0x1f, 0x8b]);
+        if let Some(what) = crate::infile::binary_kind(head).filter(|_| !gzip) {
+            return Err(InputError::file(
+                path,
+                format!("this is {what}, not a log: {LOG_FORMATS}"),
+            ));
+        }
         // Every byte, decompressed or not, passes the line-length guard; gzip
         // output also the ratio guard (see [`limits`]).
         let reader: Box<dyn BufRead> = if gzip {
@@ -352,7 +356,22 @@ impl<'p> Source<'p> {
                 limits::Guard::new(raw, limits, None),
             ))
         };
-        Ok(Source { path, gzip, reader })
+        let mut src = Source { path, gzip, reader };
+        src.skip_bom()?;
+        Ok(src)
+    }
+
+    /// Drops a UTF-8 byte order mark at the start (Excel and some exporters
+    /// write one), which would otherwise hide the first line's format.
+    fn skip_bom(&mut self) -> Result<(), InputError> {
+        let bom = match self.reader.fill_buf() {
+            Ok(head) => Ok(head.starts_with(b"\xEF\xBB\xBF")),
+            Err(e) => Err(e),
+        };
+        if bom.map_err(|e| self.io_error(&e, 1))? {
+            self.reader.consume(3);
+        }
+        Ok(())
     }
 
     /// The error for a failed read while reading line `line`.
@@ -394,8 +413,20 @@ fn trim_end(line: &[u8]) -> &[u8] {
     &line[..n]
 }
 
+/// What a log is, for a message about a file that is not one.
+const LOG_FORMATS: &str = "a log is a Bedrock model invocation log, or a CSV or JSON Lines \
+     file, gzip or not (see scenarios/README.md §2.8)";
+
 /// The format of a file whose first non-blank line is `first`.
 fn detect_line(path: &Path, first: &[u8]) -> Result<LogFormat, InputError> {
+    if crate::infile::looks_like_toml(trim_end(first)) {
+        return Err(InputError::file(
+            path,
+            format!(
+                "this looks like a TOML file (a scenario or pricing table?), not a log: {LOG_FORMATS}"
+            ),
+        ));
+    }
     let (_, json) = bedrock::split_prefix(first);
     let t = trim_end(json);
     if t.first() == Some(&b'{') || t.first() == Some(&b'[') {

@@ -229,10 +229,10 @@ pub fn load(
         ));
     }
     for (path, key) in named {
-        if !path.is_file() {
+        if let Err(why) = crate::infile::check(&path) {
             return Err(LoadError::Scenario(Invalid::new(
                 key,
-                format!("cannot read {}: no such file", path.display()),
+                format!("cannot read {}: {why}", path.display()),
             )));
         }
     }
@@ -436,10 +436,10 @@ fn read_eval_set(
             .map_err(LoadError::Scenario)?;
     }
     let path = resolve(dir, &e.file);
-    if !path.is_file() {
+    if let Err(why) = crate::infile::check(&path) {
         return Err(LoadError::Scenario(Invalid::new(
             ep.key("file"),
-            format!("cannot read {}: no such file", path.display()),
+            format!("cannot read {}: {why}", path.display()),
         )));
     }
     let file = read_eval(

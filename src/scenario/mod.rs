@@ -249,14 +249,19 @@ impl Scenario {
         pricing: toml::Table,
         measured: Arc<Measured>,
     ) -> Result<Scenario, String> {
-        let pricing: crate::pricing::format::PricingFile = pricing
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("{}: {}", pricing_path.display(), e.message()))?;
+        let pricing: crate::pricing::format::PricingFile =
+            pricing.try_into().map_err(|e: toml::de::Error| {
+                format!(
+                    "{}: {}",
+                    pricing_path.display(),
+                    crate::input::explain_serde(e.message(), None)
+                )
+            })?;
         let table = PriceTable::validate(&pricing)
             .map_err(|e| format!("{}: {}: {}", pricing_path.display(), e.path, e.message))?;
         let mut raw: format::ScenarioFile = scenario
             .try_into()
-            .map_err(|e: toml::de::Error| e.message().to_string())?;
+            .map_err(|e: toml::de::Error| crate::input::explain_serde(e.message(), None))?;
         measured::apply_overrides(&mut raw, &measured.options);
         validate::validate(&raw, &table, path, pricing_path, measured)
             .map_err(|e| format!("{}: {}", e.path, e.message))

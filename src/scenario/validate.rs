@@ -668,12 +668,15 @@ fn check_shares(classes: &[TrafficClass]) -> Result<(), Invalid> {
     if (total - 1.0).abs() > SHARE_TOLERANCE {
         let list = classes
             .iter()
-            .map(|c| format!("{} = {}", c.name, c.share))
+            .map(|c| format!("{} = {}", c.name, crate::input::num(c.share)))
             .collect::<Vec<_>>()
             .join(", ");
         return Err(Invalid::new(
             root().key("traffic"),
-            format!("the shares sum to {total}, not 1 ({list})"),
+            format!(
+                "the shares sum to {}, not 1 ({list})",
+                crate::input::num(total)
+            ),
         ));
     }
     Ok(())

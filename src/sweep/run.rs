@@ -179,14 +179,13 @@ pub fn prepare(
         ))
         .into());
     }
-    let read = |p: &Path| -> anyhow::Result<Table> {
-        let text =
-            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+    let read = |p: &Path, kind| -> anyhow::Result<Table> {
+        let text = crate::input::read_toml_text(p, kind)?;
         text.parse::<Table>()
             .with_context(|| format!("cannot parse {}", p.display()))
     };
-    let scenario_doc = read(path)?;
-    let pricing_doc = read(&base.pricing_path)?;
+    let scenario_doc = read(path, crate::input::TomlKind::Scenario)?;
+    let pricing_doc = read(&base.pricing_path, crate::input::TomlKind::Pricing)?;
     let all = param::leaves(&scenario_doc, &pricing_doc);
     let leaves: Vec<Leaf> = spec
         .params
