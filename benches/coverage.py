@@ -40,6 +40,7 @@ import math
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -245,7 +246,8 @@ def draw_eval(seed):
 # Running simroute
 
 
-def run_one(binary, scenario, seed, tmp):
+def run_one(binary, scenario, seed, tmp, figures):
+    """Runs one scenario at one seed: (mean, ci_low, ci_high) of each figure."""
     path = os.path.join(SCEN, scenario + ".toml")
     if scenario == "eval-cascade":
         # A copy that reads this seed's eval and the bench's pricing table.
@@ -265,7 +267,10 @@ def run_one(binary, scenario, seed, tmp):
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{out.stderr}")
-    return json.loads(out.stdout)
+    if scenario == "eval-cascade":
+        shutil.rmtree(os.path.dirname(path))
+    result = json.loads(out.stdout)
+    return [pick(result, policy, path) for policy, path in figures]
 
 
 def pick(result, policy, path):
@@ -309,13 +314,13 @@ def main():
     start = time.time()
     with tempfile.TemporaryDirectory() as tmp, \
             concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_one, binary, s, seed, tmp): (s, seed) for s, seed in jobs}
+        futures = {pool.submit(run_one, binary, s, seed, tmp, list(truth[s])): (s, seed)
+                   for s, seed in jobs}
         done = 0
         for fut in concurrent.futures.as_completed(futures):
-            s, seed = futures[fut]
-            r = fut.result()
-            for (policy, path), v in truth[s].items():
-                records.append((s, policy, path, seed, v, *pick(r, policy, path)))
+            s, seed = futures.pop(fut)
+            for ((policy, path), v), est in zip(truth[s].items(), fut.result()):
+                records.append((s, policy, path, seed, v, *est))
             done += 1
             if sys.stderr.isatty() and done % 20 == 0:
                 print(f"\r{done}/{len(jobs)} runs, {time.time() - start:.0f} s", end="", file=sys.stderr)

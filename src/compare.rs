@@ -105,7 +105,13 @@ pub fn compare(
                 let xa = column(&ra, pa, f, a.monthly_requests)?;
                 let xb = column(&rb, pb, f, b.monthly_requests)?;
                 let diff: Vec<f64> = xa.iter().zip(&xb).map(|(x, y)| y - x).collect();
-                let (ea, eb) = (k.estimate(&xa), k.estimate(&xb));
+                // A rate's own interval is Wilson's under the bootstrap
+                // (crate::stats); its change is a difference, not a rate.
+                let how = match metric {
+                    "escalation_rate" | "quality" => Interval::estimate_rate,
+                    _ => Interval::estimate,
+                };
+                let (ea, eb) = (how(k, &xa), how(k, &xb));
                 Some(Delta {
                     metric,
                     a: ea,

@@ -1,5 +1,6 @@
 //! A run's figures: each one the mean across replications with its Student-t 95%
-//! interval ([`crate::stats`]). This is the JSON that `--format json` prints;
+//! interval, or with an eval set the bootstrap's, Wilson's for rates
+//! ([`crate::stats`]). This is the JSON that `--format json` prints;
 //! every field is documented in scenarios/README.md. Optional figures are `null`
 //! where they do not exist (no interactive traffic, nothing escalated, ...).
 
@@ -155,20 +156,27 @@ impl LatencyCdf {
     }
 }
 
-fn est(k: Interval, reps: &[&RepFigures], f: impl Fn(&RepFigures) -> f64) -> Estimate {
-    k.estimate(&reps.iter().map(|r| f(r)).collect::<Vec<_>>())
+/// How a figure's replications become an estimate: [`Interval::estimate`], or
+/// [`Interval::estimate_rate`] for a share in [0, 1].
+type How = fn(Interval, &[f64]) -> Estimate;
+const FIGURE: How = Interval::estimate;
+const RATE: How = Interval::estimate_rate;
+
+fn est(k: Interval, how: How, reps: &[&RepFigures], f: impl Fn(&RepFigures) -> f64) -> Estimate {
+    how(k, &reps.iter().map(|r| f(r)).collect::<Vec<_>>())
 }
 
 /// An estimate of a figure every replication must have, `None` if any lacks it.
 fn est_opt(
     k: Interval,
+    how: How,
     reps: &[&RepFigures],
     f: impl Fn(&RepFigures) -> Option<f64>,
 ) -> Option<Estimate> {
     reps.iter()
         .map(|r| f(r))
         .collect::<Option<Vec<f64>>>()
-        .map(|v| k.estimate(&v))
+        .map(|v| how(k, &v))
 }
 
 fn pct(
@@ -177,9 +185,9 @@ fn pct(
     f: impl Fn(&RepFigures) -> Option<[f64; 3]>,
 ) -> Option<Percentiles> {
     Some(Percentiles {
-        p50: est_opt(k, reps, |r| f(r).map(|p| p[0]))?,
-        p95: est_opt(k, reps, |r| f(r).map(|p| p[1]))?,
-        p99: est_opt(k, reps, |r| f(r).map(|p| p[2]))?,
+        p50: est_opt(k, FIGURE, reps, |r| f(r).map(|p| p[0]))?,
+        p95: est_opt(k, FIGURE, reps, |r| f(r).map(|p| p[1]))?,
+        p99: est_opt(k, FIGURE, reps, |r| f(r).map(|p| p[2]))?,
     })
 }
 
@@ -193,45 +201,45 @@ impl RunResults {
         let reps = &raw.reps;
         let n = reps.len();
         let k = s.interval();
-        let policies: Vec<PolicyResult> = s
-            .policies
-            .iter()
-            .enumerate()
-            .map(|(p, policy)| {
-                let mine: Vec<&RepFigures> = reps.iter().map(|r| &r[p]).collect();
-                let cost = est(k, &mine, |r| r.cost);
-                let saving = reps
-                    .iter()
-                    .map(|r| {
-                        let base = r[s.baseline].cost;
-                        (base > 0.0).then(|| 1.0 - r[p].cost / base)
-                    })
-                    .collect::<Option<Vec<f64>>>()
-                    .map(|v| k.estimate(&v));
-                let cost_by_model = s
-                    .models
-                    .iter()
-                    .enumerate()
-                    .filter(|(m, _)| mine.iter().any(|r| r.calls[*m] > 0.0))
-                    .map(|(m, model)| {
-                        let k: [f64; KINDS] = std::array::from_fn(|k| {
-                            mean(mine.iter().map(|r| r.breakdown[m][k]), n)
-                        });
-                        debug_assert_eq!(KIND_NAMES.len(), KINDS);
-                        ModelCost {
-                            model: model.name.clone(),
-                            price_key: model.price.key.clone(),
-                            calls_per_request: mean(mine.iter().map(|r| r.calls[m]), n),
-                            input: k[0],
-                            output: k[1],
-                            cache_read: k[2],
-                            cache_write: k[3],
-                            extra_calls: k[4],
-                            total: k.iter().sum(),
-                        }
-                    })
-                    .collect();
-                let classes = s
+        let policies: Vec<PolicyResult> =
+            s.policies
+                .iter()
+                .enumerate()
+                .map(|(p, policy)| {
+                    let mine: Vec<&RepFigures> = reps.iter().map(|r| &r[p]).collect();
+                    let cost = est(k, FIGURE, &mine, |r| r.cost);
+                    let saving = reps
+                        .iter()
+                        .map(|r| {
+                            let base = r[s.baseline].cost;
+                            (base > 0.0).then(|| 1.0 - r[p].cost / base)
+                        })
+                        .collect::<Option<Vec<f64>>>()
+                        .map(|v| k.estimate(&v));
+                    let cost_by_model = s
+                        .models
+                        .iter()
+                        .enumerate()
+                        .filter(|(m, _)| mine.iter().any(|r| r.calls[*m] > 0.0))
+                        .map(|(m, model)| {
+                            let k: [f64; KINDS] = std::array::from_fn(|k| {
+                                mean(mine.iter().map(|r| r.breakdown[m][k]), n)
+                            });
+                            debug_assert_eq!(KIND_NAMES.len(), KINDS);
+                            ModelCost {
+                                model: model.name.clone(),
+                                price_key: model.price.key.clone(),
+                                calls_per_request: mean(mine.iter().map(|r| r.calls[m]), n),
+                                input: k[0],
+                                output: k[1],
+                                cache_read: k[2],
+                                cache_write: k[3],
+                                extra_calls: k[4],
+                                total: k.iter().sum(),
+                            }
+                        })
+                        .collect();
+                    let classes = s
                     .classes
                     .iter()
                     .enumerate()
@@ -242,36 +250,36 @@ impl RunResults {
                             Some(e) if e.classes[c].ids.is_empty() => Interval::Replications,
                             _ => k,
                         };
-                        let f = |g: fn(&crate::engine::accounting::ClassFigures) -> f64| {
-                            est_opt(kc, &mine, |r| r.classes[c].as_ref().map(g))
+                        let f = |how: How, g: fn(&crate::engine::accounting::ClassFigures) -> f64| {
+                            est_opt(kc, how, &mine, |r| r.classes[c].as_ref().map(g))
                         };
                         ClassResult {
                             class: class.name.clone(),
-                            cost_per_request: f(|c| c.cost),
-                            quality: f(|c| c.quality),
-                            escalation_rate: f(|c| c.escalation),
+                            cost_per_request: f(FIGURE, |c| c.cost),
+                            quality: f(RATE, |c| c.quality),
+                            escalation_rate: f(RATE, |c| c.escalation),
                         }
                     })
                     .collect();
-                PolicyResult {
-                    name: policy.name.clone(),
-                    baseline: p == s.baseline,
-                    cost_per_request: cost,
-                    cost_per_1k: cost.scale(1000.0),
-                    cost_per_month: cost.scale(s.monthly_requests),
-                    saving_vs_baseline: saving,
-                    escalation_rate: est(k, &mine, |r| r.escalation),
-                    quality: est(k, &mine, |r| r.quality),
-                    escalated_quality: est_opt(k, &mine, |r| r.escalated_quality),
-                    e2e_latency_ms: pct(k, &mine, |r| r.e2e),
-                    ttft_ms: pct(k, &mine, |r| r.ttft),
-                    batch_latency_ms: pct(k, &mine, |r| r.batch),
-                    cost_by_model,
-                    classes,
-                    latency_cdf: LatencyCdf::new(&raw.pooled[p]),
-                }
-            })
-            .collect();
+                    PolicyResult {
+                        name: policy.name.clone(),
+                        baseline: p == s.baseline,
+                        cost_per_request: cost,
+                        cost_per_1k: cost.scale(1000.0),
+                        cost_per_month: cost.scale(s.monthly_requests),
+                        saving_vs_baseline: saving,
+                        escalation_rate: est(k, RATE, &mine, |r| r.escalation),
+                        quality: est(k, RATE, &mine, |r| r.quality),
+                        escalated_quality: est_opt(k, RATE, &mine, |r| r.escalated_quality),
+                        e2e_latency_ms: pct(k, &mine, |r| r.e2e),
+                        ttft_ms: pct(k, &mine, |r| r.ttft),
+                        batch_latency_ms: pct(k, &mine, |r| r.batch),
+                        cost_by_model,
+                        classes,
+                        latency_cdf: LatencyCdf::new(&raw.pooled[p]),
+                    }
+                })
+                .collect();
         let inputs = Inputs::new(s);
         let (as_logged, as_logged_note) = match AsLogged::new(s) {
             Ok(a) => (a, None),
