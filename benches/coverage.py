@@ -10,6 +10,7 @@ contains the value computed in closed form. The goal is 95% +- 1.4% for each
     python3 benches/coverage.py --quick         # 100 seeds: a smoke run (SE 2.2%)
     python3 benches/coverage.py --jobs 2        # two simroute processes at once
     python3 benches/coverage.py --markdown      # the table as Markdown (README)
+    python3 benches/coverage.py --only latency --requests 20000   # a diagnostic
 
 Each seed runs `simroute run SCENARIO --seed N --format json --threads 1` on every
 scenario. The eval scenario (eval-cascade.toml) gets a NEW 40-example eval set for
@@ -31,6 +32,12 @@ The closed forms are computed here, from the scenario parameters restated below
 
 Only the Python standard library is used. The simroute binary is built in release
 mode first (`cargo build --release`), unless --bin names one.
+
+Why a script and not a cargo bench: it tests what a user gets, the release CLI's
+JSON, end to end (parsing, validation, the eval CSV reader, the engine and the
+summary), it writes a new eval file per seed as a team would, and its closed
+forms need nothing but the standard library; a benchmark target would add a
+build and test the library from the inside.
 """
 
 import argparse
@@ -246,7 +253,7 @@ def draw_eval(seed):
 # Running simroute
 
 
-def run_one(binary, scenario, seed, tmp, figures):
+def run_one(binary, scenario, seed, tmp, figures, extra):
     """Runs one scenario at one seed: (mean, ci_low, ci_high) of each figure."""
     path = os.path.join(SCEN, scenario + ".toml")
     if scenario == "eval-cascade":
@@ -263,7 +270,7 @@ def run_one(binary, scenario, seed, tmp, figures):
         path = os.path.join(d, "scenario.toml")
         with open(path, "w") as f:
             f.write(text)
-    cmd = [binary, "run", path, "--seed", str(seed), "--format", "json", "--threads", "1"]
+    cmd = [binary, "run", path, "--seed", str(seed), "--format", "json", "--threads", "1", *extra]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{out.stderr}")
@@ -289,6 +296,9 @@ def main():
                     help="simroute processes at once, each on one thread (default 1)")
     ap.add_argument("--only", action="append", help="run only this scenario (repeatable)")
     ap.add_argument("--bin", help="simroute binary (default: cargo build --release, then target/release/simroute)")
+    ap.add_argument("--requests", type=int,
+                    help="override every scenario's requests (a diagnostic: the table is for the files' sizes)")
+    ap.add_argument("--replications", type=int, help="override every scenario's replications (likewise)")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--save", help="write every seed's estimates to this CSV")
     args = ap.parse_args()
@@ -307,14 +317,20 @@ def main():
             text = f.read()
         req = re.search(r"(?m)^requests = (\d+)", text).group(1)
         rep = re.search(r"(?m)^replications = (\d+)", text).group(1)
-        sizes[s] = f"{int(req):,} x {rep}"
+        req, rep = args.requests or int(req), args.replications or int(rep)
+        sizes[s] = f"{req:,} x {rep}"
+    extra = []
+    if args.requests:
+        extra += ["--requests", str(args.requests)]
+    if args.replications:
+        extra += ["--replications", str(args.replications)]
 
     jobs = [(s, seed) for seed in range(args.first_seed, args.first_seed + seeds) for s in scenarios]
     records = []  # (scenario, policy, path, seed, truth, mean, lo, hi)
     start = time.time()
     with tempfile.TemporaryDirectory() as tmp, \
             concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_one, binary, s, seed, tmp, list(truth[s])): (s, seed)
+        futures = {pool.submit(run_one, binary, s, seed, tmp, list(truth[s]), extra): (s, seed)
                    for s, seed in jobs}
         done = 0
         for fut in concurrent.futures.as_completed(futures):
