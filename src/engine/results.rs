@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::accounting::{KIND_NAMES, KINDS, RepFigures};
+use super::accounting::{ClassFigures, KIND_NAMES, KINDS, RepFigures};
 use super::inputs::{AsLogged, Inputs, eval_warnings, straddle_warnings};
 use crate::scenario::Scenario;
 use crate::stats::{Estimate, Interval};
@@ -201,45 +201,45 @@ impl RunResults {
         let reps = &raw.reps;
         let n = reps.len();
         let k = s.interval();
-        let policies: Vec<PolicyResult> =
-            s.policies
-                .iter()
-                .enumerate()
-                .map(|(p, policy)| {
-                    let mine: Vec<&RepFigures> = reps.iter().map(|r| &r[p]).collect();
-                    let cost = est(k, FIGURE, &mine, |r| r.cost);
-                    let saving = reps
-                        .iter()
-                        .map(|r| {
-                            let base = r[s.baseline].cost;
-                            (base > 0.0).then(|| 1.0 - r[p].cost / base)
-                        })
-                        .collect::<Option<Vec<f64>>>()
-                        .map(|v| k.estimate(&v));
-                    let cost_by_model = s
-                        .models
-                        .iter()
-                        .enumerate()
-                        .filter(|(m, _)| mine.iter().any(|r| r.calls[*m] > 0.0))
-                        .map(|(m, model)| {
-                            let k: [f64; KINDS] = std::array::from_fn(|k| {
-                                mean(mine.iter().map(|r| r.breakdown[m][k]), n)
-                            });
-                            debug_assert_eq!(KIND_NAMES.len(), KINDS);
-                            ModelCost {
-                                model: model.name.clone(),
-                                price_key: model.price.key.clone(),
-                                calls_per_request: mean(mine.iter().map(|r| r.calls[m]), n),
-                                input: k[0],
-                                output: k[1],
-                                cache_read: k[2],
-                                cache_write: k[3],
-                                extra_calls: k[4],
-                                total: k.iter().sum(),
-                            }
-                        })
-                        .collect();
-                    let classes = s
+        let policies: Vec<PolicyResult> = s
+            .policies
+            .iter()
+            .enumerate()
+            .map(|(p, policy)| {
+                let mine: Vec<&RepFigures> = reps.iter().map(|r| &r[p]).collect();
+                let cost = est(k, FIGURE, &mine, |r| r.cost);
+                let saving = reps
+                    .iter()
+                    .map(|r| {
+                        let base = r[s.baseline].cost;
+                        (base > 0.0).then(|| 1.0 - r[p].cost / base)
+                    })
+                    .collect::<Option<Vec<f64>>>()
+                    .map(|v| k.estimate(&v));
+                let cost_by_model = s
+                    .models
+                    .iter()
+                    .enumerate()
+                    .filter(|(m, _)| mine.iter().any(|r| r.calls[*m] > 0.0))
+                    .map(|(m, model)| {
+                        let k: [f64; KINDS] = std::array::from_fn(|k| {
+                            mean(mine.iter().map(|r| r.breakdown[m][k]), n)
+                        });
+                        debug_assert_eq!(KIND_NAMES.len(), KINDS);
+                        ModelCost {
+                            model: model.name.clone(),
+                            price_key: model.price.key.clone(),
+                            calls_per_request: mean(mine.iter().map(|r| r.calls[m]), n),
+                            input: k[0],
+                            output: k[1],
+                            cache_read: k[2],
+                            cache_write: k[3],
+                            extra_calls: k[4],
+                            total: k.iter().sum(),
+                        }
+                    })
+                    .collect();
+                let classes = s
                     .classes
                     .iter()
                     .enumerate()
@@ -250,7 +250,7 @@ impl RunResults {
                             Some(e) if e.classes[c].ids.is_empty() => Interval::Replications,
                             _ => k,
                         };
-                        let f = |how: How, g: fn(&crate::engine::accounting::ClassFigures) -> f64| {
+                        let f = |how: How, g: fn(&ClassFigures) -> f64| {
                             est_opt(kc, how, &mine, |r| r.classes[c].as_ref().map(g))
                         };
                         ClassResult {
@@ -261,25 +261,25 @@ impl RunResults {
                         }
                     })
                     .collect();
-                    PolicyResult {
-                        name: policy.name.clone(),
-                        baseline: p == s.baseline,
-                        cost_per_request: cost,
-                        cost_per_1k: cost.scale(1000.0),
-                        cost_per_month: cost.scale(s.monthly_requests),
-                        saving_vs_baseline: saving,
-                        escalation_rate: est(k, RATE, &mine, |r| r.escalation),
-                        quality: est(k, RATE, &mine, |r| r.quality),
-                        escalated_quality: est_opt(k, RATE, &mine, |r| r.escalated_quality),
-                        e2e_latency_ms: pct(k, &mine, |r| r.e2e),
-                        ttft_ms: pct(k, &mine, |r| r.ttft),
-                        batch_latency_ms: pct(k, &mine, |r| r.batch),
-                        cost_by_model,
-                        classes,
-                        latency_cdf: LatencyCdf::new(&raw.pooled[p]),
-                    }
-                })
-                .collect();
+                PolicyResult {
+                    name: policy.name.clone(),
+                    baseline: p == s.baseline,
+                    cost_per_request: cost,
+                    cost_per_1k: cost.scale(1000.0),
+                    cost_per_month: cost.scale(s.monthly_requests),
+                    saving_vs_baseline: saving,
+                    escalation_rate: est(k, RATE, &mine, |r| r.escalation),
+                    quality: est(k, RATE, &mine, |r| r.quality),
+                    escalated_quality: est_opt(k, RATE, &mine, |r| r.escalated_quality),
+                    e2e_latency_ms: pct(k, &mine, |r| r.e2e),
+                    ttft_ms: pct(k, &mine, |r| r.ttft),
+                    batch_latency_ms: pct(k, &mine, |r| r.batch),
+                    cost_by_model,
+                    classes,
+                    latency_cdf: LatencyCdf::new(&raw.pooled[p]),
+                }
+            })
+            .collect();
         let inputs = Inputs::new(s);
         let (as_logged, as_logged_note) = match AsLogged::new(s) {
             Ok(a) => (a, None),
