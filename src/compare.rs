@@ -151,7 +151,13 @@ pub fn compare(
                 .iter()
                 .zip(m)
                 .filter_map(|(&(metric, _), m)| {
-                    let (ea, eb) = (k.of(&m.a?), k.of(&m.b?));
+                    // A rate's own interval is Wilson's under the bootstrap
+                    // (crate::stats); its change is a difference, not a rate.
+                    let how = match metric {
+                        "escalation_rate" | "quality" => Interval::rate_of,
+                        _ => Interval::of,
+                    };
+                    let (ea, eb) = (how(k, &m.a?), how(k, &m.b?));
                     Some(Delta {
                         metric,
                         a: ea,

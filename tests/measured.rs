@@ -249,9 +249,11 @@ output_tokens = 100
 
 #[test]
 fn a_40_example_eval_gives_the_binomial_interval() {
-    // 34 of 40 pass: p = 0.85. The bootstrap interval of the quality is as wide
-    // as the binomial (Wald) one, 1.96·√(p(1−p)/40) = 0.1107, whatever the number
-    // of replications: it is what 40 examples can tell.
+    // 34 of 40 pass: p = 0.85. The bootstrap interval of the quality is the
+    // binomial one, whatever the number of replications: it is what 40 examples
+    // can tell. A rate's is Wilson's (crate::stats): for 34/40 at
+    // z = t(0.975, 199) = 1.972, [0.7083, 0.9297], about as wide as the Wald
+    // interval 1.96·√(p(1−p)/40) = 0.1107 but shifted towards 1/2.
     let rows: Vec<_> = (0..40)
         .map(|i| (format!("e{i}"), "chat", "s", i >= 6, None))
         .collect();
@@ -269,6 +271,10 @@ fn a_40_example_eval_gives_the_binomial_interval() {
     // The bootstrap's standard deviation from 200 replications has a relative
     // standard error of 1/√(2·199) = 5%; 15% is three of them.
     assert_close("half-width", q.half_width(), binomial, 0.15);
+    // Those three standard errors put the effective examples p(1−p)/s² anywhere
+    // in 28..52, and Wilson's bounds within 0.033 and 0.010 of 40's.
+    assert!((q.ci_low - 0.7083).abs() < 0.04, "{q:?}");
+    assert!((q.ci_high - 0.9297).abs() < 0.015, "{q:?}");
     // Its mean has standard error 0.0565/√200 = 0.004.
     assert!((q.mean - 0.85).abs() < 0.016, "mean {}", q.mean);
     assert_eq!(v["inputs"]["interval"], "bootstrap");
@@ -352,10 +358,12 @@ fn a_target_inside_the_eval_interval_asks_for_more_examples() {
     assert!(w.contains("straddles the target 80.0%"), "{w}");
     assert!(w.contains("40 examples"), "{w}");
     assert!(w.contains("collect more examples"), "{w}");
-    // The half-width shrinks as 1/√n: n' = 40 · (half-width / gap)².
+    // The interval's side towards the target (the lower: the Wilson interval
+    // of a rate is asymmetric) shrinks as 1/√n: n' = 40 · (side / gap)².
     let q: simroute::stats::Estimate =
         serde_json::from_value(policy_json(&v, "small")["quality"].clone()).unwrap();
-    let want = (40.0 * (q.half_width() / (q.mean - 0.8)).powi(2)).ceil() as usize;
+    let side = q.mean - q.ci_low;
+    let want = (40.0 * (side / (q.mean - 0.8)).powi(2)).ceil() as usize;
     let need: usize = w
         .split("about ")
         .nth(1)

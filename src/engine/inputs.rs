@@ -374,11 +374,15 @@ pub fn eval_warnings(s: &Scenario) -> Vec<String> {
     out
 }
 
-/// "about N would settle it", from the interval's half-width and its distance
-/// to the target.
+/// "about N would settle it", from the interval's side towards the target (a
+/// rate's Wilson interval is asymmetric) and the mean's distance to the target.
 fn settle(n: usize, e: &Estimate, target: f64) -> String {
     let gap = (e.mean - target).abs();
-    let half = e.half_width();
+    let half = if target < e.mean {
+        e.mean - e.ci_low
+    } else {
+        e.ci_high - e.mean
+    };
     if gap < half / 10.0 {
         return format!(
             "the estimate sits on the target, so more than {} (100× as many) may not settle it",
@@ -405,5 +409,13 @@ mod tests {
         };
         assert!(settle(40, &e, 0.95).contains("about 160 in all"));
         assert!(settle(40, &e, 0.905).contains("sits on the target"));
+        // An asymmetric interval: the side that reaches the target counts. 0.05
+        // below the mean, the lower side 0.15 long: 9× the examples.
+        let e = Estimate {
+            mean: 0.90,
+            ci_low: 0.75,
+            ci_high: 0.95,
+        };
+        assert!(settle(40, &e, 0.85).contains("about 360 in all"));
     }
 }

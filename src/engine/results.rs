@@ -1,5 +1,6 @@
 //! A run's figures: each one the mean across replications with its Student-t 95%
-//! interval ([`crate::stats`]). This is the JSON that `--format json` prints;
+//! interval, or with an eval set the bootstrap's, Wilson's for rates
+//! ([`crate::stats`]). This is the JSON that `--format json` prints;
 //! every field is documented in scenarios/README.md. Optional figures are `null`
 //! where they do not exist (no interactive traffic, nothing escalated, ...).
 
@@ -239,8 +240,8 @@ impl RunResults {
                         ClassResult {
                             class: class.name.clone(),
                             cost_per_request: cm.map(|c| kc.of(&c.cost)),
-                            quality: cm.map(|c| kc.of(&c.quality)),
-                            escalation_rate: cm.map(|c| kc.of(&c.escalation)),
+                            quality: cm.map(|c| kc.rate_of(&c.quality)),
+                            escalation_rate: cm.map(|c| kc.rate_of(&c.escalation)),
                         }
                     })
                     .collect();
@@ -251,9 +252,9 @@ impl RunResults {
                     cost_per_1k: cost.scale(1000.0),
                     cost_per_month: cost.scale(s.monthly_requests),
                     saving_vs_baseline: m.saving.map(|v| k.of(&v)),
-                    escalation_rate: k.of(&m.escalation),
-                    quality: k.of(&m.quality),
-                    escalated_quality: m.escalated_quality.map(|v| k.of(&v)),
+                    escalation_rate: k.rate_of(&m.escalation),
+                    quality: k.rate_of(&m.quality),
+                    escalated_quality: m.escalated_quality.map(|v| k.rate_of(&v)),
                     e2e_latency_ms: pct(k, &m.e2e),
                     ttft_ms: pct(k, &m.ttft),
                     batch_latency_ms: pct(k, &m.batch),

@@ -33,16 +33,23 @@ pub fn usd(e: &Estimate) -> String {
 
 /// A fraction as a percentage with its CI: `70.3% ± 0.4`, or `96.02% ± 0.03`
 /// where the interval is narrower than a tenth of a point, so that a figure just
-/// below a target does not print as the target.
+/// below a target does not print as the target. An asymmetric interval (a rate's
+/// under an eval set, crate::stats) prints both sides: `92.5% -11.8/+4.4`.
 pub fn pct(e: &Estimate) -> String {
     let d = if e.half_width() * 100.0 < 0.05 { 2 } else { 1 };
-    format!(
-        "{:.*}% \u{b1} {:.*}",
-        d,
-        e.mean * 100.0,
-        d,
-        e.half_width() * 100.0
-    )
+    let below = format!("{:.*}", d, (e.mean - e.ci_low) * 100.0);
+    let above = format!("{:.*}", d, (e.ci_high - e.mean) * 100.0);
+    if below == above {
+        format!(
+            "{:.*}% \u{b1} {:.*}",
+            d,
+            e.mean * 100.0,
+            d,
+            e.half_width() * 100.0
+        )
+    } else {
+        format!("{:.*}% -{below}/+{above}", d, e.mean * 100.0)
+    }
 }
 
 /// Milliseconds with their CI: `1,234 ± 12`.
@@ -75,6 +82,12 @@ mod tests {
         assert_eq!(usd(&e(9123.456, 12.3)), "$9,123.46 \u{b1} 12.30");
         assert_eq!(pct(&e(0.7031, 0.004)), "70.3% \u{b1} 0.4");
         assert_eq!(pct(&e(0.95984, 0.0002)), "95.98% \u{b1} 0.02");
+        let wilson = Estimate {
+            mean: 0.925,
+            ci_low: 0.807,
+            ci_high: 0.969,
+        };
+        assert_eq!(pct(&wilson), "92.5% -11.8/+4.4");
         assert_eq!(ms(&e(1234.4, 12.2)), "1,234 \u{b1} 12");
         assert_eq!(count(3_000_000.0), "3,000,000");
         assert_eq!(group("-1234.5"), "-1,234.5");

@@ -66,7 +66,7 @@ pub fn summary_line(r: &RunResults) -> String {
         .map_or(String::new(), |d| format!("{d}\n"));
     let interval = if r.inputs.interval == crate::stats::Interval::Bootstrap {
         format!(
-            "\u{b1} is the 95% bootstrap interval of the eval set ({} examples resampled in each replication): what the eval can tell",
+            "\u{b1} is the 95% bootstrap interval of the eval set ({} examples resampled in each replication; a rate's is Wilson's, -below/+above): what the eval can tell",
             r.inputs.eval_examples()
         )
     } else {

@@ -155,11 +155,10 @@ fn subtitles(s: &SweepResults) -> Vec<String> {
     out
 }
 
-/// `97.2% ± 0.1`, or `97.21% ± 0.04` where the CI is narrow.
+/// `97.2% ± 0.1`, or `97.21% ± 0.04` where the CI is narrow, or both sides of
+/// an asymmetric one: the tables' format.
 fn pct_est(e: &Estimate) -> String {
-    let half = e.half_width() * 100.0;
-    let d = if half >= 0.05 { 1 } else { 2 };
-    format!("{:.d$}% ± {:.d$}", e.mean * 100.0, half)
+    crate::report::format::pct(e)
 }
 
 /// Cost per request (mean and 95% CI band) against the first swept parameter, one
