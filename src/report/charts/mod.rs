@@ -258,35 +258,41 @@ fn cut_middle(s: &str, style: &TextStyle, width: i32, head: f64) -> Result<Strin
         return Ok(s.to_string());
     }
     let chars: Vec<char> = s.chars().collect();
-    for keep in (2..chars.len()).rev() {
+    let cut = |keep: usize| -> String {
         let h = ((keep as f64 * head).round() as usize).clamp(1, keep - 1);
-        let cut: String = chars[..h].iter().collect::<String>()
+        chars[..h].iter().collect::<String>()
             + "…"
-            + &chars[chars.len() - (keep - h)..].iter().collect::<String>();
-        if measure(&cut, style)?.0 <= width {
-            return Ok(cut);
+            + &chars[chars.len() - (keep - h)..].iter().collect::<String>()
+    };
+    // Each step of `keep` adds a character, so the width grows with it: the
+    // most characters that fit, by bisection.
+    let (mut lo, mut hi) = (1, chars.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if measure(&cut(mid), style)?.0 <= width {
+            lo = mid;
+        } else {
+            hi = mid;
         }
     }
-    Ok("…".into())
+    Ok(if lo >= 2 { cut(lo) } else { "…".into() })
 }
 
 /// `names` cut to `width` pixels each by [`cut_middle`], where they must be,
 /// and told apart: names that the cut would make equal keep more of their ends.
 fn fit_names(names: &[&str], style: &TextStyle, width: i32) -> Result<Vec<String>, ChartError> {
+    let plain = names
+        .iter()
+        .map(|n| cut_middle(n, style, width, 0.5))
+        .collect::<Result<Vec<String>, ChartError>>()?;
     let mut out = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
-        let mut cut = cut_middle(name, style, width, 0.5)?;
+        let mut cut = plain[i].clone();
         let mut head = 0.5;
         // A clash with another name's cut (distinct names only).
-        let clash = |cut: &str| -> Result<bool, ChartError> {
-            for (j, other) in names.iter().enumerate() {
-                if j != i && other != name && cut_middle(other, style, width, 0.5)? == cut {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        };
-        while head > 0.05 && clash(&cut)? {
+        let clash =
+            |cut: &str| (0..names.len()).any(|j| j != i && names[j] != *name && plain[j] == cut);
+        while head > 0.05 && clash(&cut) {
             head -= 0.1;
             cut = cut_middle(name, style, width, head)?;
         }
@@ -781,6 +787,38 @@ mod tests {
         let t = Ticks::new(0.0, 0.3, 3);
         assert_eq!((t.lo, t.values.len()), (0.0, 4));
         assert!((t.hi - 0.3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn long_names_keep_both_ends_and_stay_apart() {
+        let style = text(LEGEND_PX, INK);
+        let a = "micro-first-cascade-with-a-very-long-name-for-review-a";
+        let b = "micro-first-cascade-with-a-very-long-name-for-review-b";
+        assert_eq!(cut_middle("short", &style, 200, 0.5).unwrap(), "short");
+        let cut = fit_names(&[a, b, "x"], &style, 200).unwrap();
+        assert!(
+            cut[0].contains('…') && cut[0].ends_with("review-a"),
+            "{cut:?}"
+        );
+        assert!(cut[1].ends_with("review-b") && cut[0] != cut[1], "{cut:?}");
+        assert_eq!(cut[2], "x");
+        for c in &cut {
+            assert!(measure(c, &style).unwrap().0 <= 200, "{c}");
+        }
+        // Wrapped at a hyphen, whole on two lines; cut in the middle beyond.
+        let lines = wrap_name(a, &style, 220, 2).unwrap();
+        assert_eq!(lines.concat(), a, "{lines:?}");
+        assert!(lines[0].ends_with('-'), "{lines:?}");
+        let lines = wrap_name(&a.repeat(3), &style, 220, 2).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].contains('…') && lines[1].ends_with("review-a"));
+        // A name without breaks is cut inside a word.
+        let lines = wrap_name(&"x".repeat(30), &style, 100, 3).unwrap();
+        assert_eq!(
+            (lines.len(), lines.concat()),
+            (3, "x".repeat(30)),
+            "{lines:?}"
+        );
     }
 
     #[test]
