@@ -82,7 +82,7 @@ impl Outputs {
                 written.extend(charts::write_sweep_charts(s, dir, &stem)?);
             }
             if let Some(r) = run {
-                written.extend(charts::write_run_charts(r, dir, &stem)?);
+                written.extend(charts::write_run_charts(r, &scenario.targets, dir, &stem)?);
             }
         }
         if let Some(file) = &self.report {

@@ -12,7 +12,7 @@ const WIDTH: u32 = 1000;
 const SLOT: i32 = 46;
 /// A panel's height beyond its bars: title, x axis.
 const PANEL_EXTRA: i32 = 34 + 58;
-/// The widest policy name drawn in full, pixels.
+/// The widest policy name drawn in full, pixels; a longer one loses its middle.
 const MAX_NAME_W: i32 = 260;
 
 /// The kinds of charge, in stacking order, with their colors.
@@ -171,12 +171,11 @@ fn panel(
         (PAD, 4),
     )?;
     let tick = text(TICK_PX, MUTED);
-    let mut names = Vec::new();
+    let all: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
+    let names = fit_names(&all, &tick, MAX_NAME_W)?;
     let mut name_w = 0;
-    for p in ps {
-        let name = ellipsize(&p.name, &tick, MAX_NAME_W)?;
-        name_w = name_w.max(measure(&name, &tick)?.0);
-        names.push(name);
+    for name in &names {
+        name_w = name_w.max(measure(name, &tick)?.0);
     }
     let y_area = name_w + 20 + AXIS_PX as i32 + 8;
     let (margin_left, margin_right) = (PAD - 12, legend_w);

@@ -10,8 +10,13 @@ use crate::stats::Estimate;
 use crate::sweep::{Check, SweepPoint};
 
 const WIDTH: u32 = 1000;
-const UPPER_H: i32 = 330;
-const LOWER_H: i32 = 270;
+/// Plot heights, pixels: cost, quality, escalation, p95 latency.
+const COST_H: i32 = 300;
+const QUALITY_H: i32 = 200;
+const ESCALATION_H: i32 = 150;
+const LATENCY_H: i32 = 170;
+/// The room between two panels, pixels.
+const GAP: i32 = 26;
 const X_AREA: i32 = 54;
 
 /// A swept value as people write it: `0.35`, not `0.35000000000000003`.
@@ -87,7 +92,7 @@ fn latency_words(c: Check) -> &'static str {
 fn subtitles(s: &SweepResults) -> Vec<String> {
     let sc = &s.scenario;
     let mut out = vec![format!(
-        "Policy {} at {} setting{} of {}; each is the mean of {} replications × {} requests, {} shaded. Right axis: the monthly bill at {} requests/month.",
+        "Policy {} at {} setting{} of {}; each is the mean of {} replications × {} requests, {} shaded. Right axis of the cost panel: the monthly bill at {} requests/month.",
         s.policy,
         s.points.len(),
         if s.points.len() == 1 { "" } else { "s" },
@@ -100,7 +105,7 @@ fn subtitles(s: &SweepResults) -> Vec<String> {
     let rec = s.recommendation.point.and_then(|i| s.points.get(i));
     let mut targets = Vec::new();
     if let Some(q) = s.targets.quality {
-        targets.push(format!("quality ≥ {} (red dashed line)", pct_tick(q, 1)));
+        targets.push(format!("quality ≥ {}", pct_tick(q, 1)));
     }
     if let Some(t) = s.targets.p95_latency_ms {
         let status = match rec {
@@ -123,12 +128,15 @@ fn subtitles(s: &SweepResults) -> Vec<String> {
                 format!("met by {met} of {} settings", s.points.len())
             }
         };
-        targets.push(format!("p95 latency ≤ {} (not drawn): {status}", ms(t)));
+        targets.push(format!("p95 latency ≤ {}: {status}", ms(t)));
     }
     out.push(if targets.is_empty() {
         "No [targets] set, so no setting is recommended.".into()
     } else {
-        format!("Targets: {}.", targets.join("; "))
+        format!(
+            "Targets (red dashed lines on their panels): {}.",
+            targets.join("; ")
+        )
     });
     match rec {
         Some(p) => {
@@ -161,11 +169,61 @@ fn pct_est(e: &Estimate) -> String {
     crate::report::format::pct(e)
 }
 
+/// The figures drawn, a panel each, top to bottom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Figure {
+    Cost,
+    Quality,
+    Escalation,
+    P95,
+}
+
+impl Figure {
+    fn of(self, p: &SweepPoint) -> Option<Estimate> {
+        let r = &p.result;
+        match self {
+            Figure::Cost => Some(r.cost_per_request),
+            Figure::Quality => Some(r.quality),
+            Figure::Escalation => Some(r.escalation_rate),
+            Figure::P95 => r.e2e_latency_ms.as_ref().map(|l| l.p95),
+        }
+    }
+
+    fn height(self) -> i32 {
+        match self {
+            Figure::Cost => COST_H,
+            Figure::Quality => QUALITY_H,
+            Figure::Escalation => ESCALATION_H,
+            Figure::P95 => LATENCY_H,
+        }
+    }
+
+    fn desc(self) -> &'static str {
+        match self {
+            Figure::Cost => "Cost per request (USD)",
+            Figure::Quality => "Quality (% correct)",
+            Figure::Escalation => "Escalation rate (%)",
+            Figure::P95 => "e2e p95 latency (ms)",
+        }
+    }
+
+    fn label(self, v: f64, decimals: usize) -> String {
+        match self {
+            Figure::Cost => usd_tick(v, decimals),
+            Figure::Quality | Figure::Escalation => pct_tick(v, decimals),
+            Figure::P95 => number(v, decimals),
+        }
+    }
+}
+
 /// Cost per request (mean and 95% CI band) against the first swept parameter, one
-/// line per combination of the others; the monthly bill on the right axis.
-/// Beneath, on the same x: quality (left axis) and escalation rate (right axis)
-/// with their bands, the quality target as a dashed line. The recommended
-/// setting is starred on both panels and joined by a dashed vertical line.
+/// line per combination of the others, the monthly bill on the right axis.
+/// Beneath, on the same x and each on an axis of its own: quality with its
+/// target, the escalation rate, and, when the scenario sets a p95 latency
+/// target, the interactive p95 latency with that target. A target is a red
+/// dashed line on its own figure's panel, so that it meets nothing drawn on
+/// another scale. The recommended setting is starred on every panel and joined
+/// by a dashed vertical line.
 pub fn cost_curve(s: &SweepResults) -> Result<String, ChartError> {
     let lines = series(s);
     let rec = s
@@ -173,27 +231,26 @@ pub fn cost_curve(s: &SweepResults) -> Result<String, ChartError> {
         .point
         .filter(|&i| i < s.points.len())
         .map(|i| (i, &s.points[i]));
+    let mut figures = vec![Figure::Cost, Figure::Quality, Figure::Escalation];
+    if s.targets.p95_latency_ms.is_some() {
+        figures.push(Figure::P95);
+    }
     let header = Header::new(
         WIDTH,
         format!(
-            "Cost, quality and escalation vs {}: {}",
+            "{} vs {}: {}",
+            if figures.contains(&Figure::P95) {
+                "Cost, quality, escalation and p95 latency"
+            } else {
+                "Cost, quality and escalation"
+            },
             short_param(s.params.first().map_or("setting", |p| p.as_str())),
             s.scenario.name
         ),
         &subtitles(s),
     )?;
-    let single = lines.len() <= 1;
-    // Colors: one per line; with a single line, quality and escalation differ.
-    let (quality_color, escalation_color) = if single {
-        (color(0), color(1))
-    } else {
-        (INK, INK)
-    };
-    let mut upper_items: Vec<(Swatch, String)> = if single {
-        vec![(
-            Swatch::Band(color(0)),
-            "cost per request: mean and 95% CI".into(),
-        )]
+    let mut items: Vec<(Swatch, String)> = if lines.len() <= 1 {
+        vec![(Swatch::Band(color(0)), "mean and 95% CI".into())]
     } else {
         lines
             .iter()
@@ -202,46 +259,38 @@ pub fn cost_curve(s: &SweepResults) -> Result<String, ChartError> {
             .collect()
     };
     if let Some((i, _)) = rec {
-        let k = lines
-            .iter()
-            .position(|l| l.points.iter().any(|(j, _)| *j == i))
-            .unwrap_or(0);
-        upper_items.push((Swatch::Star(color(k)), "recommended setting".into()));
+        items.push((
+            Swatch::Star(color(line_of(&lines, i))),
+            "recommended setting".into(),
+        ));
     }
-    let upper_legend = Legend { items: upper_items };
-    let mut lower_items = vec![
-        (
-            Swatch::Band(quality_color),
-            "quality, mean and 95% CI (left axis)".to_string(),
-        ),
-        (
-            Swatch::DashedBand(escalation_color),
-            "escalation rate, mean and 95% CI (right axis)".to_string(),
-        ),
-    ];
     if let Some(q) = s.targets.quality {
-        lower_items.push((
+        items.push((
             Swatch::Dashed(TARGET),
             format!("quality target ≥ {}", pct_tick(q, 1)),
         ));
     }
-    let lower_legend = Legend { items: lower_items };
+    if let Some(t) = s.targets.p95_latency_ms {
+        items.push((
+            Swatch::Dashed(TARGET),
+            format!("p95 latency target ≤ {}", ms(t)),
+        ));
+    }
+    let legend = Legend { items };
     let legend_w = WIDTH as i32 - 2 * PAD;
     let rec_strip = if rec.is_some() { 32 } else { 14 };
-    let upper_top = header.height() + upper_legend.height(legend_w)? + rec_strip;
-    let lower_legend_top = upper_top + UPPER_H + 22;
-    let lower_top = lower_legend_top + lower_legend.height(legend_w)? + 6;
-    let height = lower_top + LOWER_H + X_AREA + 14;
+    let first_top = header.height() + legend.height(legend_w)? + rec_strip;
+    let plots: i32 = figures.iter().map(|f| f.height() + GAP).sum();
+    let height = first_top + plots + X_AREA + 14;
 
     render((WIDTH, height as u32), |root| {
         header.draw(root)?;
-        upper_legend.draw(root, (PAD, header.height()), legend_w)?;
-        lower_legend.draw(root, (PAD, lower_legend_top), legend_w)?;
+        legend.draw(root, (PAD, header.height()), legend_w)?;
         if s.points.is_empty() {
             root.draw_text(
                 "The sweep has no points.",
                 &anchored(text(AXIS_PX, MUTED), HPos::Left, VPos::Top),
-                (PAD, upper_top + 10),
+                (PAD, first_top + 10),
             )?;
             return Ok(());
         }
@@ -250,11 +299,17 @@ pub fn cost_curve(s: &SweepResults) -> Result<String, ChartError> {
             s,
             lines: &lines,
             rec,
-            quality_color,
-            escalation_color,
         };
-        ctx.draw(upper_top, lower_top)
+        ctx.draw(first_top, &figures)
     })
+}
+
+/// The line (series) a point belongs to.
+fn line_of(lines: &[Series], i: usize) -> usize {
+    lines
+        .iter()
+        .position(|l| l.points.iter().any(|(j, _)| *j == i))
+        .unwrap_or(0)
 }
 
 struct Ctx<'a, 'b> {
@@ -262,31 +317,19 @@ struct Ctx<'a, 'b> {
     s: &'a SweepResults,
     lines: &'a [Series<'a>],
     rec: Option<(usize, &'a SweepPoint)>,
-    quality_color: RGBColor,
-    escalation_color: RGBColor,
 }
 
 /// The data range of some estimates, CIs included.
-fn extent<'a>(es: impl Iterator<Item = &'a Estimate>) -> (f64, f64) {
+fn extent(es: impl Iterator<Item = Estimate>) -> (f64, f64) {
     es.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), e| {
         (lo.min(e.ci_low), hi.max(e.ci_high))
     })
 }
 
-/// A y axis and its secondary, on the same pixels.
-struct Scales {
-    left: Ticks,
-    right: Ticks,
-    /// The secondary range, which may be narrower than its ticks'.
-    right_range: (f64, f64),
-}
-
-impl Scales {
-    /// The left-axis value drawn where `v` is on the right axis.
-    fn to_left(&self, v: f64) -> f64 {
-        let (a, b) = self.right_range;
-        self.left.lo + (v - a) / (b - a) * (self.left.hi - self.left.lo)
-    }
+/// A panel's y scale: its ticks and the decimals of their labels.
+struct Scale {
+    ticks: Ticks,
+    decimals: usize,
 }
 
 impl Ctx<'_, '_> {
@@ -294,7 +337,44 @@ impl Ctx<'_, '_> {
         self.s.points.iter()
     }
 
-    fn draw(&self, upper_top: i32, lower_top: i32) -> Result<(), ChartError> {
+    /// The y scale of `f`'s panel: the data and the figure's target.
+    fn scale(&self, f: Figure) -> Scale {
+        let (lo, hi) = extent(self.points().filter_map(|p| f.of(p)));
+        let target = match f {
+            Figure::Quality => self.s.targets.quality,
+            Figure::P95 => self.s.targets.p95_latency_ms,
+            _ => None,
+        };
+        let (lo, hi) = match (target, lo <= hi) {
+            (Some(t), true) => (lo.min(t), hi.max(t)),
+            (Some(t), false) => (t, t),
+            (None, true) => (lo, hi),
+            (None, false) => (0.0, 1.0),
+        };
+        let ticks = match f {
+            Figure::Cost | Figure::P95 => {
+                let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01);
+                let lo = if lo >= 0.0 && lo < 0.45 * hi {
+                    0.0
+                } else {
+                    lo - pad
+                };
+                Ticks::new(lo, hi + pad, if f == Figure::Cost { 6 } else { 4 })
+            }
+            Figure::Quality => {
+                let pad = ((hi - lo) * 0.1).max(0.002);
+                clamp_ticks(Ticks::new(lo - pad, hi + pad, 5), 0.0, 1.0)
+            }
+            Figure::Escalation => clamp_ticks(Ticks::new(0.0, (hi * 1.08).max(0.01), 4), 0.0, 1.0),
+        };
+        let decimals = match f {
+            Figure::Quality | Figure::Escalation => pct_dec(&ticks),
+            _ => ticks.decimals(),
+        };
+        Scale { ticks, decimals }
+    }
+
+    fn draw(&self, first_top: i32, figures: &[Figure]) -> Result<(), ChartError> {
         let s = self.s;
         let root = self.root;
         let monthly = s.scenario.monthly_requests;
@@ -316,117 +396,46 @@ impl Ctx<'_, '_> {
         let xt = clamp_ticks(Ticks::new(xlo, xhi, 8), xlo, xhi);
         let xd = xt.decimals();
 
-        // Upper: cost, left per request, right per month.
-        let (lo, hi) = extent(self.points().map(|p| &p.result.cost_per_request));
-        let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01);
-        let lo = if lo >= 0.0 && lo < 0.45 * hi {
-            0.0
-        } else {
-            lo - pad
-        };
-        let cost = Ticks::new(lo, hi + pad, 6);
+        let scales: Vec<Scale> = figures.iter().map(|f| self.scale(*f)).collect();
+        // The cost panel's right axis: the monthly bill.
+        let cost = &scales[0].ticks;
         let m_range = (cost.lo * monthly, cost.hi * monthly);
         let mut month = Ticks::new(m_range.0, m_range.1, 6);
         month
             .values
             .retain(|v| *v >= m_range.0 - 1e-9 && *v <= m_range.1 + 1e-9);
-        let cost = Scales {
-            left: cost,
-            right: month,
-            right_range: m_range,
-        };
+        let md = month.decimals();
 
-        // Lower: quality left, escalation right.
-        let (qlo, qhi) = extent(self.points().map(|p| &p.result.quality));
-        let (qlo, qhi) = match s.targets.quality {
-            Some(t) => (qlo.min(t), qhi.max(t)),
-            None => (qlo, qhi),
-        };
-        let qpad = ((qhi - qlo) * 0.1).max(0.002);
-        let quality = clamp_ticks(Ticks::new(qlo - qpad, qhi + qpad, 5), 0.0, 1.0);
-        let (_, ehi) = extent(self.points().map(|p| &p.result.escalation_rate));
-        let esc = clamp_ticks(Ticks::new(0.0, (ehi * 1.08).max(0.01), 5), 0.0, 1.0);
-        let esc_range = (esc.lo, esc.hi);
-        let quality = Scales {
-            left: quality,
-            right: esc,
-            right_range: esc_range,
-        };
-
-        // Both panels have the same label areas, so their x axes line up.
-        let cd = cost.left.decimals();
-        let md = cost.right.decimals();
-        let qd = pct_dec(&quality.left);
-        let ed = pct_dec(&quality.right);
-        let fmt_left: Vec<String> = cost
-            .left
-            .values
+        // Every panel has the same label areas, so their x axes line up.
+        let left_labels: Vec<String> = figures
             .iter()
-            .map(|v| usd_tick(*v, cd))
-            .chain(quality.left.values.iter().map(|v| pct_tick(*v, qd)))
+            .zip(&scales)
+            .flat_map(|(f, sc)| sc.ticks.values.iter().map(|v| f.label(*v, sc.decimals)))
             .collect();
-        let fmt_right: Vec<String> = cost
-            .right
-            .values
-            .iter()
-            .map(|v| usd_tick(*v, md))
-            .chain(quality.right.values.iter().map(|v| pct_tick(*v, ed)))
-            .collect();
-        let (left_w, right_w) = (y_label_width(&fmt_left)?, y_label_width(&fmt_right)?);
+        let right_labels: Vec<String> = month.values.iter().map(|v| usd_tick(*v, md)).collect();
+        let (left_w, right_w) = (y_label_width(&left_labels)?, y_label_width(&right_labels)?);
 
         let x_desc = s.params.first().cloned().unwrap_or_default();
-        let panels = [
-            (
-                upper_top,
-                UPPER_H + 10,
-                &cost,
-                "Cost per request (USD)".to_string(),
-                format!("Monthly cost (USD, {} req/month)", count(monthly)),
-                true,
-            ),
-            (
-                lower_top,
-                LOWER_H + X_AREA,
-                &quality,
-                "Quality (answers correct, %)".to_string(),
-                "Escalation rate (%)".to_string(),
-                false,
-            ),
-        ];
-        for (top, h, scales, left_desc, right_desc, upper) in panels {
+        let mut top = first_top;
+        for (n, (&f, sc)) in figures.iter().zip(&scales).enumerate() {
+            let last = n + 1 == figures.len();
+            let h = f.height() + if last { X_AREA } else { 10 };
             let area = root.clone().shrink((0, top), (WIDTH, h as u32));
+            top += f.height() + GAP;
             let mut chart = ChartBuilder::on(&area)
                 .margin_left(PAD - 12)
                 .margin_right(PAD - 12)
-                .x_label_area_size(if upper { 10 } else { X_AREA })
+                .x_label_area_size(if last { X_AREA } else { 10 })
                 .y_label_area_size(left_w)
                 .right_y_label_area_size(right_w)
-                .build_cartesian_2d(xt.axis(), scales.left.axis())?
+                .build_cartesian_2d(xt.axis(), sc.ticks.axis())?
                 .set_secondary_coord(
                     linear(xt.lo, xt.hi, vec![]),
-                    linear(
-                        scales.right_range.0,
-                        scales.right_range.1,
-                        scales.right.values.clone(),
-                    ),
+                    linear(m_range.0, m_range.1, month.values.clone()),
                 );
-            let (ld, rd) = if upper { (cd, md) } else { (qd, ed) };
-            let left_fmt = |v: &f64| {
-                if upper {
-                    usd_tick(*v, ld)
-                } else {
-                    pct_tick(*v, ld)
-                }
-            };
-            let right_fmt = |v: &f64| {
-                if upper {
-                    usd_tick(*v, rd)
-                } else {
-                    pct_tick(*v, rd)
-                }
-            };
+            let y_fmt = |v: &f64| f.label(*v, sc.decimals);
             let x_fmt = |v: &f64| {
-                if upper { String::new() } else { number(*v, xd) }
+                if last { number(*v, xd) } else { String::new() }
             };
             let mut mesh = chart.configure_mesh();
             mesh.bold_line_style(GRID)
@@ -434,91 +443,85 @@ impl Ctx<'_, '_> {
                 .label_style(text(TICK_PX, MUTED))
                 .axis_desc_style(text(AXIS_PX, INK))
                 .x_label_formatter(&x_fmt)
-                .y_label_formatter(&left_fmt)
-                .y_desc(left_desc);
-            if !upper {
+                .y_label_formatter(&y_fmt)
+                .y_desc(f.desc());
+            if last {
                 mesh.x_desc(x_desc.clone());
             }
             mesh.draw()?;
-            chart
-                .configure_secondary_axes()
-                .axis_style(AXIS)
-                .label_style(text(TICK_PX, MUTED))
-                .axis_desc_style(text(AXIS_PX, INK))
-                .y_label_formatter(&right_fmt)
-                .y_desc(right_desc)
-                .draw()?;
+            // Only cost has a second axis: the same figure, by the month.
+            if f == Figure::Cost {
+                chart
+                    .configure_secondary_axes()
+                    .axis_style(AXIS)
+                    .label_style(text(TICK_PX, MUTED))
+                    .axis_desc_style(text(AXIS_PX, INK))
+                    .y_label_formatter(&|v| usd_tick(*v, md))
+                    .y_desc(format!("Monthly cost (USD, {} req/month)", count(monthly)))
+                    .draw()?;
+            }
 
             let px = |x: f64, y: f64| chart.backend_coord(&(x, y));
             let (xr, yr) = chart.plotting_area().get_pixel_range();
-            if upper {
-                for (k, line) in self.lines.iter().enumerate() {
-                    self.band(
-                        &line.points,
-                        |p| p.result.cost_per_request,
-                        &|x, v| px(x, v),
-                        color(k),
-                        false,
-                    )?;
-                }
-            } else {
-                if let Some(t) = s.targets.quality {
-                    let (_, y) = px(xt.lo, t);
-                    root.draw(&DashedPathElement::new(
-                        vec![(xr.start, y), (xr.end, y)],
-                        9,
-                        6,
-                        TARGET.stroke_width(2),
-                    ))?;
-                }
-                let single = self.lines.len() <= 1;
-                for (k, line) in self.lines.iter().enumerate() {
-                    let (qc, ec) = if single {
-                        (self.quality_color, self.escalation_color)
-                    } else {
-                        (color(k), color(k))
-                    };
-                    self.band(
-                        &line.points,
-                        |p| p.result.escalation_rate,
-                        &|x, v| px(x, scales.to_left(v)),
-                        ec,
-                        true,
-                    )?;
-                    self.band(
-                        &line.points,
-                        |p| p.result.quality,
-                        &|x, v| px(x, v),
-                        qc,
-                        false,
-                    )?;
-                }
+            let target = match f {
+                Figure::Quality => s
+                    .targets
+                    .quality
+                    .map(|t| (t, format!("target ≥ {}", pct_tick(t, 1)))),
+                Figure::P95 => s
+                    .targets
+                    .p95_latency_ms
+                    .map(|t| (t, format!("target ≤ {}", ms(t)))),
+                _ => None,
+            };
+            if let Some((t, _)) = &target {
+                let (_, y) = px(xt.lo, *t);
+                root.draw(&DashedPathElement::new(
+                    vec![(xr.start, y), (xr.end, y)],
+                    9,
+                    6,
+                    TARGET.stroke_width(2),
+                ))?;
+            }
+            let mut drawn = 0;
+            for (k, line) in self.lines.iter().enumerate() {
+                let points: Vec<(usize, &SweepPoint)> = line
+                    .points
+                    .iter()
+                    .copied()
+                    .filter(|(_, p)| f.of(p).is_some())
+                    .collect();
+                drawn += points.len();
+                self.band(&points, f, &|x, v| px(x, v), color(k))?;
+            }
+            if let Some((t, label)) = &target {
+                self.target_label(label, px(xt.lo, *t).1, (xr.start, xr.end), f, &px)?;
+            }
+            if drawn == 0 && f == Figure::P95 {
+                root.draw_text(
+                    "No interactive traffic: no p95 latency to show.",
+                    &anchored(text(AXIS_PX, MUTED), HPos::Center, VPos::Top),
+                    ((xr.start + xr.end) / 2, yr.start + 10),
+                )?;
             }
             if let Some((i, p)) = self.rec {
-                let k = self
-                    .lines
-                    .iter()
-                    .position(|l| l.points.iter().any(|(j, _)| *j == i))
-                    .unwrap_or(0);
-                let y = if upper {
-                    p.result.cost_per_request.mean
-                } else {
-                    p.result.quality.mean
-                };
-                let at = px(x_of(p), y);
+                let k = line_of(self.lines, i);
+                let (x, _) = px(x_of(p), sc.ticks.lo);
                 root.draw(&DashedPathElement::new(
-                    vec![(at.0, yr.start), (at.0, yr.end)],
+                    vec![(x, yr.start), (x, yr.end)],
                     4,
                     4,
                     INK.stroke_width(1),
                 ))?;
-                draw_star(root, at, 11.0, color(k))?;
-                if upper {
+                if let Some(e) = f.of(p) {
+                    draw_star(root, px(x_of(p), e.mean), 11.0, color(k))?;
+                }
+                if f == Figure::Cost {
                     // Named above the plot, where it covers nothing.
                     let label = format!("recommended: {}", p.label);
                     let style = bold(LEGEND_PX, INK);
                     let w = measure(&label, &style)?.0 + 22;
-                    let x = (at.0 - w / 2).clamp(PAD, WIDTH as i32 - PAD - w);
+                    let x = (x - w / 2).clamp(PAD, WIDTH as i32 - PAD - w);
                     let y = yr.start - 18;
                     draw_star(root, (x + 8, y), 8.0, color(k))?;
                     root.draw_text(
@@ -532,42 +535,70 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
-    /// A line through `f` of each point with its CI as a shaded band; dashed
-    /// when `dashed`. `px` maps (x, value) to pixels.
+    /// Names a target's line at `y`, at whichever end of the plot, above or
+    /// below the line, covers the fewest of `f`'s points and bands.
+    fn target_label(
+        &self,
+        label: &str,
+        y: i32,
+        (x0, x1): (i32, i32),
+        f: Figure,
+        px: &dyn Fn(f64, f64) -> (i32, i32),
+    ) -> Result<(), ChartError> {
+        let style = text(NOTE_PX, TARGET);
+        let (w, h) = measure(label, &style)?;
+        let mut avoid: Vec<PxBox> = Vec::new();
+        for p in self.points() {
+            if let Some(e) = f.of(p) {
+                let (x, top) = px(x_of(p), e.ci_high);
+                let (_, bottom) = px(x_of(p), e.ci_low);
+                avoid.push((x - 5, top.min(bottom) - 3, x + 5, top.max(bottom) + 3));
+            }
+        }
+        let spots = [
+            (x1 - 6 - w, y - 4 - h),
+            (x0 + 6, y - 4 - h),
+            (x1 - 6 - w, y + 4),
+            (x0 + 6, y + 4),
+        ];
+        let best = spots
+            .iter()
+            .enumerate()
+            .min_by_key(|&(k, &(x, y))| {
+                let r = (x, y, x + w, y + h);
+                (avoid.iter().map(|a| overlap(r, *a)).sum::<i64>(), k)
+            })
+            .map_or(spots[0], |(_, s)| *s);
+        self.root
+            .draw_text(label, &anchored(style, HPos::Left, VPos::Top), best)?;
+        Ok(())
+    }
+
+    /// A line through `f` of each point with its CI as a shaded band. `px` maps
+    /// (x, value) to pixels.
     fn band(
         &self,
         points: &[(usize, &SweepPoint)],
-        f: impl Fn(&SweepPoint) -> Estimate,
+        f: Figure,
         px: &dyn Fn(f64, f64) -> (i32, i32),
         c: RGBColor,
-        dashed: bool,
     ) -> Result<(), ChartError> {
+        if points.is_empty() {
+            return Ok(());
+        }
         let root = self.root;
-        let upper: Vec<(i32, i32)> = points
+        let est: Vec<(f64, Estimate)> = points
             .iter()
-            .map(|(_, p)| px(x_of(p), f(p).ci_high))
+            .filter_map(|(_, p)| f.of(p).map(|e| (x_of(p), e)))
             .collect();
-        let lower: Vec<(i32, i32)> = points
-            .iter()
-            .rev()
-            .map(|(_, p)| px(x_of(p), f(p).ci_low))
-            .collect();
+        let upper: Vec<(i32, i32)> = est.iter().map(|(x, e)| px(*x, e.ci_high)).collect();
+        let lower: Vec<(i32, i32)> = est.iter().rev().map(|(x, e)| px(*x, e.ci_low)).collect();
         let outline: Vec<(i32, i32)> = upper.into_iter().chain(lower).collect();
-        root.draw(&Polygon::new(
-            outline,
-            c.mix(if dashed { 0.12 } else { 0.2 }).filled(),
-        ))?;
-        let mean: Vec<(i32, i32)> = points.iter().map(|(_, p)| px(x_of(p), f(p).mean)).collect();
-        if dashed {
-            if let [at] = mean[..] {
-                root.draw(&Circle::new(at, 3, c.filled()))?;
-            }
-            root.draw(&DashedPathElement::new(mean, 8, 5, c.stroke_width(2)))?;
-        } else {
-            root.draw(&PathElement::new(mean.clone(), c.stroke_width(2)))?;
-            for at in mean {
-                root.draw(&Circle::new(at, 3, c.filled()))?;
-            }
+        root.draw(&Polygon::new(outline, c.mix(0.2).filled()))?;
+        let mean: Vec<(i32, i32)> = est.iter().map(|(x, e)| px(*x, e.mean)).collect();
+        root.draw(&PathElement::new(mean.clone(), c.stroke_width(2)))?;
+        for at in mean {
+            root.draw(&Circle::new(at, 3, c.filled()))?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::*;
 use crate::engine::results::{PolicyResult, RunResults};
 use crate::report::format::count;
+use crate::scenario::Targets;
 
 const SIZE: (u32, u32) = (1000, 720);
 
@@ -36,54 +37,76 @@ pub(super) fn pareto_front(policies: &[PolicyResult]) -> Vec<usize> {
 
 /// Every policy as a point at (cost per request, quality) with 95% CI error bars
 /// on both axes and its name; the Pareto front as a dashed staircase; the baseline
-/// as a square. A top axis reads the cost as a monthly bill.
-pub fn frontier(r: &RunResults) -> Result<String, ChartError> {
-    render(SIZE, |root| draw(root, r))
+/// as a square. Markers are filled on the front and open off it, in the legend
+/// as on the plot. The quality target, if any, is a red dashed line, or a note
+/// at the axis's edge where it lies too far off the data to draw. A top axis
+/// reads the cost as a monthly bill.
+pub fn frontier(r: &RunResults, targets: &Targets) -> Result<String, ChartError> {
+    render(SIZE, |root| draw(root, r, targets))
 }
 
-fn draw(root: &Area, r: &RunResults) -> Result<(), ChartError> {
+/// How far the quality axis stretches to take in the target: to at most this
+/// many times the data's own span; a target farther off is noted, not drawn.
+const STRETCH: f64 = 2.0;
+
+fn draw(root: &Area, r: &RunResults, targets: &Targets) -> Result<(), ChartError> {
     let s = &r.scenario;
     let ps = &r.policies;
+    let front = pareto_front(ps);
+    let mut subtitles = vec![
+        format!(
+            "Each point is a policy's mean over {} replications × {} requests; whiskers show the {} on both axes (often inside the marker).",
+            s.replications,
+            count(s.requests as f64),
+            r.inputs.interval_name()
+        ),
+        format!(
+            "Dashed: the Pareto front, the policies no other matches or beats on both cost and quality. Pricing: {}, {}.",
+            s.pricing_region, s.pricing_as_of
+        ),
+    ];
+    if let Some(t) = targets.p95_latency_ms {
+        subtitles.push(format!(
+            "The p95 latency target (≤ {}) is drawn on the latency chart.",
+            ms(t)
+        ));
+    }
     let header = Header::new(
         SIZE.0,
         format!("Cost vs quality by policy: {}", s.name),
-        &[
-            format!(
-                "Each point is a policy's mean over {} replications × {} requests; whiskers show the {} on both axes (often inside the marker).",
-                s.replications,
-                count(s.requests as f64),
-                r.inputs.interval_name()
-            ),
-            format!(
-                "Dashed: the Pareto front, the policies no other matches or beats on both cost and quality. Pricing: {}, {}.",
-                s.pricing_region, s.pricing_as_of
-            ),
-        ],
+        &subtitles,
     )?;
     header.draw(root)?;
-    let legend = Legend {
-        items: vec![
-            (
-                Swatch::Marker(Shape::Circle, MUTED, true),
-                "policy on the Pareto front".into(),
+    // The baseline's swatch as the plot draws it: filled only on the front.
+    let baseline_on_front = ps
+        .iter()
+        .enumerate()
+        .any(|(i, p)| p.baseline && front.contains(&i));
+    let mut items = vec![
+        (
+            Swatch::Marker(Shape::Circle, MUTED, true),
+            "policy on the Pareto front".into(),
+        ),
+        (
+            Swatch::Marker(Shape::Circle, MUTED, false),
+            "dominated policy".into(),
+        ),
+        (
+            Swatch::Marker(Shape::Square, MUTED, baseline_on_front),
+            format!(
+                "baseline ({}), {}",
+                s.baseline,
+                if baseline_on_front {
+                    "on the front"
+                } else {
+                    "dominated"
+                }
             ),
-            (
-                Swatch::Marker(Shape::Circle, MUTED, false),
-                "dominated policy".into(),
-            ),
-            (
-                Swatch::Marker(Shape::Square, MUTED, true),
-                format!("baseline ({})", s.baseline),
-            ),
-            (Swatch::Dashed(INK), "Pareto front".into()),
-        ],
-    };
-    let width = SIZE.0 as i32 - 2 * PAD;
-    let top = header.height();
-    legend.draw(root, (PAD, top), width)?;
-    let top = top + legend.height(width)? + 14;
-
+        ),
+        (Swatch::Dashed(INK), "Pareto front".into()),
+    ];
     if ps.is_empty() {
+        Legend { items }.draw(root, (PAD, header.height()), SIZE.0 as i32 - 2 * PAD)?;
         root.draw_text(
             "No policies to show.",
             &anchored(text(AXIS_PX, MUTED), HPos::Center, VPos::Center),
@@ -116,8 +139,29 @@ fn draw(root: &Area, r: &RunResults) -> Result<(), ChartError> {
         .iter()
         .map(|p| p.quality.ci_high)
         .fold(f64::NEG_INFINITY, f64::max);
+    // The quality target joins the axis when that does not squash the data.
+    let span = qhi - qlo;
+    let target = targets.quality;
+    let (qlo, qhi) = match target {
+        Some(t) if (qhi.max(t) - qlo.min(t)) <= STRETCH * span.max(0.01) => {
+            (qlo.min(t), qhi.max(t))
+        }
+        _ => (qlo, qhi),
+    };
     let qpad = ((qhi - qlo) * 0.15).max(0.005);
     let yt = clamp_ticks(Ticks::new(qlo - qpad, qhi + qpad, 6), 0.0, 1.0);
+    let target_drawn = target.filter(|t| *t >= yt.lo && *t <= yt.hi);
+    if let Some(t) = target_drawn {
+        items.push((
+            Swatch::Dashed(TARGET),
+            format!("quality target ≥ {}", pct_tick(t, 1)),
+        ));
+    }
+    let legend = Legend { items };
+    let width = SIZE.0 as i32 - 2 * PAD;
+    let top = header.height();
+    legend.draw(root, (PAD, top), width)?;
+    let top = top + legend.height(width)? + 14;
     let y_labels: Vec<String> = yt
         .values
         .iter()
@@ -170,9 +214,64 @@ fn draw(root: &Area, r: &RunResults) -> Result<(), ChartError> {
 
     let px = |c: f64, q: f64| chart.backend_coord(&(c, q));
     let mut avoid: Vec<PxBox> = Vec::new();
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+
+    // The quality target: a line, or where it lies off the axis, a note there.
+    if let Some(t) = target {
+        let style = text(NOTE_PX, TARGET);
+        if target_drawn.is_some() {
+            let (_, y) = px(xt.lo, t);
+            root.draw(&DashedPathElement::new(
+                vec![(xr.start, y), (xr.end, y)],
+                9,
+                6,
+                TARGET.stroke_width(2),
+            ))?;
+            avoid.push((xr.start, y - 2, xr.end, y + 2));
+            let label = format!("quality target ≥ {}", pct_tick(t, 1));
+            let (w, h) = measure(&label, &style)?;
+            // Above the line, or below it where the line runs along the top.
+            let ly = if y - h - 4 > yr.start {
+                y - h - 3
+            } else {
+                y + 3
+            };
+            root.draw_text(
+                &label,
+                &anchored(style, HPos::Right, VPos::Top),
+                (xr.end - 6, ly),
+            )?;
+            avoid.push((xr.end - 6 - w, ly, xr.end - 6, ly + h));
+        } else {
+            let below = t < yt.lo;
+            let note = if below {
+                format!(
+                    "▼ quality target ≥ {}: below this axis, which starts at {}",
+                    pct_tick(t, 1),
+                    pct_tick(yt.lo, pct_dec(&yt))
+                )
+            } else {
+                format!(
+                    "▲ quality target ≥ {}: above this axis, which ends at {}",
+                    pct_tick(t, 1),
+                    pct_tick(yt.hi, pct_dec(&yt))
+                )
+            };
+            let (w, h) = measure(&note, &style)?;
+            // Bottom right (expensive and poor is rarely where policies are),
+            // or top left for a target above.
+            let (x, y, h_pos) = if below {
+                (xr.end - 6, yr.end - 6 - h, HPos::Right)
+            } else {
+                (xr.start + 6, yr.start + 6, HPos::Left)
+            };
+            root.draw_text(&note, &anchored(style, h_pos, VPos::Top), (x, y))?;
+            let x0 = if below { x - w } else { x };
+            avoid.push((x0, y, x0 + w, y + h));
+        }
+    }
 
     // The Pareto front: a staircase through its policies, cheapest first.
-    let front = pareto_front(ps);
     let mut stair = Vec::new();
     for (k, &i) in front.iter().enumerate() {
         let p = &ps[i];
@@ -233,23 +332,23 @@ fn draw(root: &Area, r: &RunResults) -> Result<(), ChartError> {
 
     // Names beside the points, where they cover the least.
     let label_style = text(LEGEND_PX, INK);
-    let names: Vec<String> = ps
-        .iter()
-        .map(|p| {
-            let name = ellipsize(&p.name, &text(LEGEND_PX, INK), 300)?;
-            Ok(if p.baseline {
+    let all: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<String> = fit_names(&all, &label_style, 300)?
+        .into_iter()
+        .zip(ps)
+        .map(|(name, p)| {
+            if p.baseline {
                 format!("{name} (baseline)")
             } else {
                 name
-            })
+            }
         })
-        .collect::<Result<_, ChartError>>()?;
+        .collect();
     let mut wanted = Vec::new();
     for (p, name) in ps.iter().zip(&names) {
         let (w, h) = measure(name, &label_style)?;
         wanted.push((px(p.cost_per_request.mean, p.quality.mean), (w, h + 2)));
     }
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
     let bounds = (xr.start, yr.start, xr.end, yr.end);
     let spots = place_labels(&wanted, avoid, bounds, 12);
     let style = anchored(label_style, HPos::Left, VPos::Top);

@@ -37,6 +37,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontFamily, FontStyle, register_font};
 
 use crate::engine::results::RunResults;
+use crate::scenario::Targets;
 use crate::sweep::SweepResults;
 
 /// Why a chart could not be drawn or written.
@@ -76,15 +77,22 @@ pub fn sweep_chart_names(stem: &str) -> [String; 1] {
 /// Writes a run's charts ([`run_chart_names`]) into `dir` (created if missing)
 /// and returns their paths. Every chart is drawn before any file is written; on
 /// error no chart file is left behind ([`crate::outfile::write_all`]).
+/// `targets` are the scenario's, drawn on the frontier (quality) and the
+/// latency chart (p95).
 pub fn write_run_charts(
     r: &RunResults,
+    targets: &Targets,
     dir: &Path,
     stem: &str,
 ) -> Result<Vec<PathBuf>, ChartError> {
     let [a, b, c] = run_chart_names(stem);
     write_all(
         dir,
-        vec![(a, frontier(r)?), (b, latency(r)?), (c, breakdown(r)?)],
+        vec![
+            (a, frontier(r, targets)?),
+            (b, latency(r, targets)?),
+            (c, breakdown(r)?),
+        ],
     )
 }
 
@@ -241,19 +249,97 @@ fn wrap(s: &str, style: &TextStyle, width: i32) -> Result<Vec<String>, ChartErro
     Ok(lines)
 }
 
-/// Cuts `s` to `width` pixels, ending in "…".
-fn ellipsize(s: &str, style: &TextStyle, width: i32) -> Result<String, ChartError> {
+/// `s` cut to `width` pixels by an ellipsis in the middle, keeping `head` of
+/// every two characters kept at the start (at least one) and the rest at the
+/// end: policy names often differ only in their ends (`…-a`, `…-b`), so both
+/// ends stay readable.
+fn cut_middle(s: &str, style: &TextStyle, width: i32, head: f64) -> Result<String, ChartError> {
     if measure(s, style)?.0 <= width {
         return Ok(s.to_string());
     }
     let chars: Vec<char> = s.chars().collect();
-    for keep in (1..chars.len()).rev() {
-        let cut: String = chars[..keep].iter().collect::<String>() + "…";
-        if measure(&cut, style)?.0 <= width {
-            return Ok(cut);
+    let cut = |keep: usize| -> String {
+        let h = ((keep as f64 * head).round() as usize).clamp(1, keep - 1);
+        chars[..h].iter().collect::<String>()
+            + "…"
+            + &chars[chars.len() - (keep - h)..].iter().collect::<String>()
+    };
+    // Each step of `keep` adds a character, so the width grows with it: the
+    // most characters that fit, by bisection.
+    let (mut lo, mut hi) = (1, chars.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if measure(&cut(mid), style)?.0 <= width {
+            lo = mid;
+        } else {
+            hi = mid;
         }
     }
-    Ok("…".into())
+    Ok(if lo >= 2 { cut(lo) } else { "…".into() })
+}
+
+/// `names` cut to `width` pixels each by [`cut_middle`], where they must be,
+/// and told apart: names that the cut would make equal keep more of their ends.
+fn fit_names(names: &[&str], style: &TextStyle, width: i32) -> Result<Vec<String>, ChartError> {
+    let plain = names
+        .iter()
+        .map(|n| cut_middle(n, style, width, 0.5))
+        .collect::<Result<Vec<String>, ChartError>>()?;
+    let mut out = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let mut cut = plain[i].clone();
+        let mut head = 0.5;
+        // A clash with another name's cut (distinct names only).
+        let clash =
+            |cut: &str| (0..names.len()).any(|j| j != i && names[j] != *name && plain[j] == cut);
+        while head > 0.05 && clash(&cut) {
+            head -= 0.1;
+            cut = cut_middle(name, style, width, head)?;
+        }
+        out.push(cut);
+    }
+    Ok(out)
+}
+
+/// A policy name on at most `max_lines` lines of `width` pixels: broken after a
+/// `-`, `_`, `.`, `/`, `:` or space where one fits, inside a word where none
+/// does; a name still too long loses its middle on the last line ([`cut_middle`]),
+/// so that its start and its end show.
+fn wrap_name(
+    name: &str,
+    style: &TextStyle,
+    width: i32,
+    max_lines: usize,
+) -> Result<Vec<String>, ChartError> {
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = name.chars().collect();
+    while !rest.is_empty() {
+        let all: String = rest.iter().collect();
+        if lines.len() + 1 >= max_lines.max(1) || measure(&all, style)?.0 <= width {
+            lines.push(cut_middle(&all, style, width, 0.5)?);
+            break;
+        }
+        // The longest prefix that fits, preferring one ending at a break.
+        let mut fits = 1;
+        let mut at_break = None;
+        for k in 1..=rest.len() {
+            let prefix: String = rest[..k].iter().collect();
+            if measure(&prefix, style)?.0 > width {
+                break;
+            }
+            fits = k;
+            if matches!(rest[k - 1], '-' | '_' | '.' | '/' | ':' | ' ') {
+                at_break = Some(k);
+            }
+        }
+        let k = at_break.unwrap_or(fits);
+        lines.push(rest[..k].iter().collect::<String>().trim_end().to_string());
+        rest.drain(..k);
+        while rest.first() == Some(&' ') {
+            rest.remove(0);
+        }
+    }
+    Ok(lines)
 }
 
 /// Left margin of the title block and of legends, pixels.
@@ -303,8 +389,6 @@ enum Swatch {
     Dashed(RGBColor),
     /// A line over its shaded CI band.
     Band(RGBColor),
-    /// A dashed line over its shaded CI band.
-    DashedBand(RGBColor),
     /// The recommended point's star.
     Star(RGBColor),
     Block(RGBColor),
@@ -379,18 +463,6 @@ fn draw_swatch(root: &Area, swatch: Swatch, (x, y): (i32, i32)) -> Result<(), Ch
                 c.mix(0.18).filled(),
             ))?;
             root.draw(&line(c))?;
-        }
-        Swatch::DashedBand(c) => {
-            root.draw(&Rectangle::new(
-                [(x, y - 6), (x + SWATCH_W, y + 6)],
-                c.mix(0.12).filled(),
-            ))?;
-            root.draw(&DashedPathElement::new(
-                vec![(x, y), (x + SWATCH_W, y)],
-                6,
-                4,
-                c.stroke_width(2),
-            ))?;
         }
         Swatch::Star(c) => draw_star(root, (x + SWATCH_W / 2, y), 9.0, c)?,
         Swatch::Block(c) => root.draw(&Rectangle::new(
@@ -715,6 +787,38 @@ mod tests {
         let t = Ticks::new(0.0, 0.3, 3);
         assert_eq!((t.lo, t.values.len()), (0.0, 4));
         assert!((t.hi - 0.3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn long_names_keep_both_ends_and_stay_apart() {
+        let style = text(LEGEND_PX, INK);
+        let a = "micro-first-cascade-with-a-very-long-name-for-review-a";
+        let b = "micro-first-cascade-with-a-very-long-name-for-review-b";
+        assert_eq!(cut_middle("short", &style, 200, 0.5).unwrap(), "short");
+        let cut = fit_names(&[a, b, "x"], &style, 200).unwrap();
+        assert!(
+            cut[0].contains('…') && cut[0].ends_with("review-a"),
+            "{cut:?}"
+        );
+        assert!(cut[1].ends_with("review-b") && cut[0] != cut[1], "{cut:?}");
+        assert_eq!(cut[2], "x");
+        for c in &cut {
+            assert!(measure(c, &style).unwrap().0 <= 200, "{c}");
+        }
+        // Wrapped at a hyphen, whole on two lines; cut in the middle beyond.
+        let lines = wrap_name(a, &style, 220, 2).unwrap();
+        assert_eq!(lines.concat(), a, "{lines:?}");
+        assert!(lines[0].ends_with('-'), "{lines:?}");
+        let lines = wrap_name(&a.repeat(3), &style, 220, 2).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].contains('…') && lines[1].ends_with("review-a"));
+        // A name without breaks is cut inside a word.
+        let lines = wrap_name(&"x".repeat(30), &style, 100, 3).unwrap();
+        assert_eq!(
+            (lines.len(), lines.concat()),
+            (3, "x".repeat(30)),
+            "{lines:?}"
+        );
     }
 
     #[test]
