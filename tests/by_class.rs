@@ -533,3 +533,135 @@ fn mistakes_inside_a_class_table_are_said_as_themselves() {
         &["found 4"],
     );
 }
+
+#[test]
+fn classes_may_escalate_on_different_kinds_of_trigger() {
+    // Three triggers in one policy, each on its class alone. With AUC 0.5
+    // confidences and a classifier of AUC 0.5, and a validator that escalates
+    // right and wrong answers alike, escalation does not depend on correctness:
+    //   chat  (0.4): confidence below 0.3: escalation 0.3,
+    //                cost small + 0.3 large = 0.0048
+    //   agent (0.3): validator { catches = 0.6, false_alarm = 0.6 }: 0.6,
+    //                cost small + 0.6 large = 0.0084
+    //   other (0.3): classifier on s (300 in, 5 out: $0.00031), score Φ(z),
+    //                z ~ N(0, 1), below 0.25 goes to l alone: escalation 0.25,
+    //                cost 0.00031 + 0.75 small + 0.25 large = 0.00421
+    // Blended: escalation 0.4·0.3 + 0.3·0.6 + 0.3·0.25 = 0.375;
+    //          cost 0.4·0.0048 + 0.3·0.0084 + 0.3·0.00421 = 0.005703.
+    let r = simulate(&scenario(
+        20_000,
+        20,
+        0.5,
+        &[("chat", 0.4), ("agent", 0.3), ("other", 0.3)],
+        "[[policy]]\nname = \"kinds\"\nroute = [\"s\", \"l\"]\nthreshold = 0.3\n\
+         [policy.by_class]\n\
+         agent = { validator = { catches = 0.6, false_alarm = 0.6 } }\n\
+         other = { classifier = { model = \"s\", auc = 0.5, threshold = 0.25, input_tokens = 300, output_tokens = 5 } }\n",
+    ));
+    let p = policy(&r, "kinds");
+    let classifier = 300.0 * 1e-6 + 5.0 * 2e-6;
+    for (name, escalation, cost) in [
+        ("chat", 0.3, SMALL + 0.3 * LARGE),
+        ("agent", 0.6, SMALL + 0.6 * LARGE),
+        ("other", 0.25, classifier + 0.75 * SMALL + 0.25 * LARGE),
+    ] {
+        let c = class(p, name);
+        assert_in_ci(
+            &format!("{name} escalation"),
+            c.escalation_rate.as_ref().unwrap(),
+            escalation,
+        );
+        assert_in_ci(
+            &format!("{name} cost"),
+            c.cost_per_request.as_ref().unwrap(),
+            cost,
+        );
+    }
+    assert_in_ci("escalation", &p.escalation_rate, 0.375);
+    assert_close(
+        "blended cost by hand",
+        0.4 * (SMALL + 0.3 * LARGE)
+            + 0.3 * (SMALL + 0.6 * LARGE)
+            + 0.3 * (classifier + 0.75 * SMALL + 0.25 * LARGE),
+        0.005703,
+        1e-12,
+    );
+    assert_in_ci("cost", &p.cost_per_request, 0.005703);
+    // s answers every request but the classified class's escalated ones, and
+    // runs that class's classifier: 0.4 + 0.3 + 0.3 × (1 + 0.75) calls.
+    let s = p.cost_by_model.iter().find(|m| m.model == "s").unwrap();
+    assert_close(
+        "calls to s",
+        s.calls_per_request,
+        0.4 + 0.3 + 0.3 * 1.75,
+        0.02,
+    );
+}
+
+#[test]
+fn the_review_report_says_each_class_trigger() {
+    let f = fixture(&scenario(1000, 2, 0.5, &FOUR, SWEPT));
+    let report = f.dir.path().join("review.md");
+    let out = cargo_bin_cmd!("simroute")
+        .current_dir(f.dir.path())
+        .args(["run", "scenario.toml", "--report", "review.md"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(report).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("- `mixed`"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        line,
+        "- `mixed`: chat: s -> l, escalates when confidence < 0.2; agent: s -> m -> l, escalates when confidence < 0.5 / 0.4; faq: s; other: s -> l, escalates when confidence < 0.7"
+    );
+}
+
+#[test]
+fn an_eval_set_needs_confidences_only_where_a_class_escalates_on_them() {
+    // chat's rows give no confidence; agent's do for s.
+    let mut csv = String::from("example_id,class,model,pass,confidence\n");
+    for i in 0..4 {
+        csv += &format!("c{i},chat,s,{},\nc{i},chat,l,1,\n", i % 2);
+        csv += &format!("a{i},agent,s,{},0.{}\na{i},agent,l,1,\n", i % 2, 2 + i);
+    }
+    let validate = |policy: &str| {
+        let f = fixture(&scenario(
+            1000,
+            2,
+            0.5,
+            &[("chat", 0.5), ("agent", 0.5)],
+            &format!("[eval]\nfile = \"eval.csv\"\n\n[[policy]]\nname = \"p\"\n{policy}"),
+        ));
+        std::fs::write(f.dir.path().join("eval.csv"), &csv).unwrap();
+        cargo_bin_cmd!("simroute")
+            .args(["validate", f.scenario.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    // chat on a validator, agent on its confidence: valid.
+    let out = validate(
+        "route = [\"s\", \"l\"]\nthreshold = 0.5\nby_class = { chat = { validator = { catches = 0.9, false_alarm = 0.1 } } }\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // chat on its confidence: its rows have none.
+    let out = validate(
+        "route = [\"s\", \"l\"]\nvalidator = { catches = 0.9, false_alarm = 0.1 }\nby_class = { chat = { threshold = 0.5 } }\n",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("example \"c0\" has no confidence for model \"s\", and policy \"p\" routes class \"chat\" to \"s\" escalating on its confidence"),
+        "{err}"
+    );
+}
