@@ -950,7 +950,7 @@ fn policy(
         }
         if inherit.is_empty() {
             let own: Vec<String> = (0..classes.len())
-                .filter(|&c| spec[c].own.is_some())
+                .filter(|&c| routes[c].len() > 1 && spec[c].own.is_some())
                 .map(|c| format!("\"{}\"", classes[c].name))
                 .collect();
             return Err(Invalid::new(
