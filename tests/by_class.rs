@@ -480,7 +480,7 @@ fn a_policy_trigger_that_no_class_takes() {
     );
     // A one-tier class is not among those listed.
     assert_bad(
-        "route = [\"s\", \"l\"]\nthreshold = 0.3\nby_class = { agent = { threshold = 0.4 }, chat = \"s\" }\n",
+        "route = [\"s\", \"l\"]\nthreshold = 0.3\nby_class = { agent = { threshold = 0.4 }, chat = { route = [\"s\"], threshold = 0.5 } }\n",
         "threshold = 0.3",
         "policy[0].threshold",
         &["sets its own trigger in by_class (\"agent\"), so it applies to no route"],
