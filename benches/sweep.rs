@@ -42,9 +42,14 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|&v| {
             let mut s = base.clone();
-            s.policies[cascade].trigger = Trigger::Confidence {
-                thresholds: vec![v],
-            };
+            let p = &mut s.policies[cascade];
+            for (t, r) in p.triggers.iter_mut().zip(&p.routes) {
+                if r.len() > 1 {
+                    *t = Trigger::Confidence {
+                        thresholds: vec![v],
+                    };
+                }
+            }
             s
         })
         .collect();

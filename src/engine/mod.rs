@@ -35,7 +35,7 @@ use crate::stats::{binormal_mu, normal_quantile};
 use crate::units::{cost_of, femto_per_call, femto_per_token};
 use accounting::{PolicyAcc, RepFigures};
 use histogram::LatencyHistogram;
-use policy::{EngineModel, EnginePolicy, EngineTrigger, ModelDraw, Prices, Request};
+use policy::{ClassRouting, EngineModel, EnginePolicy, EngineTrigger, ModelDraw, Prices, Request};
 use sampling::{DifficultySampler, LogNormal, TokenSampler, normal, p_correct};
 use summary::Summary;
 
@@ -124,17 +124,41 @@ fn lognormal(s: Option<crate::spec::Spread>) -> LogNormal {
     })
 }
 
+/// A class's trigger, with thresholds moved to the normal scale.
+fn engine_trigger(t: &Trigger) -> EngineTrigger {
+    match t {
+        Trigger::None => EngineTrigger::None,
+        Trigger::Confidence { thresholds } => {
+            EngineTrigger::Confidence(thresholds.iter().map(|&t| normal_quantile(t)).collect())
+        }
+        Trigger::Validator {
+            catches,
+            false_alarm,
+        } => EngineTrigger::Validator {
+            catches: *catches,
+            false_alarm: *false_alarm,
+        },
+        Trigger::Classifier(c) => EngineTrigger::Classifier {
+            model: c.model,
+            half_mu: binormal_mu(c.auc) / 2.0,
+            z_threshold: normal_quantile(c.threshold),
+            input: TokenSampler::new(c.input_tokens),
+            output: TokenSampler::new(c.output_tokens),
+        },
+    }
+}
+
 impl Engine {
     /// Compiles a validated scenario.
     pub fn new(s: &Scenario) -> Engine {
         let mut routed = vec![false; s.models.len()];
         let mut scored = vec![false; s.models.len()];
         for p in &s.policies {
-            for r in &p.routes {
+            for (r, t) in p.routes.iter().zip(&p.triggers) {
                 for &m in r {
                     routed[m] = true;
                 }
-                if matches!(p.trigger, Trigger::Confidence { .. }) {
+                if matches!(t, Trigger::Confidence { .. }) {
                     for &m in &r[..r.len() - 1] {
                         scored[m] = true;
                     }
@@ -213,29 +237,14 @@ impl Engine {
             .policies
             .iter()
             .map(|p| EnginePolicy {
-                routes: p.routes.clone(),
-                batch: p.batch.clone(),
+                classes: (0..s.classes.len())
+                    .map(|c| ClassRouting {
+                        route: p.routes[c].clone(),
+                        trigger: engine_trigger(&p.triggers[c]),
+                        batch: p.batch[c],
+                    })
+                    .collect(),
                 caching: p.prompt_caching,
-                trigger: match &p.trigger {
-                    Trigger::None => EngineTrigger::None,
-                    Trigger::Confidence { thresholds } => EngineTrigger::Confidence(
-                        thresholds.iter().map(|&t| normal_quantile(t)).collect(),
-                    ),
-                    Trigger::Validator {
-                        catches,
-                        false_alarm,
-                    } => EngineTrigger::Validator {
-                        catches: *catches,
-                        false_alarm: *false_alarm,
-                    },
-                    Trigger::Classifier(c) => EngineTrigger::Classifier {
-                        model: c.model,
-                        half_mu: binormal_mu(c.auc) / 2.0,
-                        z_threshold: normal_quantile(c.threshold),
-                        input: TokenSampler::new(c.input_tokens),
-                        output: TokenSampler::new(c.output_tokens),
-                    },
-                },
             })
             .collect();
         Engine {
@@ -246,10 +255,7 @@ impl Engine {
             models,
             policies,
             validator: s.uses_validator(),
-            classifier: s
-                .policies
-                .iter()
-                .any(|p| matches!(p.trigger, Trigger::Classifier(_))),
+            classifier: s.uses_classifier(),
             exact: match s.classes.first().map(|c| &c.tokens) {
                 Some(ClassTokens::Logged { log, .. }) if exact => Some(ExactLog {
                     data: s.measured.logs[*log].clone(),

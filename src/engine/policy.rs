@@ -61,13 +61,21 @@ pub enum EngineTrigger {
     },
 }
 
+/// How a policy routes one traffic class.
+#[derive(Debug, Clone)]
+pub struct ClassRouting {
+    pub route: Vec<usize>,
+    /// `None` for a one-tier route: a `Classifier` is always a two-tier route's.
+    pub trigger: EngineTrigger,
+    pub batch: bool,
+}
+
 /// A policy as the engine uses it.
 #[derive(Debug, Clone)]
 pub struct EnginePolicy {
-    pub routes: Vec<Vec<usize>>,
-    pub batch: Vec<bool>,
+    /// By class index: one lookup per request gives the route, trigger and mode.
+    pub classes: Vec<ClassRouting>,
     pub caching: bool,
-    pub trigger: EngineTrigger,
 }
 
 /// What one model would do on the current request.
@@ -110,8 +118,8 @@ pub struct Request {
 #[inline(always)]
 pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: &mut PolicyAcc) {
     let c = req.class;
-    let route = &policy.routes[c];
-    let batch = policy.batch[c];
+    let routing = &policy.classes[c];
+    let (route, batch, trigger) = (&routing.route, routing.batch, &routing.trigger);
     let mut cost: Femto = 0;
     for &(m, f) in &req.extra {
         acc.cost[m][EXTRA] += f;
@@ -120,14 +128,14 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     }
     // Latency of the calls before the one being made, ms.
     let mut before = 0.0;
-    let (first, last) = match &policy.trigger {
+    let (first, last) = match trigger {
         EngineTrigger::Classifier {
             model,
             half_mu,
             z_threshold,
             input,
             output,
-        } if route.len() > 1 => {
+        } => {
             let cm = &models[*model];
             let (ti, to) = (input.at(req.cls_z[0], 0), output.at(req.cls_z[1], 0));
             let (ci, co) = if batch {
@@ -185,7 +193,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         if i == last {
             break;
         }
-        let stop = match &policy.trigger {
+        let stop = match trigger {
             EngineTrigger::Confidence(z) => d.z >= z[i],
             EngineTrigger::Validator {
                 catches,

@@ -145,37 +145,27 @@ fn scenario_section(s: &Scenario) -> String {
     }
     let _ = writeln!(o, "\n### Policies\n");
     for p in &s.policies {
+        // One trigger for every cascade is said once, after the routes;
+        // different ones each beside its class's route.
+        let described: Vec<String> = p.triggers.iter().map(|t| trigger(s, t)).collect();
+        let mut cascades = described.iter().filter(|d| !d.is_empty());
+        let first = cascades.next();
+        let shared = first.filter(|f| cascades.all(|d| d == *f));
         let mut routes: Vec<String> = Vec::new();
         for (c, r) in p.routes.iter().enumerate() {
             let names: Vec<&str> = r.iter().map(|&m| s.models[m].name.as_str()).collect();
             let batch = if p.batch[c] { " (batch)" } else { "" };
+            let own = match shared {
+                None if !described[c].is_empty() => format!(", {}", described[c]),
+                _ => String::new(),
+            };
             routes.push(format!(
-                "{}: {}{batch}",
+                "{}: {}{batch}{own}",
                 s.classes[c].name,
                 names.join(" -> ")
             ));
         }
-        let trigger = match &p.trigger {
-            crate::scenario::Trigger::None => String::new(),
-            crate::scenario::Trigger::Confidence { thresholds } => format!(
-                "; escalates when confidence < {}",
-                thresholds
-                    .iter()
-                    .map(f64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" / ")
-            ),
-            crate::scenario::Trigger::Validator {
-                catches,
-                false_alarm,
-            } => format!(
-                "; a validator escalates {catches} of wrong and {false_alarm} of right answers"
-            ),
-            crate::scenario::Trigger::Classifier(c) => format!(
-                "; a classifier on {} (AUC {}, threshold {}) picks the first or the last tier",
-                s.models[c.model].name, c.auc, c.threshold
-            ),
-        };
+        let trigger = shared.map(|t| format!("; {t}")).unwrap_or_default();
         let caching = if p.prompt_caching {
             ""
         } else {
@@ -184,6 +174,29 @@ fn scenario_section(s: &Scenario) -> String {
         let _ = writeln!(o, "- `{}`: {}{trigger}{caching}", p.name, routes.join("; "));
     }
     o
+}
+
+/// How a cascade escalates, in words; empty for a one-tier route.
+fn trigger(s: &Scenario, t: &crate::scenario::Trigger) -> String {
+    match t {
+        crate::scenario::Trigger::None => String::new(),
+        crate::scenario::Trigger::Confidence { thresholds } => format!(
+            "escalates when confidence < {}",
+            thresholds
+                .iter()
+                .map(f64::to_string)
+                .collect::<Vec<_>>()
+                .join(" / ")
+        ),
+        crate::scenario::Trigger::Validator {
+            catches,
+            false_alarm,
+        } => format!("a validator escalates {catches} of wrong and {false_alarm} of right answers"),
+        crate::scenario::Trigger::Classifier(c) => format!(
+            "a classifier on {} (AUC {}, threshold {}) picks the first or the last tier",
+            s.models[c.model].name, c.auc, c.threshold
+        ),
+    }
 }
 
 fn tables(header: &str, s: &[super::Section]) -> String {

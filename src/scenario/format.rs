@@ -160,12 +160,57 @@ pub enum OneOrMany {
     Many(Vec<f64>),
 }
 
-/// A model name, or a list of them (a route).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged, expecting = "a model name or a list of model names")]
+/// A class's entry of `by_class`: a model name, a list of them (a route), or a
+/// table with the class's own route and escalation trigger.
+#[derive(Debug, Clone)]
 pub enum RouteEntry {
     One(String),
     Many(Vec<String>),
+    Table(ClassEntry),
+}
+
+/// `by_class.CLASS = { route, threshold | validator | classifier }`: a class
+/// routed its own way. A key left out is the policy's: `route` its default
+/// route, the trigger its trigger.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassEntry {
+    /// Models tried in order for this class.
+    pub route: Option<Vec<String>>,
+    /// Escalate when confidence < threshold: one for all tiers or one per tier.
+    pub threshold: Option<OneOrMany>,
+    /// Escalate on a validator's verdict.
+    pub validator: Option<ValidatorEntry>,
+    /// A pre-routing classifier.
+    pub classifier: Option<ClassifierEntry>,
+}
+
+/// What a `by_class` value may be, said to the user when it is none of them.
+const ROUTE_ENTRY: &str = "a model name, a list of model names, or a table such as { route = [\"small\", \"large\"], threshold = 0.5 }";
+
+impl<'de> Deserialize<'de> for RouteEntry {
+    /// By the value's type, so that a mistake inside a list or a table is
+    /// reported as itself (an untagged enum would only say that nothing matched).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RouteEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(ROUTE_ENTRY)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RouteEntry, E> {
+                Ok(RouteEntry::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, a: A) -> Result<RouteEntry, A::Error> {
+                Vec::deserialize(SeqAccessDeserializer::new(a)).map(RouteEntry::Many)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<RouteEntry, A::Error> {
+                ClassEntry::deserialize(MapAccessDeserializer::new(a)).map(RouteEntry::Table)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// `validator = { catches, false_alarm }`.
@@ -207,7 +252,8 @@ pub struct PolicyEntry {
     pub validator: Option<ValidatorEntry>,
     /// A pre-routing classifier instead of confidence.
     pub classifier: Option<ClassifierEntry>,
-    /// A fixed route per traffic class.
+    /// A route per traffic class: a model, a list, or a table with the class's
+    /// own route and trigger.
     pub by_class: Option<BTreeMap<String, RouteEntry>>,
     /// Traffic classes this policy sends through batch inference.
     pub batch_classes: Option<Vec<String>>,

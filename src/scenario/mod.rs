@@ -199,7 +199,9 @@ pub struct Policy {
     pub name: String,
     /// The route (models in order) of each traffic class, by class index.
     pub routes: Vec<Vec<ModelId>>,
-    pub trigger: Trigger,
+    /// What makes each class's cascade escalate, by class index: the class's own
+    /// trigger (`by_class`), else the policy's; `None` for a one-tier route.
+    pub triggers: Vec<Trigger>,
     /// Whether each class runs on batch inference under this policy.
     pub batch: Vec<bool>,
     /// Whether prompt caching is used.
@@ -291,10 +293,19 @@ impl Scenario {
         }
     }
 
-    /// Whether any policy uses the validator trigger.
+    /// Whether any policy uses the validator trigger, for any class.
     pub fn uses_validator(&self) -> bool {
         self.policies
             .iter()
-            .any(|p| matches!(p.trigger, Trigger::Validator { .. }))
+            .flat_map(|p| &p.triggers)
+            .any(|t| matches!(t, Trigger::Validator { .. }))
+    }
+
+    /// Whether any policy uses a classifier, for any class.
+    pub fn uses_classifier(&self) -> bool {
+        self.policies
+            .iter()
+            .flat_map(|p| &p.triggers)
+            .any(|t| matches!(t, Trigger::Classifier(_)))
     }
 }

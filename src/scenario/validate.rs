@@ -295,7 +295,7 @@ fn check_eval(s: &Scenario) -> Result<(), Invalid> {
             let ec = &eval.classes[c];
             for (tier, &m) in route.iter().enumerate() {
                 let scored =
-                    matches!(p.trigger, Trigger::Confidence { .. }) && tier + 1 < route.len();
+                    matches!(p.triggers[c], Trigger::Confidence { .. }) && tier + 1 < route.len();
                 for (id, row) in ec.ids.iter().zip(&ec.outcomes) {
                     let who = format!(
                         "policy \"{}\" routes class \"{}\" to \"{}\"",
@@ -707,6 +707,110 @@ fn route(
     Ok(out)
 }
 
+/// The escalation keys of a policy, or of one class's `by_class` table.
+#[derive(Clone, Copy)]
+struct TriggerKeys<'a> {
+    threshold: Option<&'a OneOrMany>,
+    validator: Option<&'a format::ValidatorEntry>,
+    classifier: Option<&'a format::ClassifierEntry>,
+}
+
+impl TriggerKeys<'_> {
+    /// The names of the keys that are set.
+    fn set(&self) -> Vec<&'static str> {
+        [
+            self.threshold.is_some().then_some("threshold"),
+            self.validator.is_some().then_some("validator"),
+            self.classifier.is_some().then_some("classifier"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// A trigger as written, each number checked, before it meets a route.
+#[derive(Clone)]
+enum Written {
+    /// One threshold for every tier boundary, or one per boundary.
+    Threshold(OneOrMany),
+    Validator {
+        catches: f64,
+        false_alarm: f64,
+    },
+    Classifier(Classifier),
+}
+
+/// The trigger `keys` (written at `at`) describe, its numbers checked; `None`
+/// when no key is set. At most one key may be set (checked before).
+fn written(
+    keys: TriggerKeys,
+    at: &KeyPath,
+    ids: &BTreeMap<String, ModelId>,
+) -> Result<Option<Written>, Invalid> {
+    Ok(Some(if let Some(t) = keys.threshold {
+        let tp = at.key("threshold");
+        Written::Threshold(match t {
+            OneOrMany::One(v) => OneOrMany::One(check_range(*v, 0.0, 1.0, &tp)?),
+            OneOrMany::Many(vs) => {
+                for (i, v) in vs.iter().enumerate() {
+                    check_range(*v, 0.0, 1.0, &tp.index(i))?;
+                }
+                if vs.is_empty() {
+                    return Err(Invalid::new(
+                        tp,
+                        "the list is empty: give one threshold per tier but the last, or a single number",
+                    ));
+                }
+                OneOrMany::Many(vs.clone())
+            }
+        })
+    } else if let Some(v) = keys.validator {
+        let vp = at.key("validator");
+        Written::Validator {
+            catches: check_range(v.catches, 0.0, 1.0, &vp.key("catches"))?,
+            false_alarm: check_range(v.false_alarm, 0.0, 1.0, &vp.key("false_alarm"))?,
+        }
+    } else if let Some(c) = keys.classifier {
+        let cp = at.key("classifier");
+        let model = model_ref(&c.model, &cp.key("model"), ids)?;
+        Written::Classifier(Classifier {
+            model,
+            auc: auc(c.auc, &cp.key("auc"))?,
+            threshold: check_range(c.threshold, 0.0, 1.0, &cp.key("threshold"))?,
+            input_tokens: tokens(&c.input_tokens, &cp.key("input_tokens"))?,
+            output_tokens: tokens(&c.output_tokens, &cp.key("output_tokens"))?,
+        })
+    } else {
+        return Ok(None);
+    }))
+}
+
+/// "1 threshold", "2 thresholds".
+fn count_thresholds(n: usize) -> String {
+    match n {
+        1 => "1 threshold".to_string(),
+        n => format!("{n} thresholds"),
+    }
+}
+
+/// A route as it is written in a scenario: `["micro", "sonnet"]`.
+fn route_text(r: &[ModelId], models: &[Model]) -> String {
+    let names: Vec<String> = r
+        .iter()
+        .map(|&m| format!("\"{}\"", models[m].name))
+        .collect();
+    format!("[{}]", names.join(", "))
+}
+
+/// One class of a policy: its route, where the route is written, and the
+/// trigger keys of its `by_class` table with where they are, if it sets any.
+struct ClassRoute<'a> {
+    route: Option<Vec<ModelId>>,
+    at: KeyPath,
+    own: Option<(TriggerKeys<'a>, KeyPath)>,
+}
+
 fn policy(
     p: &format::PolicyEntry,
     pp: &KeyPath,
@@ -731,20 +835,86 @@ fn policy(
             )
         })
     };
-    let mut routes: Vec<Option<Vec<ModelId>>> = vec![default.clone(); classes.len()];
+    let policy_keys = TriggerKeys {
+        threshold: p.threshold.as_ref(),
+        validator: p.validator.as_ref(),
+        classifier: p.classifier.as_ref(),
+    };
+    let set = policy_keys.set();
+    if set.len() > 1 {
+        return Err(Invalid::new(
+            pp.key(set[1]),
+            format!(
+                "`{}` and `{}` are both set: a policy escalates on one trigger",
+                set[0], set[1]
+            ),
+        ));
+    }
+
+    let mut spec: Vec<ClassRoute> = (0..classes.len())
+        .map(|_| ClassRoute {
+            route: default.clone(),
+            at: pp.key("route"),
+            own: None,
+        })
+        .collect();
     for (class, r) in p.by_class.iter().flatten() {
         let cp = pp.key("by_class").key(class);
         let c = class_index(class, &cp)?;
-        routes[c] = Some(match r {
-            RouteEntry::One(m) => vec![model_ref(m, &cp, ids)?],
-            RouteEntry::Many(ms) => route(ms, &cp, ids)?,
-        });
+        spec[c] = match r {
+            RouteEntry::One(m) => ClassRoute {
+                route: Some(vec![model_ref(m, &cp, ids)?]),
+                at: cp,
+                own: None,
+            },
+            RouteEntry::Many(ms) => ClassRoute {
+                route: Some(route(ms, &cp, ids)?),
+                at: cp,
+                own: None,
+            },
+            RouteEntry::Table(t) => {
+                let keys = TriggerKeys {
+                    threshold: t.threshold.as_ref(),
+                    validator: t.validator.as_ref(),
+                    classifier: t.classifier.as_ref(),
+                };
+                let set = keys.set();
+                if set.len() > 1 {
+                    return Err(Invalid::new(
+                        cp.key(set[1]),
+                        format!(
+                            "`{}` and `{}` are both set for class \"{class}\": a class escalates on one trigger",
+                            set[0], set[1]
+                        ),
+                    ));
+                }
+                let (route, at) = match &t.route {
+                    Some(ms) => (route(ms, &cp.key("route"), ids)?, cp.key("route")),
+                    None => match &default {
+                        Some(r) => (r.clone(), pp.key("route")),
+                        None => {
+                            return Err(Invalid::new(
+                                cp.clone(),
+                                format!(
+                                    "missing `route`: the by_class table of class \"{class}\" names no route, and the policy has no default `route` for it to take"
+                                ),
+                            ));
+                        }
+                    },
+                };
+                ClassRoute {
+                    route: Some(route),
+                    at,
+                    own: (!set.is_empty()).then_some((keys, cp)),
+                }
+            }
+        };
     }
-    let routes: Vec<Vec<ModelId>> = routes
-        .into_iter()
+    let routes: Vec<Vec<ModelId>> = spec
+        .iter()
         .enumerate()
-        .map(|(c, r)| {
-            r.ok_or_else(|| {
+        .map(|(c, s)| {
+            s.route.clone().ok_or_else(|| {
                 Invalid::new(
                     pp.key("route"),
                     format!(
@@ -755,25 +925,22 @@ fn policy(
             })
         })
         .collect::<Result<_, _>>()?;
+    // `class "chat" (route ["micro", "sonnet"])`, for messages.
+    let who = |c: usize| {
+        format!(
+            "class \"{}\" (route {})",
+            classes[c].name,
+            route_text(&routes[c], models)
+        )
+    };
 
-    let longest = routes.iter().map(Vec::len).max().unwrap_or(1);
-    let triggers = [
-        p.threshold.is_some().then_some("threshold"),
-        p.validator.is_some().then_some("validator"),
-        p.classifier.is_some().then_some("classifier"),
-    ];
-    let set: Vec<&str> = triggers.into_iter().flatten().collect();
-    if set.len() > 1 {
-        return Err(Invalid::new(
-            pp.key(set[1]),
-            format!(
-                "`{}` and `{}` are both set: a policy escalates on one trigger",
-                set[0], set[1]
-            ),
-        ));
-    }
-    if longest == 1 {
-        if let Some(k) = set.first() {
+    // The classes that take the policy's trigger: those whose route has a
+    // second tier and whose by_class table sets no trigger of its own.
+    let inherit: Vec<usize> = (0..classes.len())
+        .filter(|&c| routes[c].len() > 1 && spec[c].own.is_none())
+        .collect();
+    if let Some(k) = set.first() {
+        if routes.iter().all(|r| r.len() == 1) {
             return Err(Invalid::new(
                 pp.key(k),
                 format!(
@@ -781,86 +948,170 @@ fn policy(
                 ),
             ));
         }
-    } else if set.is_empty() {
-        return Err(Invalid::new(
-            pp.key("route"),
-            "a route with two or more tiers needs an escalation trigger: `threshold`, `validator` or `classifier`",
-        ));
-    }
-
-    let trigger = if let Some(t) = &p.threshold {
-        let tp = pp.key("threshold");
-        let thresholds = match t {
-            OneOrMany::One(v) => vec![check_range(*v, 0.0, 1.0, &tp)?; longest - 1],
-            OneOrMany::Many(vs) => {
-                for (i, v) in vs.iter().enumerate() {
-                    check_range(*v, 0.0, 1.0, &tp.index(i))?;
-                }
-                if let Some(r) = routes
-                    .iter()
-                    .find(|r| r.len() > 1 && r.len() - 1 != vs.len())
-                {
-                    return Err(Invalid::new(
-                        tp,
-                        format!(
-                            "{} thresholds for a route of {} tiers: give one per tier but the last ({}), or a single number",
-                            vs.len(),
-                            r.len(),
-                            r.len() - 1
-                        ),
-                    ));
-                }
-                vs.clone()
-            }
-        };
-        for (c, r) in routes.iter().enumerate() {
-            if from_eval(eval, c) {
-                continue;
-            }
-            for &m in &r[..r.len() - 1] {
-                if models[m].confidence_auc.is_none() {
-                    return Err(Invalid::new(
-                        root()
-                            .key("models")
-                            .key(&models[m].name)
-                            .key("confidence_auc"),
-                        format!(
-                            "missing: policy \"{}\" escalates on the confidence of \"{}\", so its confidence_auc must be given",
-                            p.name, models[m].name
-                        ),
-                    ));
-                }
-            }
-        }
-        Trigger::Confidence { thresholds }
-    } else if let Some(v) = &p.validator {
-        let vp = pp.key("validator");
-        Trigger::Validator {
-            catches: check_range(v.catches, 0.0, 1.0, &vp.key("catches"))?,
-            false_alarm: check_range(v.false_alarm, 0.0, 1.0, &vp.key("false_alarm"))?,
-        }
-    } else if let Some(c) = &p.classifier {
-        let cp = pp.key("classifier");
-        if let Some(r) = routes.iter().find(|r| r.len() > 2) {
+        if inherit.is_empty() {
+            let own: Vec<String> = (0..classes.len())
+                .filter(|&c| routes[c].len() > 1 && spec[c].own.is_some())
+                .map(|c| format!("\"{}\"", classes[c].name))
+                .collect();
             return Err(Invalid::new(
-                cp,
+                pp.key(k),
                 format!(
-                    "a classifier chooses between the first and the last tier, but a route has {} tiers: use two",
-                    r.len()
+                    "`{k}` is set, but every class with a second tier sets its own trigger in by_class ({}), so it applies to no route: remove it",
+                    own.join(", ")
                 ),
             ));
         }
-        let model = model_ref(&c.model, &cp.key("model"), ids)?;
-        Trigger::Classifier(Classifier {
-            model,
-            auc: auc(c.auc, &cp.key("auc"))?,
-            threshold: check_range(c.threshold, 0.0, 1.0, &cp.key("threshold"))?,
-            input_tokens: tokens(&c.input_tokens, &cp.key("input_tokens"))?,
-            output_tokens: tokens(&c.output_tokens, &cp.key("output_tokens"))?,
-        })
-    } else {
-        Trigger::None
-    };
+    }
+    if let Some(&c) = inherit.first()
+        && set.is_empty()
+    {
+        return Err(Invalid::new(
+            spec[c].at.clone(),
+            format!(
+                "{} has {} tiers, so it needs an escalation trigger: `threshold`, `validator` or `classifier`, for the whole policy or in the class's by_class table",
+                who(c),
+                routes[c].len()
+            ),
+        ));
+    }
+    let shared = written(policy_keys, pp, ids)?;
+    // A list of thresholds gives one per tier boundary, so every route that
+    // takes the policy's list must have as many boundaries.
+    if let Some(OneOrMany::Many(vs)) = &p.threshold {
+        let n = vs.len();
+        if let Some(&odd) = inherit.iter().find(|&&c| routes[c].len() - 1 != n) {
+            let tiers = routes[odd].len();
+            let name = &classes[odd].name;
+            let fits = inherit.iter().find(|&&c| routes[c].len() - 1 == n);
+            let own_list = |c: usize| {
+                let list = match routes[c].len() {
+                    2 => "…".to_string(),
+                    n => format!("[{}]", vec!["…"; n - 1].join(", ")),
+                };
+                match &spec[c].at {
+                    at if *at == pp.key("route") => {
+                        format!("{} = {{ threshold = {list} }}", classes[c].name)
+                    }
+                    _ => format!(
+                        "{} = {{ route = {}, threshold = {list} }}",
+                        classes[c].name,
+                        route_text(&routes[c], models)
+                    ),
+                }
+            };
+            let message = match fits {
+                // Routes of several lengths take the one list: no length fits
+                // them all, so a class must have its own.
+                Some(&ok) => format!(
+                    "a list of {n} (one threshold per tier boundary) fits {}, of {} tiers, but not {}, of {tiers}: routes of different lengths cannot share a list; give class \"{name}\" its own {} in by_class ({}), or use a single number for every boundary",
+                    who(ok),
+                    routes[ok].len(),
+                    who(odd),
+                    if tiers == 2 {
+                        "threshold".to_string()
+                    } else {
+                        format!("list of {}", tiers - 1)
+                    },
+                    own_list(odd),
+                ),
+                None => format!(
+                    "{} for {}, of {tiers} tiers: give one per tier but the last ({}), or a single number",
+                    count_thresholds(n),
+                    who(odd),
+                    tiers - 1
+                ),
+            };
+            return Err(Invalid::new(pp.key("threshold"), message));
+        }
+    }
+
+    let mut triggers = Vec::with_capacity(classes.len());
+    for c in 0..classes.len() {
+        let r = &routes[c];
+        let (w, at) = match &spec[c].own {
+            Some((keys, cp)) => {
+                if r.len() == 1 {
+                    let k = keys.set()[0];
+                    return Err(Invalid::new(
+                        cp.key(k),
+                        format!(
+                            "`{k}` is set for {}, which has one tier: there is nothing to escalate to",
+                            who(c)
+                        ),
+                    ));
+                }
+                (written(*keys, cp, ids)?, cp.clone())
+            }
+            None if r.len() == 1 => {
+                triggers.push(Trigger::None);
+                continue;
+            }
+            None => (shared.clone(), pp.clone()),
+        };
+        let trigger = match w {
+            None => Trigger::None,
+            Some(Written::Threshold(t)) => {
+                let thresholds = match t {
+                    OneOrMany::One(v) => vec![v; r.len() - 1],
+                    OneOrMany::Many(vs) => {
+                        if vs.len() != r.len() - 1 {
+                            return Err(Invalid::new(
+                                at.key("threshold"),
+                                format!(
+                                    "{} for {}, of {} tiers: give one per tier but the last ({}), or a single number",
+                                    count_thresholds(vs.len()),
+                                    who(c),
+                                    r.len(),
+                                    r.len() - 1
+                                ),
+                            ));
+                        }
+                        vs
+                    }
+                };
+                if !from_eval(eval, c) {
+                    for &m in &r[..r.len() - 1] {
+                        if models[m].confidence_auc.is_none() {
+                            return Err(Invalid::new(
+                                root()
+                                    .key("models")
+                                    .key(&models[m].name)
+                                    .key("confidence_auc"),
+                                format!(
+                                    "missing: policy \"{}\" escalates {} on the confidence of \"{}\", so its confidence_auc must be given",
+                                    p.name,
+                                    who(c),
+                                    models[m].name
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Trigger::Confidence { thresholds }
+            }
+            Some(Written::Validator {
+                catches,
+                false_alarm,
+            }) => Trigger::Validator {
+                catches,
+                false_alarm,
+            },
+            Some(Written::Classifier(cl)) => {
+                if r.len() > 2 {
+                    return Err(Invalid::new(
+                        at.key("classifier"),
+                        format!(
+                            "a classifier chooses between the first and the last tier, but {} has {} tiers: use two",
+                            who(c),
+                            r.len()
+                        ),
+                    ));
+                }
+                Trigger::Classifier(cl)
+            }
+        };
+        triggers.push(trigger);
+    }
 
     let mut batch: Vec<bool> = classes.iter().map(|c| c.batch).collect();
     for (i, name) in p.batch_classes.iter().flatten().enumerate() {
@@ -869,7 +1120,7 @@ fn policy(
     Ok(Policy {
         name: p.name.clone(),
         routes,
-        trigger,
+        triggers,
         batch,
         prompt_caching: p.prompt_caching.unwrap_or(true),
     })
@@ -883,7 +1134,7 @@ fn check_usage(s: &Scenario) -> Result<(), Invalid> {
         let mut called: Vec<(ModelId, usize, bool)> = Vec::new(); // (model, class, generates)
         for (c, r) in p.routes.iter().enumerate() {
             called.extend(r.iter().map(|&m| (m, c, true)));
-            if let (Trigger::Classifier(cl), true) = (&p.trigger, r.len() > 1) {
+            if let Trigger::Classifier(cl) = &p.triggers[c] {
                 called.push((cl.model, c, cl.output_tokens != TokenDist::Fixed(0)));
             }
         }

@@ -1,7 +1,8 @@
 //! `--param KEY=VALUES`: which scenario or pricing key to vary, and its values.
 //!
 //! A key is a dotted path in the user's terms: `threshold` (a key of the swept
-//! policy), `policy.cascade.threshold`, `models.micro.skill`,
+//! policy, as are `threshold.0` and `by_class.chat.threshold`),
+//! `policy.cascade.threshold`, `policy.cascade.by_class.chat.threshold`, `models.micro.skill`,
 //! `models.sonnet.price.input` (the pricing-table entry the model points at),
 //! `traffic.faq.cache_hit_rate`, `traffic.chat.input_tokens.median`,
 //! `scenario.sharpness`. Traffic classes and policies are named by their `name`.
@@ -201,9 +202,16 @@ pub fn leaves(scenario: &Table, pricing: &Table) -> Vec<Leaf> {
     out
 }
 
-/// Finds `key` among `leaves`; a bare key (`threshold`) is a key of `policy`.
+/// The tables a dotted path may start from; any other first segment is a key
+/// of the swept policy.
+const ROOTS: [&str; 6] = ["scenario", "models", "traffic", "policy", "targets", "eval"];
+
+/// Finds `key` among `leaves`; a key that does not start at one of the
+/// document's tables (`threshold`, `threshold.0`, `by_class.chat.threshold`)
+/// is a key of `policy`.
 pub fn resolve<'a>(key: &str, policy: &str, leaves: &'a [Leaf]) -> Result<&'a Leaf, UsageError> {
-    let full = if key.contains('.') {
+    let first = key.split('.').next().unwrap_or(key);
+    let full = if ROOTS.contains(&first) {
         key.to_string()
     } else {
         format!("policy.{policy}.{key}")
@@ -216,9 +224,46 @@ pub fn resolve<'a>(key: &str, policy: &str, leaves: &'a [Leaf]) -> Result<&'a Le
         }
         return Ok(leaf);
     }
-    let near = did_you_mean(&full, leaves.iter().map(|l| l.path.as_str()));
+    let parts: Vec<&str> = full.split('.').collect();
+    let near = match parts[..] {
+        // A key of one class's by_class table: the near miss is a key of the
+        // same class, or the same key of a class named nearly so (never
+        // another class's key: that would sweep the wrong class).
+        ["policy", p, "by_class", class, ..] => {
+            let prefix = format!("policy.{p}.by_class.{class}.");
+            let tail = &full[prefix.len().min(full.len())..];
+            let same_class: Vec<&str> = leaves
+                .iter()
+                .map(|l| l.path.as_str())
+                .filter(|l| l.starts_with(&prefix))
+                .collect();
+            if same_class.is_empty() {
+                let classes: Vec<&str> = leaves
+                    .iter()
+                    .filter_map(|l| {
+                        l.path
+                            .strip_prefix(&format!("policy.{p}.by_class."))?
+                            .strip_suffix(&format!(".{tail}"))
+                    })
+                    .collect();
+                crate::input::nearest(class, classes)
+                    .map(|c| format!(" (did you mean `policy.{p}.by_class.{c}.{tail}`?)"))
+                    .unwrap_or_default()
+            } else {
+                did_you_mean(&full, same_class)
+            }
+        }
+        _ => did_you_mean(&full, leaves.iter().map(|l| l.path.as_str())),
+    };
+    // A class that takes the policy's trigger has no key of its own to sweep.
+    let class_hint = match parts[..] {
+        ["policy", p, "by_class", class, k, ..] if near.is_empty() => format!(
+            ". Class \"{class}\" sets no `{k}` of its own in policy \"{p}\"'s by_class (a class without one takes the policy's); to sweep it apart from the other classes, give it one in by_class: {class} = {{ {k} = ... }} (and its `route`, where it is not the policy's)"
+        ),
+        _ => String::new(),
+    };
     Err(usage(format!(
-        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}. Keys are dotted paths such as threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate; a key must be set in the file to be swept"
+        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}{class_hint}. Keys are dotted paths such as threshold, by_class.CLASS.threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate; a key must be set in the file to be swept"
     )))
 }
 
@@ -293,6 +338,7 @@ mod tests {
             [[policy]]
             name = "cascade"
             threshold = 0.6
+            by_class = { chat = { threshold = 0.35 }, agent = { route = ["a", "b", "c"], threshold = [0.2, 0.4] }, faq = "micro" }
             [[policy]]
             name = "other"
             threshold = [0.5, 0.7]
@@ -324,6 +370,46 @@ mod tests {
         assert!(e.contains("did you mean `models.micro.skill`"), "{e}");
         let e = r("policy.other.threshold.1").unwrap_err().0;
         assert!(e.contains("another policy"), "{e}");
+        // A list element, and a class's own threshold, relative to the policy.
+        assert_eq!(
+            resolve("threshold.1", "other", &l).unwrap().path,
+            "policy.other.threshold.1"
+        );
+        let class = r("by_class.chat.threshold").unwrap();
+        assert_eq!(class.path, "policy.cascade.by_class.chat.threshold");
+        assert_eq!(
+            class.segs,
+            vec![
+                Seg::Key("policy".into()),
+                Seg::Index(0),
+                Seg::Key("by_class".into()),
+                Seg::Key("chat".into()),
+                Seg::Key("threshold".into())
+            ]
+        );
+        assert!(class.is_policy());
+        assert_eq!(r("policy.cascade.by_class.chat.threshold").unwrap(), class);
+        assert_eq!(
+            r("by_class.agent.threshold.1").unwrap().path,
+            "policy.cascade.by_class.agent.threshold.1"
+        );
+        let e = r("by_class.chta.threshold").unwrap_err().0;
+        assert!(
+            e.contains("did you mean `policy.cascade.by_class.chat.threshold`"),
+            "{e}"
+        );
+        let e = r("by_class.chat.treshold").unwrap_err().0;
+        assert!(
+            e.contains("did you mean `policy.cascade.by_class.chat.threshold`"),
+            "{e}"
+        );
+        // A class that takes the policy's threshold has none of its own.
+        let e = r("by_class.faq.threshold").unwrap_err().0;
+        assert!(
+            e.contains("Class \"faq\" sets no `threshold` of its own")
+                && e.contains("faq = { threshold = ... }"),
+            "{e}"
+        );
 
         let mut doc = scenario.clone();
         set(&mut doc, &r("threshold").unwrap().segs, 0.75);
