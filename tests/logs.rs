@@ -820,6 +820,35 @@ fn fit_counts_one_record_in_the_singular() {
 }
 
 #[test]
+fn fit_output_is_toml_whatever_the_class_names_and_model_ids_hold() {
+    // Found by fuzzing: a class name or model id with a control character (a
+    // newline inside a quoted CSV field, a \u000F in a JSON string) was echoed
+    // raw into a `#` comment, which ended the comment or made the output
+    // invalid TOML.
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("names.csv");
+    std::fs::write(
+        &path,
+        "class,model,input_tokens,output_tokens\n\"two\nlines\",\"m\r1\",12,3\n\"bell\u{7}\",\"m\u{f}\",5,1\nplain,m,7,2\n",
+    )
+    .unwrap();
+    let fit = simroute::logs::fit::fit_log(&path, &LogOptions::default()).unwrap();
+    let text = simroute::logs::fit::render(&fit);
+    let doc: toml::Table = text
+        .parse()
+        .unwrap_or_else(|e| panic!("fit's output is not TOML: {e}\n{text}"));
+    let names: Vec<&str> = doc["traffic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["two\nlines", "bell\u{7}", "plain"], "{text}");
+    assert!(text.contains("# two\\u{a}lines: 1 record"), "{text}");
+    assert!(text.contains("models: m\\u{d}1 100.0%"), "{text}");
+}
+
+#[test]
 fn fit_flags_a_tail_a_lognormal_misses() {
     // 90% of records at 100 tokens, 10% at 10,000: p95 is 10,000 and the
     // lognormal through (100, 10,000) puts p99 far above the observed 10,000.
