@@ -53,6 +53,11 @@ pub const MAX_SIM_WORK: u64 = 20_000;
 pub const MAX_SIM_REQUESTS: u64 = 200;
 /// Policies, classes and models above which an accepted scenario is not simulated.
 pub const MAX_SIM_POLICIES: usize = 12;
+/// Under libFuzzer (`cfg(fuzzing)`) only one accepted input in this many (by
+/// hash, so the choice is reproducible) is simulated: a simulation costs as much
+/// as hundreds of reads once instrumented for coverage. On stable, every one.
+#[allow(unexpected_cfgs)] // cargo-fuzz sets cfg(fuzzing); cargo test does not know it
+pub const SIMULATE_ONE_IN: u64 = if cfg!(fuzzing) { 16 } else { 1 };
 
 /// Issues known and being fixed elsewhere. A failure that matches one exactly is
 /// counted in [`known_counts`] instead of failing, while its flag is on.
@@ -95,6 +100,8 @@ static KNOWN_SEEN: Mutex<Seen> = Mutex::new(BTreeMap::new());
 thread_local! {
     /// What this thread is fuzzing, for [`known_counts`].
     static LABEL: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    /// A hash of the input being checked (see [`SIMULATE_ONE_IN`]).
+    static INPUT_HASH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// Whether this thread is inside [`guard`].
     static IN_GUARD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -111,9 +118,11 @@ fn known(k: Known, detail: impl fmt::Display) {
     }
     let label = LABEL.with(|l| l.borrow().clone());
     let mut seen = KNOWN_SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    let e = seen
-        .entry((label, k))
-        .or_insert_with(|| (0, detail.to_string()));
+    let e = seen.entry((label, k)).or_insert_with(|| {
+        // Once per process and issue, so that libFuzzer's log shows them too.
+        eprintln!("known issue {k:?} (tolerated): {detail}");
+        (0, detail.to_string())
+    });
     e.0 += 1;
 }
 
@@ -145,6 +154,11 @@ pub fn stats() -> Vec<(&'static str, u64)> {
         .filter(|((l, _), _)| *l == label)
         .map(|((_, k), n)| (*k, *n))
         .collect()
+}
+
+/// What every target does first: note the input's hash.
+fn begin(data: &[u8]) {
+    INPUT_HASH.with(|h| h.set(fnv(data, 0x5151)));
 }
 
 fn violation(what: impl fmt::Display) -> ! {
@@ -628,6 +642,9 @@ fn close(a: f64, b: f64) -> bool {
 /// Simulates an accepted scenario (clamped) with 1 and 3 threads and checks the
 /// figures; renders every output format.
 fn check_simulation(mut s: Scenario, what: &str) {
+    if !INPUT_HASH.with(|h| h.get()).is_multiple_of(SIMULATE_ONE_IN) {
+        return;
+    }
     if clamp(&mut s).is_none() {
         stat("accepted, too large to simulate");
         return;
@@ -1016,6 +1033,7 @@ fn names_a_device(data: &[u8]) -> bool {
 /// name `../pricing/bedrock-us-east-1.toml`, `pricing.toml` (the tests'
 /// table), `logs/*` and `evals/*`.
 pub fn check_scenario(data: &[u8]) {
+    begin(data);
     if names_a_device(data) {
         return;
     }
@@ -1160,6 +1178,7 @@ fn check_generated_log(s: &Scenario) {
 /// A pricing table; on acceptance, every price in range, the cost of a call for
 /// each model, and the support scenario run on the table.
 pub fn check_pricing(data: &[u8]) {
+    begin(data);
     let env = env();
     let dir = env
         .scenarios
@@ -1293,10 +1312,20 @@ fn read_all(
 
 /// A log: read with and without skipping bad lines, with and without a class
 /// field; fitted; and, where it reads, replayed by a scenario made for it.
-fn check_log(data: &[u8], file_bytes: &[u8], text: Option<&[u8]>, class_fields: &[Option<&str>]) {
+/// `file_bytes` is what is written; `text` the same decompressed, where known;
+/// `twin`, another file that must read exactly as `file_bytes` does (the plain
+/// text of a gzip log, a log with CRLF line ends), and what it is.
+fn check_log(
+    data: &[u8],
+    file_bytes: &[u8],
+    text: Option<&[u8]>,
+    class_fields: &[Option<&str>],
+    twin: Option<(&[u8], &str)>,
+) {
     let env = env();
     let file = temp_file(&env.scenarios.join("logs"), ".log", file_bytes);
     let path = file.path();
+    let twin_file = twin.map(|(b, what)| (temp_file(&env.scenarios.join("logs"), ".log", b), what));
     let lines = text.map(|t| t.split(|b| *b == b'\n').count() as u64);
     let rejection = |e: &InputError| {
         check_rejection(
@@ -1323,6 +1352,32 @@ fn check_log(data: &[u8], file_bytes: &[u8], text: Option<&[u8]>, class_fields: 
                     stat("log reads accepted");
                     check_records(recs, summary, lines, class_field);
                 }
+            }
+        }
+        if let Some((twin, what)) = &twin_file {
+            let Some(other) = read_all(twin.path(), class_field, false) else {
+                return;
+            };
+            let same = match (&strict, &other) {
+                (Ok((a, _)), Ok((b, _))) => a == b,
+                (Err(a), Err(b)) => {
+                    let here = path.to_string_lossy();
+                    let there = twin.path().to_string_lossy();
+                    a.position == b.position && a.message == b.message.replace(&*there, &here)
+                }
+                _ => false,
+            };
+            if !same {
+                let show = |r: &Option<Result<(Vec<Rec>, LogSummary), InputError>>| match r {
+                    Some(Ok((recs, _))) => format!("{} records: {recs:?}", recs.len()),
+                    Some(Err(e)) => format!("{e}"),
+                    None => String::new(),
+                };
+                violation(format!(
+                    "the log and {what} read differently (class field {class_field:?}):\n  the log: {}\n  {what}: {}",
+                    show(&Some(strict.clone())),
+                    show(&Some(other))
+                ));
             }
         }
         match (&strict, &skipping) {
@@ -1565,20 +1620,25 @@ fn load_and_simulate(scenario: &str, what: &str, data: &[u8]) {
 
 /// A Bedrock invocation log, as written (JSON Lines, CloudWatch export).
 pub fn check_bedrock_log(data: &[u8]) {
+    begin(data);
     if data.starts_with(&[0x1f, 0x8b]) {
         return; // gzip: the gzip target's
     }
+    let twin = crlf(data, true);
+    let twin = twin.as_deref().map(|t| (t, "its CRLF copy"));
     check_log(
         data,
         data,
         Some(data),
         &[None, Some("requestMetadata.feature")],
+        twin,
     );
 }
 
 /// A Bedrock invocation log, gzipped by the target in two members (S3 delivers
 /// several concatenated); input that is already gzip is written as it is.
 pub fn check_bedrock_log_gzip(data: &[u8]) {
+    begin(data);
     if data.starts_with(&[0x1f, 0x8b]) {
         let text = gunzip(data).ok();
         check_log(
@@ -1586,6 +1646,7 @@ pub fn check_bedrock_log_gzip(data: &[u8]) {
             data,
             text.as_deref(),
             &[Some("requestMetadata.feature")],
+            None,
         );
         return;
     }
@@ -1598,23 +1659,52 @@ pub fn check_bedrock_log_gzip(data: &[u8]) {
         .unwrap_or(data.len());
     let mut z = gzip(&data[..cut]);
     z.extend_from_slice(&gzip(&data[cut..]));
-    check_log(data, &z, Some(data), &[Some("requestMetadata.feature")]);
+    check_log(
+        data,
+        &z,
+        Some(data),
+        &[Some("requestMetadata.feature")],
+        Some((data, "its plain text")),
+    );
 }
 
-/// A plain CSV log.
+/// `data` with CRLF line ends, where that changes nothing else: no CR in it,
+/// and, for CSV, no quote (a quoted field may hold a line end; a JSON string
+/// cannot).
+fn crlf(data: &[u8], json: bool) -> Option<Vec<u8>> {
+    if data.contains(&b'\r') || (!json && data.contains(&b'"')) || !data.contains(&b'\n') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(data.len() + data.len() / 16);
+    for &b in data {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    Some(out)
+}
+
+/// A plain CSV log; the same with CRLF line ends reads the same.
 pub fn check_csv_log(data: &[u8]) {
+    begin(data);
     if data.starts_with(&[0x1f, 0x8b]) {
         return;
     }
-    check_log(data, data, Some(data), &[None, Some("class")]);
+    let twin = crlf(data, false);
+    let twin = twin.as_deref().map(|t| (t, "its CRLF copy"));
+    check_log(data, data, Some(data), &[None, Some("class")], twin);
 }
 
-/// A plain JSONL log.
+/// A plain JSONL log; the same with CRLF line ends reads the same.
 pub fn check_jsonl_log(data: &[u8]) {
+    begin(data);
     if data.starts_with(&[0x1f, 0x8b]) {
         return;
     }
-    check_log(data, data, Some(data), &[None, Some("class")]);
+    let twin = crlf(data, true);
+    let twin = twin.as_deref().map(|t| (t, "its CRLF copy"));
+    check_log(data, data, Some(data), &[None, Some("class")], twin);
 }
 
 // ---------------------------------------------------------------------------
@@ -1665,6 +1755,60 @@ fn check_eval(data: &[u8], format: EvalFormat) {
                         }
                     }
                 }
+            }
+        }
+    }
+    // A byte order mark, and CRLF line ends, change nothing.
+    let mut twins = Vec::new();
+    if !data.starts_with(b"\xEF\xBB\xBF") {
+        twins.push((
+            [b"\xEF\xBB\xBF".as_slice(), data].concat(),
+            "with a byte order mark",
+        ));
+    }
+    if let Some(t) = crlf(data, format == EvalFormat::Promptfoo) {
+        twins.push((t, "with CRLF line ends"));
+    }
+    if !twins.is_empty() {
+        let opts = EvalOptions {
+            format: Some(format),
+            pass_mark: None,
+            skip_bad_lines: false,
+        };
+        let Some(read) = guard("read_eval", || simroute::eval::read_eval(path, &opts)) else {
+            return;
+        };
+        for (bytes, what) in twins {
+            let twin = temp_file(&env.scenarios.join("evals"), suffix, &bytes);
+            let Some(other) = guard("read_eval", || {
+                simroute::eval::read_eval(twin.path(), &opts)
+            }) else {
+                return;
+            };
+            let same = match (&read, &other) {
+                (Ok(a), Ok(b)) => a.rows == b.rows && a.read == b.read,
+                // Invalid JSON with a raw line end in a string is reported at
+                // the line end's first byte: CR or LF, another place.
+                (Err(_), Err(_)) if format == EvalFormat::Promptfoo => true,
+                (Err(a), Err(b)) => {
+                    let here = path.to_string_lossy();
+                    let there = twin.path().to_string_lossy();
+                    a.position == b.position
+                        && a.key == b.key
+                        && a.message == b.message.replace(&*there, &here)
+                }
+                _ => false,
+            };
+            if !same {
+                let show = |r: &Result<EvalFile, InputError>| match r {
+                    Ok(f) => format!("{} rows: {:?}", f.rows.len(), f.rows),
+                    Err(e) => e.to_string(),
+                };
+                violation(format!(
+                    "the eval file and the same {what} read differently:\n  as given: {}\n  {what}: {}",
+                    show(&read),
+                    show(&other)
+                ));
             }
         }
     }
@@ -1796,11 +1940,13 @@ fn check_eval_scenario(data: &[u8], path: &Path, f: &EvalFile, format: EvalForma
 
 /// simroute's eval CSV.
 pub fn check_eval_csv(data: &[u8]) {
+    begin(data);
     check_eval(data, EvalFormat::Csv);
 }
 
 /// promptfoo's results JSON.
 pub fn check_promptfoo(data: &[u8]) {
+    begin(data);
     check_eval(data, EvalFormat::Promptfoo);
 }
 
