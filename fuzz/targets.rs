@@ -1669,7 +1669,7 @@ pub fn check_bedrock_log(data: &[u8]) {
     if data.starts_with(&[0x1f, 0x8b]) {
         return; // gzip: the gzip target's
     }
-    let twin = crlf(data, true);
+    let twin = crlf(data);
     let twin = twin.as_deref().map(|t| (t, "its CRLF copy"));
     check_log(
         data,
@@ -1714,9 +1714,15 @@ pub fn check_bedrock_log_gzip(data: &[u8]) {
 }
 
 /// `data` with CRLF line ends, where that changes nothing else: no CR in it,
-/// and, for CSV, no quote (a quoted field may hold a line end; a JSON string
-/// cannot).
-fn crlf(data: &[u8], json: bool) -> Option<Vec<u8>> {
+/// and, unless it reads as JSON Lines, no quote (a quoted CSV field may hold a
+/// line end; a JSON string cannot).
+fn crlf(data: &[u8]) -> Option<Vec<u8>> {
+    // As the reader decides: the first non-blank line, after a CloudWatch
+    // export's prefix, opens a JSON object.
+    let json = data
+        .split(|b| *b == b'\n')
+        .find(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+        .is_some_and(|l| simroute::logs::bedrock::split_prefix(l).1.first() == Some(&b'{'));
     if data.contains(&b'\r') || (!json && data.contains(&b'"')) || !data.contains(&b'\n') {
         return None;
     }
@@ -1736,7 +1742,7 @@ pub fn check_csv_log(data: &[u8]) {
     if data.starts_with(&[0x1f, 0x8b]) {
         return;
     }
-    let twin = crlf(data, false);
+    let twin = crlf(data);
     let twin = twin.as_deref().map(|t| (t, "its CRLF copy"));
     check_log(data, data, Some(data), &[None, Some("class")], twin);
 }
@@ -1747,7 +1753,7 @@ pub fn check_jsonl_log(data: &[u8]) {
     if data.starts_with(&[0x1f, 0x8b]) {
         return;
     }
-    let twin = crlf(data, true);
+    let twin = crlf(data);
     let twin = twin.as_deref().map(|t| (t, "its CRLF copy"));
     check_log(data, data, Some(data), &[None, Some("class")], twin);
 }
@@ -1811,7 +1817,7 @@ fn check_eval(data: &[u8], format: EvalFormat) {
             "with a byte order mark",
         ));
     }
-    if let Some(t) = crlf(data, format == EvalFormat::Promptfoo) {
+    if let Some(t) = crlf(data) {
         twins.push((t, "with CRLF line ends"));
     }
     if !twins.is_empty() {
