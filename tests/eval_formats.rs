@@ -569,6 +569,15 @@ fn invalid_json_is_reported_at_its_line_and_column() {
 }
 
 #[test]
+fn invalid_json_columns_count_characters_not_bytes() {
+    // Found by fuzzing: serde_json counts bytes, so a line with accented
+    // characters before the mistake put the column past it (and past the end
+    // of the line, in a short one).
+    let e = read_text("results.json", "{\n  \"résumé\": [,]\n}\n", &opts(None)).unwrap_err();
+    assert_eq!(e.position, Some((2, 14)), "{e}");
+}
+
+#[test]
 fn several_prompts_in_one_file_are_an_error_listing_them() {
     let result = |test: u32, prompt_idx: u32, label: &str| {
         format!(

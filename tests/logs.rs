@@ -872,6 +872,35 @@ fn fit_counts_one_record_in_the_singular() {
 }
 
 #[test]
+fn fit_output_is_toml_whatever_the_class_names_and_model_ids_hold() {
+    // Found by fuzzing: a class name or model id with a control character (a
+    // newline inside a quoted CSV field, a \u000F in a JSON string) was echoed
+    // raw into a `#` comment, which ended the comment or made the output
+    // invalid TOML.
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("names.csv");
+    std::fs::write(
+        &path,
+        "class,model,input_tokens,output_tokens\n\"two\nlines\",\"m\r1\",12,3\n\"bell\u{7}\",\"m\u{f}\",5,1\nplain,m,7,2\n",
+    )
+    .unwrap();
+    let fit = simroute::logs::fit::fit_log(&path, &LogOptions::default()).unwrap();
+    let text = simroute::logs::fit::render(&fit);
+    let doc: toml::Table = text
+        .parse()
+        .unwrap_or_else(|e| panic!("fit's output is not TOML: {e}\n{text}"));
+    let names: Vec<&str> = doc["traffic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["two\nlines", "bell\u{7}", "plain"], "{text}");
+    assert!(text.contains("# two\\u{a}lines: 1 record"), "{text}");
+    assert!(text.contains("models: m\\u{d}1 100.0%"), "{text}");
+}
+
+#[test]
 fn fit_flags_a_tail_a_lognormal_misses() {
     // 90% of records at 100 tokens, 10% at 10,000: p95 is 10,000 and the
     // lognormal through (100, 10,000) puts p99 far above the observed 10,000.
@@ -936,6 +965,51 @@ fn generate_log_is_deterministic_for_a_seed() {
     assert_eq!(bedrock.len(), 3000);
     let strip = |v: Vec<Rec>| -> Vec<Rec> { v.into_iter().map(|r| Rec { line: 0, ..r }).collect() };
     assert_eq!(strip(bedrock), strip(csv));
+}
+
+#[test]
+fn generate_log_sums_huge_counts_without_overflow() {
+    // Found by fuzzing: a scenario may draw counts near u64::MAX (validation
+    // takes any whole number), and the Bedrock record's totalTokens was their
+    // u64 sum: an overflow panic in debug builds, a wrapped total in release.
+    let dir = TempDir::new().unwrap();
+    let scen = scenario(dir.path());
+    let text = std::fs::read_to_string(&scen).unwrap().replace(
+        "output_tokens = { median = 200, p95 = 600 }",
+        "output_tokens = 18446744073709551615",
+    );
+    std::fs::write(&scen, text).unwrap();
+    let s = simroute::scenario::Scenario::load(&scen).unwrap();
+    let mut out = Vec::new();
+    simroute::logs::generate::generate(
+        &s,
+        &simroute::logs::generate::GenerateOptions {
+            records: 50,
+            seed: 1,
+            policy: 0,
+            format: simroute::logs::generate::GenFormat::Bedrock,
+        },
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut chat = 0;
+    for line in text.lines() {
+        let total: u128 = line
+            .split("\"totalTokens\":")
+            .nth(1)
+            .unwrap()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if line.contains("\"feature\":\"chat\"") {
+            chat += 1;
+            assert!(total > u64::MAX as u128, "{line}");
+        }
+    }
+    assert!(chat > 0);
 }
 
 #[test]

@@ -70,7 +70,7 @@ const FAILURE_REASON_ERROR: u64 = 2;
 
 /// Reads the promptfoo results in `bytes` (the content of `path`) into `rows`.
 pub(crate) fn read(path: &Path, bytes: &[u8], rows: &mut Rows<'_>) -> Result<(), InputError> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))?;
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| json_error(path, bytes, &e))?;
     let (results, base, version) = locate_results(path, &doc)?;
 
     if !results.is_empty() && !results.iter().any(|r| r.get("testIdx").is_some()) {
@@ -99,16 +99,28 @@ pub(crate) fn read(path: &Path, bytes: &[u8], rows: &mut Rows<'_>) -> Result<(),
 }
 
 /// A serde_json syntax error, at its line and column.
-fn json_error(path: &Path, e: &serde_json::Error) -> InputError {
+fn json_error(path: &Path, bytes: &[u8], e: &serde_json::Error) -> InputError {
     let text = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let message = text.strip_suffix(&suffix).unwrap_or(&text);
     InputError {
         file: path.to_path_buf(),
-        position: (e.line() > 0).then(|| (e.line(), e.column())),
+        position: (e.line() > 0).then(|| (e.line(), char_column(bytes, e.line(), e.column()))),
         key: String::new(),
         message: format!("not valid JSON: {message}"),
     }
+}
+
+/// serde_json's column counts bytes; an editor (and every other error of
+/// simroute) counts characters. The 1-based character column of byte column
+/// `column` of line `line`: the characters that start at or before it.
+fn char_column(bytes: &[u8], line: usize, column: usize) -> usize {
+    let Some(text) = bytes.split(|b| *b == b'\n').nth(line.saturating_sub(1)) else {
+        return column;
+    };
+    let end = column.min(text.len());
+    let starts = text[..end].iter().filter(|b| (**b & 0xC0) != 0x80).count();
+    starts + (column - end)
 }
 
 /// The array of results, its key path, and the summary's `version`.

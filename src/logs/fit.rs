@@ -388,6 +388,24 @@ fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+/// `s` as it can stand in a TOML comment: control characters (a newline, a
+/// carriage return, a NUL in a class name or model id) would end the comment or
+/// make the output invalid TOML, so they are written escaped, `\u{d}`.
+fn comment(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\t') {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// The fit as `[[traffic]]` tables with `#` comments, ready to paste into a
 /// scenario.
 pub fn render(fit: &Fit) -> String {
@@ -396,7 +414,7 @@ pub fn render(fit: &Fit) -> String {
     let _ = writeln!(
         out,
         "# Traffic fitted by `simroute fit` from {} ({}{}).",
-        s.path.display(),
+        comment(&s.path.display().to_string()),
         s.format,
         if s.gzip { ", gzip" } else { "" }
     );
@@ -420,7 +438,9 @@ pub fn render(fit: &Fit) -> String {
             let monthly = fit.monthly_requests().unwrap_or(0.0);
             let _ = writeln!(
                 out,
-                "# Timestamps {a} to {b} ({:.2} days): about {} per 30 days;",
+                "# Timestamps {} to {} ({:.2} days): about {} per 30 days;",
+                comment(a),
+                comment(b),
                 span / 86_400.0,
                 counted(monthly.round() as u64, "request")
             );
@@ -438,7 +458,8 @@ pub fn render(fit: &Fit) -> String {
         (Some(a), Some(_), _) => {
             let _ = writeln!(
                 out,
-                "# Every timestamp is {a}: the log gives no rate, so no monthly_requests."
+                "# Every timestamp is {}: the log gives no rate, so no monthly_requests.",
+                comment(a)
             );
         }
         _ => {
@@ -456,7 +477,7 @@ pub fn render(fit: &Fit) -> String {
         out.push('\n');
         let mut head = format!(
             "# {}: {} ({} of those used)",
-            c.name,
+            comment(&c.name),
             counted(c.records, "record"),
             pct(c.share)
         );
@@ -465,7 +486,7 @@ pub fn render(fit: &Fit) -> String {
                 .models
                 .iter()
                 .take(3)
-                .map(|(m, n)| format!("{m} {}", pct(*n as f64 / c.records as f64)))
+                .map(|(m, n)| format!("{} {}", comment(m), pct(*n as f64 / c.records as f64)))
                 .collect();
             let more = if c.models.len() > 3 {
                 format!(" and {} more", c.models.len() - 3)

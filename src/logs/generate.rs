@@ -310,7 +310,7 @@ fn write_records(
                 let call = drawer.draw(&mut rng);
                 let id = request_id(&mut rng);
                 let ts = time::format_ms(START_MS + (i as f64 * step_ms).round() as i64);
-                let cached = call.cache_read + call.cache_write > 0;
+                let cached = call.cache_read > 0 || call.cache_write > 0;
                 let class = &drawer.classes[call.class];
                 write!(
                     w,
@@ -337,7 +337,11 @@ fn write_records(
                     r#"}},"output":{{"outputContentType":"application/json","outputBodyJson":{{"output":{{"message":{{"role":"assistant","content":[{{"text":"(synthetic answer)"}}]}}}},"stopReason":"end_turn","usage":{{"inputTokens":{},"outputTokens":{},"totalTokens":{}"#,
                     call.input,
                     call.output,
-                    call.input + call.output + call.cache_read + call.cache_write
+                    // In u128: a scenario may draw counts near u64::MAX.
+                    call.input as u128
+                        + call.output as u128
+                        + call.cache_read as u128
+                        + call.cache_write as u128
                 )?;
                 if cached {
                     write!(
