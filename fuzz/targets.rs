@@ -92,11 +92,11 @@ impl Known {
     /// its fix lands.
     pub fn tolerated(self) -> bool {
         match self {
-            Known::RustTypeNames => true,
-            Known::CostOverflow => true,
-            Known::MonthlyRequests => true,
-            Known::AbsurdLatencySpread => true,
-            Known::GeneratedCountAboveReaderCap => true,
+            Known::RustTypeNames => false,
+            Known::CostOverflow => false,
+            Known::MonthlyRequests => false,
+            Known::AbsurdLatencySpread => false,
+            Known::GeneratedCountAboveReaderCap => false,
         }
     }
 }
@@ -556,6 +556,18 @@ const WHOLE_FILE: &[&str] = &[
     "this is not a promptfoo results file",
     "the top level is an array",
     "this file holds the results of",
+    // A file handed to the wrong reader, named by its kind (issue 9 §4).
+    ", not a log",
+    ", not a TOML",
+    ", not a scenario",
+    ", not a pricing table",
+    ", not an eval",
+    "this looks like",
+    "are blank lines: not a log",
+    // The gate every input passes (src/infile.rs).
+    "it is a folder",
+    "it is not a regular file",
+    "is it the right file?",
 ];
 
 /// What a rejection is checked against.
@@ -666,7 +678,7 @@ fn clamp(s: &mut Scenario) -> Option<()> {
 /// on a pool kept for the process.
 fn simulate(s: &Scenario, threads: usize) -> Option<RunResults> {
     let raw = guard("simulate", || {
-        pool(threads).install(|| simroute::engine::simulate_raw(s, &|| ()))
+        pool(threads).install(|| simroute::engine::simulate_raw(s, &|_| ()))
     })?;
     match raw {
         Ok(raw) => guard("results", || RunResults::new(s, &raw)),

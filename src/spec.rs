@@ -186,22 +186,24 @@ pub fn check_tokens(v: f64, path: &KeyPath) -> Result<u64, Invalid> {
 pub const MAX_CAPPED_MEAN_SHARE: f64 = 1e-4;
 
 /// Checks that a lognormal token count of median `s.median` and 95th percentile
-/// `s.p95` barely reaches [`MAX_CALL_TOKENS`], where the engine caps its draws.
+/// `s.p95` barely reaches `cap` (at most [`MAX_CALL_TOKENS`]: less for a class's
+/// uncached input, which shares the prompt with its cached prefix), where the
+/// engine caps its draws.
 ///
 /// For a lognormal `X = exp(mu + sigma·Z)`, the share of the mean above `c` is
 /// `E[X; X > c] / E[X] = Φ(sigma − z_c)` with `z_c = (ln c − mu) / sigma`, and
 /// capping at `c` lowers the mean by `E[(X − c)⁺] ≤ E[X; X > c]`. A spread whose
 /// share exceeds [`MAX_CAPPED_MEAN_SHARE`] is refused, with the largest p95 that
 /// would pass: the root of `sigma² − Φ⁻¹(share)·sigma − (ln c − mu) = 0`.
-pub fn check_token_tail(s: Spread, path: &KeyPath) -> Result<(), Invalid> {
-    let c = MAX_CALL_TOKENS as f64;
+pub fn check_token_tail(s: Spread, path: &KeyPath, cap: u64) -> Result<(), Invalid> {
+    let c = cap as f64;
     if s.median > c {
         return Err(Invalid::new(
             path.key("median"),
             format!(
-                "{} tokens is more than any Bedrock model reads or writes in one call (at most {} are accepted)",
+                "{} tokens is more than any Bedrock model reads or writes in one call (at most {} are accepted here)",
                 show(s.median),
-                count(MAX_CALL_TOKENS as f64)
+                count(c)
             ),
         ));
     }
@@ -220,11 +222,16 @@ pub fn check_token_tail(s: Spread, path: &KeyPath) -> Result<(), Invalid> {
     Err(Invalid::new(
         path.key("p95"),
         format!(
-            "a lognormal with median {} and p95 {} puts {} of its mean above {} tokens in one call, more than any Bedrock model reads or writes; with this median the p95 can be at most about {}",
+            "a lognormal with median {} and p95 {} puts {} of its mean above {} tokens in one call{}, more than any Bedrock model reads or writes; with this median the p95 can be at most about {}",
             show(s.median),
             show(s.p95),
             percent(share),
-            count(MAX_CALL_TOKENS as f64),
+            count(c),
+            if cap < MAX_CALL_TOKENS {
+                " (10,000,000 less the cached prefix)"
+            } else {
+                ""
+            },
             count(max_p95.floor())
         ),
     ))

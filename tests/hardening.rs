@@ -609,3 +609,29 @@ fn a_long_run_announces_its_size_and_duration_first() {
     );
     assert!(line.contains("Ctrl-C stops it"), "{line}");
 }
+
+#[test]
+fn a_prompt_of_input_and_cached_prefix_above_the_cap_is_refused() {
+    // The uncached input and the cached prefix are one prompt: 9,000,000 +
+    // 2,000,000 tokens is more than any model reads (generate-log wrote such
+    // records as one inputTokenCount that the log reader then refused; found by
+    // fuzzing).
+    let body = |input: &str| {
+        format!(
+            "{}[models.s]\nprice = \"small\"\nskill = 0.5\n\n[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = {input}\noutput_tokens = 10\ncached_prefix_tokens = 2000000\ncache_hit_rate = 0.5\ndifficulty = 0.5\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n",
+            header(50, 2)
+        )
+    };
+    let f = fixture(&body("9000000"));
+    let err = bad(&f, &[]);
+    assert!(err.contains("traffic[0].input_tokens"), "{err}");
+    assert!(err.contains("a prompt of 11,000,000 tokens"), "{err}");
+    // A lognormal reaching past 8,000,000 (the cap less the prefix).
+    let f = fixture(&body("{ median = 1000000, p95 = 9000000 }"));
+    let err = bad(&f, &[]);
+    assert!(err.contains("above 8,000,000 tokens"), "{err}");
+    assert!(err.contains("less the cached prefix"), "{err}");
+    // At 8,000,000 it runs.
+    let f = fixture(&body("8000000"));
+    run_json(&f, &[]);
+}

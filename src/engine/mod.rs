@@ -189,7 +189,10 @@ impl Engine {
             .map(|(ci, c)| EngineClass {
                 tokens: match &c.tokens {
                     ClassTokens::Synthetic(t) => Tokens::Synthetic {
-                        input: TokenSampler::new(t.input_tokens),
+                        input: TokenSampler::capped(
+                            t.input_tokens,
+                            crate::units::MAX_CALL_TOKENS - t.cached_prefix_tokens,
+                        ),
                         output: TokenSampler::new(t.output_tokens),
                         prefix: t.cached_prefix_tokens,
                         hit_rate: t.cache_hit_rate,

@@ -62,14 +62,24 @@ fn round(x: f64) -> u64 {
 #[derive(Debug, Clone, Copy)]
 pub enum TokenSampler {
     Fixed(u64),
-    LogNormal(LogNormal),
+    /// A lognormal, and the cap of its draws.
+    LogNormal(LogNormal, u64),
 }
 
 impl TokenSampler {
+    /// A sampler whose draws are capped at [`MAX_CALL_TOKENS`].
     pub fn new(d: TokenDist) -> Self {
+        Self::capped(d, MAX_CALL_TOKENS)
+    }
+
+    /// A sampler whose draws are capped at `cap` (a class's uncached input:
+    /// [`MAX_CALL_TOKENS`] less its cached prefix). Validation keeps fixed counts
+    /// within it and refuses a lognormal whose mean the cap moves by more than
+    /// 0.01% ([`crate::spec::check_token_tail`]).
+    pub fn capped(d: TokenDist, cap: u64) -> Self {
         match d {
             TokenDist::Fixed(n) => TokenSampler::Fixed(n),
-            TokenDist::LogNormal(s) => TokenSampler::LogNormal(LogNormal::from_spread(s)),
+            TokenDist::LogNormal(s) => TokenSampler::LogNormal(LogNormal::from_spread(s), cap),
         }
     }
 
@@ -78,19 +88,17 @@ impl TokenSampler {
     pub fn sample<R: Rng>(&self, rng: &mut R, min: u64) -> u64 {
         match self {
             TokenSampler::Fixed(n) => (*n).max(min),
-            TokenSampler::LogNormal(_) => self.at(normal(rng), min),
+            TokenSampler::LogNormal(..) => self.at(normal(rng), min),
         }
     }
 
     /// The token count at standard normal deviate `z` (for draws shared by
-    /// several samplers), at least `min` and at most [`MAX_CALL_TOKENS`] (the
-    /// scenario's validation refuses a distribution whose mean the cap moves by
-    /// more than 0.01%: see [`crate::spec::check_token_tail`]).
+    /// several samplers), at most the sampler's cap and at least `min`.
     #[inline]
     pub fn at(&self, z: f64, min: u64) -> u64 {
         match self {
             TokenSampler::Fixed(n) => (*n).max(min),
-            TokenSampler::LogNormal(l) => round(l.at(z)).clamp(min, MAX_CALL_TOKENS),
+            TokenSampler::LogNormal(l, cap) => round(l.at(z)).min(*cap).max(min),
         }
     }
 }
@@ -170,10 +178,13 @@ mod tests {
         let mut rng = Rng64::seed_from_u64(1);
         assert_eq!(TokenSampler::Fixed(0).sample(&mut rng, 1), 1);
         assert_eq!(TokenSampler::Fixed(12).sample(&mut rng, 1), 12);
-        let s = TokenSampler::LogNormal(LogNormal {
-            mu: 0.0,
-            sigma: 3.0,
-        });
+        let s = TokenSampler::LogNormal(
+            LogNormal {
+                mu: 0.0,
+                sigma: 3.0,
+            },
+            MAX_CALL_TOKENS,
+        );
         assert!((0..10_000).all(|_| s.sample(&mut rng, 1) >= 1));
         // Far tails are capped at the most tokens one call can carry.
         assert_eq!(s.at(40.0, 1), MAX_CALL_TOKENS);

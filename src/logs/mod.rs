@@ -50,6 +50,9 @@ pub use crate::units::MAX_CALL_TOKENS as MAX_TOKENS;
 /// Size of the read buffers: large enough that a read is a few syscalls per MB.
 const BUF_BYTES: usize = 1 << 17;
 
+/// The first bytes of a log (decompressed) that tell a binary file from text.
+const HEAD_BYTES: usize = 8192;
+
 /// The format of a log file, as detected from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogFormat {
@@ -337,12 +340,6 @@ impl<'p> Source<'p> {
             .fill_buf()
             .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
         let gzip = head.starts_with(&[0x1f, 0x8b]);
-        if let Some(what) = crate::infile::binary_kind(head).filter(|_| !gzip) {
-            return Err(InputError::file(
-                path,
-                format!("this is {what}, not a log: {LOG_FORMATS}"),
-            ));
-        }
         // Every byte, decompressed or not, passes the line-length guard; gzip
         // output also the ratio guard (see [`limits`]).
         let reader: Box<dyn BufRead> = if gzip {
@@ -357,6 +354,23 @@ impl<'p> Source<'p> {
             ))
         };
         let mut src = Source { path, gzip, reader };
+        // What the log holds, decompressed: the same first bytes whether the file
+        // is gzip or not (a gzip of a binary file is no more a log than the
+        // binary file is, and says so in the same words). Read apart and put
+        // back in front of the rest.
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        let read = (&mut src.reader)
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head);
+        read.map_err(|e| src.io_error(&e, 1))?;
+        if let Some(what) = crate::infile::binary_kind(&head) {
+            return Err(InputError::file(
+                path,
+                format!("this is {what}, not a log: {LOG_FORMATS}"),
+            ));
+        }
+        let rest = std::mem::replace(&mut src.reader, Box::new(io::empty()));
+        src.reader = Box::new(io::Cursor::new(head).chain(rest));
         src.skip_bom()?;
         Ok(src)
     }

@@ -19,7 +19,7 @@ use crate::pricing::{LatencyKind, PriceTable, latency_spread};
 use crate::spec::{
     MedianP95, NumOr, Spread, check_at_least, check_range, check_token_tail, check_tokens,
 };
-use crate::units::MAX_REQUESTS;
+use crate::units::{MAX_CALL_TOKENS, MAX_REQUESTS};
 
 /// How far the traffic shares may be from summing to 1.
 const SHARE_TOLERANCE: f64 = 1e-6;
@@ -413,8 +413,28 @@ fn model_ref(
 }
 
 fn tokens(raw: &NumOr<MedianP95>, path: &KeyPath) -> Result<TokenDist, Invalid> {
+    tokens_capped(raw, path, MAX_CALL_TOKENS)
+}
+
+/// A token distribution whose draws are capped at `cap` (see
+/// [`check_token_tail`]); a fixed count above it is an error.
+fn tokens_capped(raw: &NumOr<MedianP95>, path: &KeyPath, cap: u64) -> Result<TokenDist, Invalid> {
     Ok(match raw {
-        NumOr::Num(v) => TokenDist::Fixed(check_tokens(*v, path)?),
+        NumOr::Num(v) => {
+            let n = check_tokens(*v, path)?;
+            if n > cap {
+                return Err(Invalid::new(
+                    path.clone(),
+                    format!(
+                        "{n} tokens and the cached prefix of {} make a prompt of {} tokens, more than any Bedrock model reads in one call (at most {})",
+                        crate::numfmt::count((MAX_CALL_TOKENS - cap) as f64),
+                        crate::numfmt::count((n + MAX_CALL_TOKENS - cap) as f64),
+                        crate::numfmt::count(MAX_CALL_TOKENS as f64)
+                    ),
+                ));
+            }
+            TokenDist::Fixed(n)
+        }
         NumOr::Table(_) => {
             let s = Spread::from_raw(raw, path, 0.0)?;
             if s.median <= 0.0 {
@@ -423,7 +443,7 @@ fn tokens(raw: &NumOr<MedianP95>, path: &KeyPath) -> Result<TokenDist, Invalid> 
                     "must be greater than 0 for a lognormal",
                 ));
             }
-            check_token_tail(s, path)?;
+            check_token_tail(s, path, cap)?;
             if s.median == s.p95 {
                 TokenDist::Fixed(s.median.round() as u64)
             } else {
@@ -578,7 +598,16 @@ fn synthetic(t: &format::TrafficEntry, tp: &KeyPath) -> Result<SyntheticTokens, 
             "missing: a number or { median, p95 }, or a `log` to take token counts from",
         )),
     };
-    let input_tokens = required(t.input_tokens.as_ref(), "input_tokens")?;
+    let prefix = match t.cached_prefix_tokens {
+        Some(v) => check_tokens(v, &tp.key("cached_prefix_tokens"))?,
+        None => 0,
+    };
+    // The uncached input and the cached prefix make one prompt, which no model
+    // reads beyond MAX_CALL_TOKENS: the input's draws are capped at the rest.
+    let input_tokens = match t.input_tokens.as_ref() {
+        Some(v) => tokens_capped(v, &tp.key("input_tokens"), MAX_CALL_TOKENS - prefix)?,
+        None => required(None, "input_tokens")?,
+    };
     let output_tokens = required(t.output_tokens.as_ref(), "output_tokens")?;
     if output_tokens == TokenDist::Fixed(0) {
         return Err(Invalid::new(
@@ -586,10 +615,6 @@ fn synthetic(t: &format::TrafficEntry, tp: &KeyPath) -> Result<SyntheticTokens, 
             "must be at least 1: every answer has an output token",
         ));
     }
-    let prefix = match t.cached_prefix_tokens {
-        Some(v) => check_tokens(v, &tp.key("cached_prefix_tokens"))?,
-        None => 0,
-    };
     let cache_hit_rate = match (prefix, t.cache_hit_rate) {
         (_, Some(r)) => check_range(r, 0.0, 1.0, &tp.key("cache_hit_rate"))?,
         (0, None) => 0.0,
