@@ -75,7 +75,7 @@ fn sweep(thresholds: &[f64], seconds: &[f64], targets: Targets) -> SweepResults 
         .iter()
         .map(|p| p.result.cost_per_request.mean)
         .collect();
-    let verdicts: Vec<Verdict> = points.iter().map(|p| p.verdict).collect();
+    let verdicts: Vec<Verdict> = points.iter().map(|p| p.verdict.clone()).collect();
     let labels: Vec<String> = points.iter().map(|p| p.label.clone()).collect();
     let mut params = vec!["policy.cascade.threshold".to_string()];
     if seconds.len() > 1 {
@@ -227,6 +227,7 @@ fn cost_curve_marks_the_recommendation_and_the_target() {
     let targets = Targets {
         quality: Some(0.5),
         p95_latency_ms: Some(60_000.0),
+        ..Targets::default()
     };
     let s = sweep(&THRESHOLDS, &[0.0], targets);
     let point = s
@@ -261,6 +262,7 @@ fn cost_curve_without_a_recommendation_has_no_marker() {
     let targets = Targets {
         quality: Some(0.999),
         p95_latency_ms: None,
+        ..Targets::default()
     };
     let s = sweep(&THRESHOLDS, &[0.0], targets);
     assert_eq!(s.recommendation.point, None);
@@ -284,6 +286,7 @@ fn a_grid_draws_one_line_per_value_of_the_second_parameter() {
     let targets = Targets {
         quality: Some(0.5),
         p95_latency_ms: None,
+        ..Targets::default()
     };
     let s = sweep(&THRESHOLDS, &[0.4, 0.6, 0.8], targets);
     assert_eq!(s.points.len(), 15);

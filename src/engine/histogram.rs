@@ -99,22 +99,46 @@ impl LatencyHistogram {
 
     /// The nearest-rank `q`-quantile, ms; `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let total = self.len();
+        Self::quantiles_of(&[self], [q]).map(|[v]| v)
+    }
+
+    /// The nearest-rank `qs`-quantiles (in increasing order) of the values of
+    /// all of `hs` together, ms, in one pass and without merging them: the
+    /// same values as [`LatencyHistogram::quantile`] of their merge. `None`
+    /// when they hold no value.
+    pub fn quantiles_of<const N: usize>(
+        hs: &[&LatencyHistogram],
+        qs: [f64; N],
+    ) -> Option<[f64; N]> {
+        debug_assert!(qs.windows(2).all(|w| w[0] <= w[1]));
+        let total: u64 = hs.iter().map(|h| h.len()).sum();
         if total == 0 {
             return None;
         }
-        let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
+        let ranks = qs.map(|q| ((q * total as f64).ceil() as u64).clamp(1, total));
+        let mut out = [0.0; N];
+        let mut next = 0;
         let mut seen = 0;
-        for (k, block) in self.blocks.iter().enumerate() {
-            let Some(block) = block else { continue };
-            for (j, &c) in block.iter().enumerate() {
-                seen += c;
-                if seen >= rank {
-                    return Some(Self::midpoint(k * BLOCK + j));
+        for k in 0..BLOCKS {
+            if hs.iter().all(|h| h.blocks[k].is_none()) {
+                continue;
+            }
+            for j in 0..BLOCK {
+                seen += hs
+                    .iter()
+                    .filter_map(|h| h.blocks[k].as_ref())
+                    .map(|b| b[j])
+                    .sum::<u64>();
+                while next < N && seen >= ranks[next] {
+                    out[next] = Self::midpoint(k * BLOCK + j);
+                    next += 1;
+                }
+                if next == N {
+                    return Some(out);
                 }
             }
         }
-        unreachable!("rank ≤ total")
+        unreachable!("every rank ≤ total")
     }
 }
 
@@ -159,6 +183,30 @@ mod tests {
         assert_eq!(h.len(), 3);
         assert!(h.quantile(0.1).unwrap() <= MIN_MS * 1.001);
         assert!(h.quantile(1.0).unwrap() >= MAX_MS * 0.999);
+    }
+
+    #[test]
+    fn quantiles_of_several_are_those_of_their_merge() {
+        let (mut a, mut b) = (LatencyHistogram::new(), LatencyHistogram::new());
+        // a: 1..=100 ms, b: 1,000..=1,900 ms by 100: 110 values in all.
+        for ms in 1..=100 {
+            a.record(ms as f64);
+        }
+        for ms in (1000..=1900).step_by(100) {
+            b.record(ms as f64);
+        }
+        let mut m = a.clone();
+        m.merge(&b);
+        let qs = [0.5, 0.9, 0.95, 0.99];
+        let got = LatencyHistogram::quantiles_of(&[&a, &b], qs).unwrap();
+        assert_eq!(got, qs.map(|q| m.quantile(q).unwrap()));
+        // Nearest rank of 110: ⌈55⌉ = 55 ms, ⌈99⌉ = 99 ms, ⌈104.5⌉ = 105th = 1,400 ms,
+        // ⌈108.9⌉ = 109th = 1,800 ms.
+        for (g, want) in got.iter().zip([55.0, 99.0, 1400.0, 1800.0]) {
+            assert!((g / want - 1.0).abs() < 0.0005, "{g} vs {want}");
+        }
+        let empty = LatencyHistogram::new();
+        assert_eq!(LatencyHistogram::quantiles_of(&[&empty], [0.5]), None);
     }
 
     #[test]

@@ -16,23 +16,19 @@ fn verdict(s: &SweepResults, i: usize, p: &SweepPoint) -> String {
     if s.recommendation.point == Some(i) {
         return "<< recommended".into();
     }
-    let named = |want: Check| {
-        [
-            ("quality", p.verdict.quality),
-            ("p95", p.verdict.p95_latency),
-        ]
-        .into_iter()
-        .filter(|(_, c)| *c == Some(want))
-        .map(|(k, _)| k)
-        .collect::<Vec<_>>()
-    };
-    let misses = named(Check::Misses);
-    let unknown = named(Check::Unknown);
-    let straddles = named(Check::Straddles);
+    let misses = p.verdict.named(Check::Misses);
+    let unknown: Vec<String> = p
+        .verdict
+        .checks
+        .iter()
+        .filter(|c| c.check == Check::Unknown)
+        .map(|c| c.describe())
+        .collect();
+    let straddles = p.verdict.named(Check::Straddles);
     if !misses.is_empty() {
         format!("misses {}", misses.join(", "))
     } else if !unknown.is_empty() {
-        "no interactive traffic".into()
+        unknown.join("; ")
     } else if !straddles.is_empty() {
         format!("CI straddles {}", straddles.join(", "))
     } else {
@@ -47,17 +43,10 @@ fn opt(e: Option<&Estimate>, f: impl Fn(&Estimate) -> String) -> String {
 /// The header line: what was swept, against which targets.
 pub fn header(s: &SweepResults) -> String {
     let sc = &s.scenario;
-    let mut targets = Vec::new();
-    if let Some(q) = s.targets.quality {
-        targets.push(format!("quality >= {:.1}%", q * 100.0));
-    }
-    if let Some(l) = s.targets.p95_latency_ms {
-        targets.push(format!("interactive p95 <= {} ms", count(l)));
-    }
-    let targets = if targets.is_empty() {
+    let targets = if s.targets.is_empty() {
         "no targets".to_string()
     } else {
-        format!("targets: {}", targets.join(", "))
+        format!("targets: {}", s.targets.describe())
     };
     format!(
         "sweep of policy {} over {} in scenario {}: {} requests x {} replications, seed {}, one shared set of draws per pass; {targets}; \u{b1} is the {}",
@@ -111,6 +100,7 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
         title: format!("Policy {} at each setting", s.policy),
         header,
         rows,
+        ..Section::default()
     }]
 }
 

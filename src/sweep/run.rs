@@ -351,7 +351,7 @@ pub fn run(p: &Prepared, progress: &(dyn Fn(u64) + Sync)) -> anyhow::Result<Swee
         .iter()
         .map(|pt| pt.result.cost_per_request.mean)
         .collect();
-    let verdicts: Vec<Verdict> = points.iter().map(|pt| pt.verdict).collect();
+    let verdicts: Vec<Verdict> = points.iter().map(|pt| pt.verdict.clone()).collect();
     let (scenario, inputs) = info.expect("at least one group");
     let recommendation = recommend(
         &p.base.targets,
@@ -366,7 +366,7 @@ pub fn run(p: &Prepared, progress: &(dyn Fn(u64) + Sync)) -> anyhow::Result<Swee
         policy: p.spec.policy.clone(),
         params: p.param_paths(),
         points,
-        targets: p.base.targets,
+        targets: p.base.targets.clone(),
         recommendation,
         run: as_written,
     })
