@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::accounting::{KIND_NAMES, KINDS};
+use super::histogram::LatencyHistogram;
 use super::inputs::{AsLogged, Inputs, eval_warnings, straddle_warnings};
 use super::summary::PercentileMoments;
 use crate::scenario::{Scenario, Targets};
@@ -169,14 +170,13 @@ pub fn cdf_quantiles() -> Vec<f64> {
 impl LatencyCdf {
     fn new(p: &crate::engine::Pooled) -> Option<LatencyCdf> {
         let quantiles = cdf_quantiles();
-        let e2e_ms = quantiles
-            .iter()
-            .map(|&q| p.e2e.quantile(q))
-            .collect::<Option<Vec<f64>>>()?;
-        let ttft_ms = quantiles
-            .iter()
-            .map(|&q| p.ttft.quantile(q))
-            .collect::<Option<Vec<f64>>>()?;
+        // All quantiles in one pass over each histogram.
+        let read = |h: &LatencyHistogram| {
+            let mut v = vec![0.0; quantiles.len()];
+            LatencyHistogram::quantiles_into(&[h], &quantiles, &mut v).then_some(v)
+        };
+        let e2e_ms = read(&p.e2e)?;
+        let ttft_ms = read(&p.ttft)?;
         Some(LatencyCdf {
             quantiles,
             e2e_ms,
