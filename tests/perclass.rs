@@ -165,7 +165,7 @@ fn per_class_latency_in_csv_table_and_markdown() {
     let md = run(&scenario(""), "markdown");
     assert!(md.contains("### Latency of interactive requests by class (ms)"));
     assert!(
-        md.contains("\n\\* batch-b pools a; the baseline inter pools b too"),
+        md.contains("\n- \\* batch-b pools a; the baseline inter pools b too"),
         "{md}"
     );
 }

@@ -371,7 +371,7 @@ impl RunResults {
             Err(why) => (None, Some(why)),
         };
         let mut warnings = eval_warnings(s);
-        warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
+        warnings.extend(straddle_warnings(&policies, inputs.eval_examples()));
         RunResults {
             inputs,
             as_logged,

@@ -50,7 +50,8 @@ pub fn print(header: &str, sections: &[Section], out: &mut dyn Write) -> io::Res
         if !s.notes.is_empty() {
             writeln!(out)?;
             for n in &s.notes {
-                writeln!(out, "{}", n.replacen("* ", "\\* ", 1))?;
+                // One list item each, so that Markdown does not join them.
+                writeln!(out, "- {}", n.replacen("* ", "\\* ", 1))?;
             }
         }
     }

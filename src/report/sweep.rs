@@ -72,10 +72,19 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
             "quality",
             "e2e p95 (ms)",
             "TTFT p95 (ms)",
-            "verdict",
         ]
         .map(String::from),
     );
+    // The figures a class's own targets judge.
+    for c in &s.targets.classes {
+        if c.quality.is_some() {
+            header.push(format!("{} quality", c.class));
+        }
+        if c.p95_latency_ms.is_some() {
+            header.push(format!("{} e2e p95 (ms)", c.class));
+        }
+    }
+    header.push("verdict".into());
     let rows = s
         .points
         .iter()
@@ -91,8 +100,17 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
                 pct(&r.quality),
                 opt(r.e2e_latency_ms.as_ref().map(|l| &l.p95), ms),
                 opt(r.ttft_ms.as_ref().map(|l| &l.p95), ms),
-                verdict(s, i, p),
             ]);
+            for c in &s.targets.classes {
+                let class = &r.classes[c.index];
+                if c.quality.is_some() {
+                    row.push(opt(class.quality.as_ref(), pct));
+                }
+                if c.p95_latency_ms.is_some() {
+                    row.push(opt(class.e2e_latency_ms.as_ref().map(|l| &l.p95), ms));
+                }
+            }
+            row.push(verdict(s, i, p));
             row
         })
         .collect();
@@ -128,6 +146,24 @@ fn csv(s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
         }
         if let Some(l) = &r.ttft_ms {
             figures.push(("ttft_ms_p95", Some(&l.p95)));
+        }
+        let mut figures: Vec<(String, Option<&Estimate>)> = figures
+            .into_iter()
+            .map(|(m, e)| (m.to_string(), e))
+            .collect();
+        // The figures a class's own targets judge: `chat.quality`,
+        // `chat.e2e_latency_ms_p95`.
+        for c in &s.targets.classes {
+            let class = &r.classes[c.index];
+            if c.quality.is_some() {
+                figures.push((format!("{}.quality", c.class), class.quality.as_ref()));
+            }
+            if c.p95_latency_ms.is_some() {
+                figures.push((
+                    format!("{}.e2e_latency_ms_p95", c.class),
+                    class.e2e_latency_ms.as_ref().map(|l| &l.p95),
+                ));
+            }
         }
         for (metric, e) in figures {
             if let Some(e) = e {
