@@ -2126,3 +2126,151 @@ fn an_eval_set_that_is_another_kind_of_file_or_too_large_is_named() {
         &["more than the 30 bytes a scenario or pricing table may be"],
     );
 }
+
+// ---------------------------------------------------------------------------
+// [targets] and [targets.CLASS] (issue 10 §1).
+// ---------------------------------------------------------------------------
+
+/// The base scenario's last line, to append `[targets]` after.
+const LAST_LINE: &str = "classifier = { model = \"micro\", auc = 0.8, threshold = 0.5, input_tokens = 200, output_tokens = 1 }";
+
+fn with_targets(targets: &str, edits: &[(&str, &str)]) -> Case {
+    let appended = format!("{LAST_LINE}\n\n{targets}");
+    let mut all: Vec<(&str, &str)> = edits.to_vec();
+    all.push((LAST_LINE, &appended));
+    Case::scenario(&all)
+}
+
+#[test]
+fn class_targets_are_accepted() {
+    let c = with_targets(
+        "[targets]\nquality = 0.9\n\n[targets.chat]\np95_latency_ms = 6000\nquality = 0.95\n",
+        &[],
+    );
+    let out = c.validate();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn class_target_for_an_unknown_class() {
+    let c = with_targets("[targets.chatt]\np95_latency_ms = 6000\n", &[]);
+    assert_key(
+        &c.validate(),
+        &c.at("chatt]"),
+        "targets.chatt",
+        &[
+            "\"chatt\" is not a traffic class of this scenario (did you mean `chat`?)",
+            "[targets.CLASS]",
+        ],
+    );
+}
+
+#[test]
+fn p95_target_for_a_batch_only_class() {
+    let c = with_targets(
+        "[targets.classify]\np95_latency_ms = 3000\n",
+        &[(
+            "output_tokens = 6\n",
+            "output_tokens = 6\nmode = \"batch\"\n",
+        )],
+    );
+    assert_key(
+        &c.run(),
+        &c.at("p95_latency_ms = 3000"),
+        "targets.classify.p95_latency_ms",
+        &[
+            "class \"classify\" runs on batch inference under every policy (its mode is \"batch\")",
+            "no interactive latency",
+        ],
+    );
+}
+
+#[test]
+fn p95_target_for_a_class_every_policy_sends_to_batch() {
+    // The last policy's batch_classes goes right after its last line.
+    let c = with_targets(
+        "batch_classes = [\"classify\"]\n\n[targets.classify]\nquality = 0.9\np95_latency_ms = 3000\n",
+        &[
+            (
+                "route = [\"sonnet\"]\n",
+                "route = [\"sonnet\"]\nbatch_classes = [\"classify\"]\n",
+            ),
+            (
+                "by_class = { classify = \"micro\" }\n",
+                "by_class = { classify = \"micro\" }\nbatch_classes = [\"classify\"]\n",
+            ),
+        ],
+    );
+    assert_key(
+        &c.validate(),
+        &c.at("p95_latency_ms = 3000"),
+        "targets.classify.p95_latency_ms",
+        &["every policy lists it in batch_classes"],
+    );
+}
+
+#[test]
+fn misspelled_scenario_wide_target() {
+    let c = with_targets("[targets]\nqualty = 0.9\n", &[]);
+    assert_bad(
+        &c.validate(),
+        // serde points at the value: `qualty = 0.9`, column 10.
+        &format!(
+            "{}: targets.qualty: ",
+            c.at("qualty").strip_suffix(":1").unwrap().to_owned() + ":10"
+        ),
+        &[
+            "unknown key `qualty` (did you mean `quality`?)",
+            "[targets.CLASS]",
+        ],
+    );
+}
+
+#[test]
+fn misspelled_class_target() {
+    let c = with_targets("[targets.chat]\np95_latency = 6000\n", &[]);
+    assert_bad(
+        &c.validate(),
+        &format!("{}: targets.chat.p95_latency: ", c.at("p95_latency =")),
+        &["unknown key `p95_latency` (did you mean `p95_latency_ms`?)"],
+    );
+}
+
+#[test]
+fn class_target_out_of_range_or_empty() {
+    let c = with_targets("[targets.chat]\nquality = 1.5\n", &[]);
+    assert_key(
+        &c.validate(),
+        &c.at("quality = 1.5"),
+        "targets.chat.quality",
+        &["1.5 is out of range: it must be a number between 0 and 1"],
+    );
+    let c = with_targets("[targets.chat]\np95_latency_ms = 0\n", &[]);
+    assert_key(
+        &c.validate(),
+        &c.at("p95_latency_ms = 0"),
+        "targets.chat.p95_latency_ms",
+        &["must be greater than 0"],
+    );
+    let c = with_targets("[targets.chat]\n", &[]);
+    assert_key(
+        &c.validate(),
+        &c.at("chat]"),
+        "targets.chat",
+        &["[targets.chat] sets no target"],
+    );
+}
+
+#[test]
+fn class_target_for_a_class_never_drawn() {
+    let c = with_targets(
+        "[targets.classify]\nquality = 0.9\n",
+        &[("share = 0.4", "share = 0"), ("share = 0.6", "share = 1")],
+    );
+    assert_key(
+        &c.validate(),
+        &c.at("classify]"),
+        "targets.classify",
+        &["has share 0"],
+    );
+}

@@ -75,7 +75,7 @@ fn sweep(thresholds: &[f64], seconds: &[f64], targets: Targets) -> SweepResults 
         .iter()
         .map(|p| p.result.cost_per_request.mean)
         .collect();
-    let verdicts: Vec<Verdict> = points.iter().map(|p| p.verdict).collect();
+    let verdicts: Vec<Verdict> = points.iter().map(|p| p.verdict.clone()).collect();
     let labels: Vec<String> = points.iter().map(|p| p.label.clone()).collect();
     let mut params = vec!["policy.cascade.threshold".to_string()];
     if seconds.len() > 1 {
@@ -235,6 +235,7 @@ fn cost_curve_marks_the_recommendation_and_the_target() {
     let targets = Targets {
         quality: Some(0.5),
         p95_latency_ms: Some(60_000.0),
+        ..Targets::default()
     };
     let s = sweep(&THRESHOLDS, &[0.0], targets);
     let point = s
@@ -272,6 +273,7 @@ fn cost_curve_without_a_recommendation_has_no_marker() {
     let targets = Targets {
         quality: Some(0.999),
         p95_latency_ms: None,
+        ..Targets::default()
     };
     let s = sweep(&THRESHOLDS, &[0.0], targets);
     assert_eq!(s.recommendation.point, None);
@@ -295,6 +297,7 @@ fn a_grid_draws_one_line_per_value_of_the_second_parameter() {
     let targets = Targets {
         quality: Some(0.5),
         p95_latency_ms: None,
+        ..Targets::default()
     };
     let s = sweep(&THRESHOLDS, &[0.4, 0.6, 0.8], targets);
     assert_eq!(s.points.len(), 15);
@@ -412,6 +415,7 @@ fn p95_target(ms: f64) -> Targets {
     Targets {
         quality: None,
         p95_latency_ms: Some(ms),
+        ..Targets::default()
     }
 }
 
@@ -638,6 +642,7 @@ fn frontier_draws_the_quality_target_or_says_where_it_is() {
     let targets = Targets {
         quality: Some(0.01),
         p95_latency_ms: None,
+        ..Targets::default()
     };
     let t = texts(&charts::frontier(&r, &targets).unwrap());
     assert!(
@@ -650,6 +655,7 @@ fn frontier_draws_the_quality_target_or_says_where_it_is() {
     let targets = Targets {
         quality: Some(mid),
         p95_latency_ms: None,
+        ..Targets::default()
     };
     let svg = charts::frontier(&r, &targets).unwrap();
     let t = texts(&svg);
@@ -668,6 +674,7 @@ fn cost_curve_draws_the_binding_p95_target() {
         Targets {
             quality: Some(0.3),
             p95_latency_ms: Some(1000.0),
+            ..Targets::default()
         },
     );
     assert_eq!(s.recommendation.binding, ["p95_latency_ms"]);
@@ -688,6 +695,7 @@ fn cost_curve_quality_target_cannot_be_read_against_escalation() {
     let targets = Targets {
         quality: Some(0.5),
         p95_latency_ms: None,
+        ..Targets::default()
     };
     let s = sweep(&THRESHOLDS, &[0.0], targets);
     let svg = charts::cost_curve(&s).unwrap();

@@ -26,7 +26,12 @@ pub const KIND_NAMES: [&str; KINDS] = [
     "extra_calls",
 ];
 
-/// Counts for one traffic class under one policy.
+/// Counts and latencies for one traffic class under one policy.
+///
+/// Latencies are kept per class, so that a class's percentiles do not depend
+/// on which other classes are interactive; a policy's pooled percentiles are
+/// read from its classes' histograms together ([`LatencyHistogram::quantiles_of`]),
+/// which gives the same figures as one histogram of every request.
 #[derive(Debug, Clone, Default)]
 pub struct ClassAcc {
     pub requests: u64,
@@ -35,6 +40,12 @@ pub struct ClassAcc {
     pub correct: u64,
     pub escalated: u64,
     pub escalated_correct: u64,
+    /// End-to-end latency of the class's requests where it is interactive, ms.
+    pub e2e: LatencyHistogram,
+    /// Felt time to first token of the class's interactive requests, ms.
+    pub ttft: LatencyHistogram,
+    /// End-to-end latency of the class's requests where it runs on batch, ms.
+    pub batch: LatencyHistogram,
 }
 
 /// Everything one policy accumulates in one replication.
@@ -44,13 +55,8 @@ pub struct PolicyAcc {
     pub cost: Vec<[u128; KINDS]>,
     /// Calls made, by model (extra calls included).
     pub calls: Vec<u64>,
+    /// By traffic class, latencies included.
     pub classes: Vec<ClassAcc>,
-    /// End-to-end latency of interactive requests, ms.
-    pub e2e: LatencyHistogram,
-    /// Felt time to first token of interactive requests, ms.
-    pub ttft: LatencyHistogram,
-    /// End-to-end latency of batch requests, ms.
-    pub batch: LatencyHistogram,
 }
 
 impl PolicyAcc {
@@ -59,9 +65,6 @@ impl PolicyAcc {
             cost: vec![[0; KINDS]; models],
             calls: vec![0; models],
             classes: vec![ClassAcc::default(); classes],
-            e2e: LatencyHistogram::new(),
-            ttft: LatencyHistogram::new(),
-            batch: LatencyHistogram::new(),
         }
     }
 
@@ -80,10 +83,15 @@ impl PolicyAcc {
             a.correct += b.correct;
             a.escalated += b.escalated;
             a.escalated_correct += b.escalated_correct;
+            a.e2e.merge(&b.e2e);
+            a.ttft.merge(&b.ttft);
+            a.batch.merge(&b.batch);
         }
-        self.e2e.merge(&o.e2e);
-        self.ttft.merge(&o.ttft);
-        self.batch.merge(&o.batch);
+    }
+
+    /// The classes' histograms of one latency, for pooled percentiles.
+    pub fn pooled(&self, which: fn(&ClassAcc) -> &LatencyHistogram) -> Vec<&LatencyHistogram> {
+        self.classes.iter().map(which).collect()
     }
 
     /// This replication's figures.
@@ -105,9 +113,9 @@ impl PolicyAcc {
             escalation: escalated as f64 / n,
             quality: correct as f64 / n,
             escalated_quality: (escalated > 0).then(|| escalated_correct as f64 / escalated as f64),
-            e2e: percentiles(&self.e2e),
-            ttft: percentiles(&self.ttft),
-            batch: percentiles(&self.batch),
+            e2e: percentiles(&self.pooled(|c| &c.e2e)),
+            ttft: percentiles(&self.pooled(|c| &c.ttft)),
+            batch: percentiles(&self.pooled(|c| &c.batch)),
             classes: self
                 .classes
                 .iter()
@@ -117,6 +125,9 @@ impl PolicyAcc {
                         cost: usd(c.cost) / k,
                         quality: c.correct as f64 / k,
                         escalation: c.escalated as f64 / k,
+                        e2e: percentiles(&[&c.e2e]),
+                        ttft: percentiles(&[&c.ttft]),
+                        batch: percentiles(&[&c.batch]),
                     })
                 })
                 .collect(),
@@ -127,10 +138,10 @@ impl PolicyAcc {
 /// The percentiles reported for latency.
 pub const PERCENTILES: [f64; 3] = [0.50, 0.95, 0.99];
 
-/// p50, p95 and p99 in ms, or `None` for an empty histogram.
-fn percentiles(h: &LatencyHistogram) -> Option<[f64; 3]> {
-    let [a, b, c] = PERCENTILES.map(|q| h.quantile(q));
-    Some([a?, b?, c?])
+/// p50, p95 and p99 in ms of the values of `hs` together, or `None` where
+/// they are empty.
+fn percentiles(hs: &[&LatencyHistogram]) -> Option<[f64; 3]> {
+    LatencyHistogram::quantiles_of(hs, PERCENTILES)
 }
 
 /// One policy's figures in one replication (USD per request, shares, ms).
@@ -152,12 +163,18 @@ pub struct RepFigures {
     pub classes: Vec<Option<ClassFigures>>,
 }
 
-/// One class's figures in one replication.
+/// One class's figures in one replication (USD per request, shares, ms).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClassFigures {
     pub cost: f64,
     pub quality: f64,
     pub escalation: f64,
+    /// p50/p95/p99 of end-to-end latency, ms; `None` where the class runs on batch.
+    pub e2e: Option<[f64; 3]>,
+    /// p50/p95/p99 of felt time to first token, ms; `None` where batch.
+    pub ttft: Option<[f64; 3]>,
+    /// p50/p95/p99 of batch latency, ms; `None` where interactive.
+    pub batch: Option<[f64; 3]>,
 }
 
 #[cfg(test)]
@@ -171,7 +188,7 @@ mod tests {
         for ms in 1..=100_000u64 {
             h.record(ms as f64);
         }
-        let p = percentiles(&h).unwrap();
+        let p = percentiles(&[&h]).unwrap();
         for (got, want) in p.iter().zip([50_000.0, 95_000.0, 99_000.0]) {
             assert!((got / want - 1.0).abs() < 0.001, "{got} vs {want}");
         }
@@ -184,17 +201,17 @@ mod tests {
         a.cost[0][INPUT] = 5;
         a.classes[0].requests = 2;
         a.classes[0].cost = 5;
-        a.e2e.record(12.5);
+        a.classes[0].e2e.record(12.5);
         b.cost[1][OUTPUT] = 7;
         b.classes[0].requests = 1;
         b.classes[0].cost = 7;
-        b.e2e.record(800.0);
+        b.classes[0].e2e.record(800.0);
         let mut ab = a.clone();
         ab.merge(&b);
         let mut ba = b.clone();
         ba.merge(&a);
         assert_eq!(ab.figures(), ba.figures());
         assert_eq!(ab.classes[0].cost, 12);
-        assert_eq!(ab.e2e.len(), 2);
+        assert_eq!(ab.classes[0].e2e.len(), 2);
     }
 }

@@ -270,31 +270,28 @@ impl AsLogged {
 }
 
 /// A warning for every target whose verdict (met or not) flips inside a policy's
-/// interval.
+/// interval: the straddled checks of the policy's verdict, scenario-wide and
+/// per class, with what would settle them.
 pub fn straddle_warnings(
-    s: &Scenario,
     policies: &[super::results::PolicyResult],
     examples: usize,
 ) -> Vec<String> {
+    use crate::sweep::verdict::{Check, TargetKind};
     let mut out = Vec::new();
     for p in policies {
-        let checks = [
-            ("quality", s.targets.quality, Some(p.quality), 100.0, "%"),
-            (
-                "p95 latency",
-                s.targets.p95_latency_ms,
-                p.e2e_latency_ms.map(|l| l.p95),
-                1.0,
-                " ms",
-            ),
-        ];
-        for (what, target, est, k, unit) in checks {
-            let (Some(t), Some(e)) = (target, est) else {
+        let Some(v) = &p.verdict else { continue };
+        for c in v.checks.iter().filter(|c| c.check == Check::Straddles) {
+            let (Some(e), t) = (c.figure, c.limit) else {
                 continue;
             };
-            if !(e.ci_low < t && t < e.ci_high) {
-                continue;
-            }
+            let (what, k, unit) = match c.target {
+                TargetKind::Quality => ("quality", 100.0, "%"),
+                TargetKind::P95LatencyMs => ("p95 latency", 1.0, " ms"),
+            };
+            let what = match &c.class {
+                Some(class) => format!("{what} of class \"{class}\""),
+                None => what.to_string(),
+            };
             let shown = |v: f64| {
                 if unit == "%" {
                     format!("{:.1}%", v * k)

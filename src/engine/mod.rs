@@ -545,8 +545,10 @@ impl Engine {
             let last = replications.min(first.saturating_add(self.group_len()));
             for accs in self.group(seed, first..last, requests, progress)? {
                 for (p, acc) in pooled.iter_mut().zip(&accs) {
-                    p.e2e.merge(&acc.e2e);
-                    p.ttft.merge(&acc.ttft);
+                    for c in &acc.classes {
+                        p.e2e.merge(&c.e2e);
+                        p.ttft.merge(&c.ttft);
+                    }
                 }
                 let figures: Vec<RepFigures> = accs.iter().map(PolicyAcc::figures).collect();
                 summary.push(&figures);

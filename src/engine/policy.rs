@@ -217,9 +217,9 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         class.escalated_correct += delivered.correct as u64;
     }
     if batch {
-        acc.batch.record(before + delivered.latency);
+        class.batch.record(before + delivered.latency);
     } else {
-        acc.e2e.record(before + delivered.latency);
-        acc.ttft.record(before + delivered.ttft);
+        class.e2e.record(before + delivered.latency);
+        class.ttft.record(before + delivered.ttft);
     }
 }

@@ -7,10 +7,12 @@
 use serde::Serialize;
 
 use super::accounting::{KIND_NAMES, KINDS};
+use super::histogram::LatencyHistogram;
 use super::inputs::{AsLogged, Inputs, eval_warnings, straddle_warnings};
 use super::summary::PercentileMoments;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Targets};
 use crate::stats::{Estimate, Interval};
+use crate::sweep::verdict::Verdict;
 
 /// Everything a run reports.
 #[derive(Debug, Clone, Serialize)]
@@ -26,12 +28,17 @@ pub struct RunResults {
     pub policies: Vec<PolicyResult>,
     /// Things the reader must know (a target that the interval cannot decide).
     pub warnings: Vec<String>,
+    /// The scenario's `[targets]`, which each policy's `verdict` judges; `null`
+    /// without targets.
+    pub targets: Option<Targets>,
 }
 
 /// What was simulated.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioInfo {
     pub name: String,
+    /// The scenario file, as given on the command line.
+    pub path: String,
     pub description: Option<String>,
     pub pricing: String,
     pub pricing_region: String,
@@ -82,9 +89,21 @@ pub struct ModelCost {
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassResult {
     pub class: String,
+    /// How the class runs under this policy: `interactive` or `batch` (its own
+    /// `mode`, or the policy's `batch_classes`).
+    pub mode: &'static str,
+    /// USD per request of the class.
     pub cost_per_request: Option<Estimate>,
     pub quality: Option<Estimate>,
     pub escalation_rate: Option<Estimate>,
+    /// End-to-end latency of the class's requests, ms; `null` where it runs on
+    /// batch. The class's own: the same whatever other classes do.
+    pub e2e_latency_ms: Option<Percentiles>,
+    /// Felt time to first token of the class's requests, ms; `null` where batch.
+    pub ttft_ms: Option<Percentiles>,
+    /// End-to-end latency of the class's batch requests, ms; `null` where
+    /// interactive.
+    pub batch_latency_ms: Option<Percentiles>,
 }
 
 /// One policy's figures.
@@ -114,6 +133,16 @@ pub struct PolicyResult {
     pub ttft_ms: Option<Percentiles>,
     /// End-to-end latency of batch requests, ms; `null` without batch traffic.
     pub batch_latency_ms: Option<Percentiles>,
+    /// The classes `e2e_latency_ms` and `ttft_ms` pool: those interactive under
+    /// this policy (share > 0), in `[[traffic]]` order.
+    pub interactive_classes: Vec<String>,
+    /// Where `interactive_classes` differ from the baseline's: which classes
+    /// the pooled latency leaves out or adds, so that the difference is not read
+    /// as a change of speed. `null` where they are the same.
+    pub latency_note: Option<String>,
+    /// Whether the policy meets the scenario's `[targets]`; `null` without
+    /// targets.
+    pub verdict: Option<Verdict>,
     pub cost_by_model: Vec<ModelCost>,
     pub classes: Vec<ClassResult>,
     /// The distribution of interactive latency over all replications together;
@@ -141,14 +170,13 @@ pub fn cdf_quantiles() -> Vec<f64> {
 impl LatencyCdf {
     fn new(p: &crate::engine::Pooled) -> Option<LatencyCdf> {
         let quantiles = cdf_quantiles();
-        let e2e_ms = quantiles
-            .iter()
-            .map(|&q| p.e2e.quantile(q))
-            .collect::<Option<Vec<f64>>>()?;
-        let ttft_ms = quantiles
-            .iter()
-            .map(|&q| p.ttft.quantile(q))
-            .collect::<Option<Vec<f64>>>()?;
+        // All quantiles in one pass over each histogram.
+        let read = |h: &LatencyHistogram| {
+            let mut v = vec![0.0; quantiles.len()];
+            LatencyHistogram::quantiles_into(&[h], &quantiles, &mut v).then_some(v)
+        };
+        let e2e_ms = read(&p.e2e)?;
+        let ttft_ms = read(&p.ttft)?;
         Some(LatencyCdf {
             quantiles,
             e2e_ms,
@@ -165,11 +193,67 @@ fn pct(k: Interval, m: &Option<PercentileMoments>) -> Option<Percentiles> {
     })
 }
 
+/// The classes policy `p` runs interactively and that are drawn (share > 0),
+/// by index.
+fn interactive(s: &Scenario, p: usize) -> Vec<usize> {
+    (0..s.classes.len())
+        .filter(|&c| !s.policies[p].batch[c] && s.classes[c].share > 0.0)
+        .collect()
+}
+
+fn interactive_classes(s: &Scenario, p: usize) -> Vec<String> {
+    interactive(s, p)
+        .into_iter()
+        .map(|c| s.classes[c].name.clone())
+        .collect()
+}
+
+/// Why policy `p`'s pooled interactive latency is not comparable with the
+/// baseline's, where the two pool different classes: `pools classify, chat;
+/// the baseline all-sonnet pools summarize too, which runs on batch under this
+/// policy: ...`.
+fn latency_note(s: &Scenario, p: usize) -> Option<String> {
+    let (mine, base) = (interactive(s, p), interactive(s, s.baseline));
+    if mine == base {
+        return None;
+    }
+    let names = |v: &[usize]| {
+        v.iter()
+            .map(|&c| s.classes[c].name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let left_out: Vec<usize> = base.iter().copied().filter(|c| !mine.contains(c)).collect();
+    let added: Vec<usize> = mine.iter().copied().filter(|c| !base.contains(c)).collect();
+    let mut parts = Vec::new();
+    if !left_out.is_empty() {
+        parts.push(format!(
+            "pools {} too, which {} on batch under this policy",
+            names(&left_out),
+            if left_out.len() == 1 { "runs" } else { "run" }
+        ));
+    }
+    if !added.is_empty() {
+        parts.push(format!("runs {} on batch", names(&added)));
+    }
+    let mine = if mine.is_empty() {
+        "no class".to_string()
+    } else {
+        names(&mine)
+    };
+    Some(format!(
+        "pools {mine}; the baseline {} {}: the two rows differ in their mix of classes, not only in speed; compare the classes' own latencies",
+        s.policies[s.baseline].name,
+        parts.join(", and ")
+    ))
+}
+
 impl ScenarioInfo {
     /// What `s` simulates, as the results name it.
     pub fn new(s: &Scenario) -> ScenarioInfo {
         ScenarioInfo {
             name: s.name.clone(),
+            path: s.path.display().to_string(),
             description: s.description.clone(),
             pricing: s.pricing_path.display().to_string(),
             pricing_region: s.pricing.region.clone(),
@@ -239,9 +323,17 @@ impl RunResults {
                         };
                         ClassResult {
                             class: class.name.clone(),
+                            mode: if policy.batch[c] {
+                                "batch"
+                            } else {
+                                "interactive"
+                            },
                             cost_per_request: cm.map(|c| kc.of(&c.cost)),
                             quality: cm.map(|c| kc.rate_of(&c.quality)),
                             escalation_rate: cm.map(|c| kc.rate_of(&c.escalation)),
+                            e2e_latency_ms: cm.and_then(|c| pct(kc, &c.e2e)),
+                            ttft_ms: cm.and_then(|c| pct(kc, &c.ttft)),
+                            batch_latency_ms: cm.and_then(|c| pct(kc, &c.batch)),
                         }
                     })
                     .collect();
@@ -258,10 +350,19 @@ impl RunResults {
                     e2e_latency_ms: pct(k, &m.e2e),
                     ttft_ms: pct(k, &m.ttft),
                     batch_latency_ms: pct(k, &m.batch),
+                    interactive_classes: interactive_classes(s, p),
+                    latency_note: latency_note(s, p),
+                    verdict: None,
                     cost_by_model,
                     classes,
                     latency_cdf: LatencyCdf::new(&raw.pooled[p]),
                 }
+            })
+            .map(|mut r| {
+                if !s.targets.is_empty() {
+                    r.verdict = Some(Verdict::of(&r, &s.targets));
+                }
+                r
             })
             .collect();
         let inputs = Inputs::new(s);
@@ -270,7 +371,7 @@ impl RunResults {
             Err(why) => (None, Some(why)),
         };
         let mut warnings = eval_warnings(s);
-        warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
+        warnings.extend(straddle_warnings(&policies, inputs.eval_examples()));
         RunResults {
             inputs,
             as_logged,
@@ -278,6 +379,7 @@ impl RunResults {
             warnings,
             scenario: ScenarioInfo::new(s),
             policies,
+            targets: (!s.targets.is_empty()).then(|| s.targets.clone()),
         }
     }
 }

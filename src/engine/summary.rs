@@ -13,12 +13,30 @@ use crate::stats::{Moments, push_opt};
 /// p50, p95 and p99 of a latency, as moments.
 pub type PercentileMoments = [Moments; 3];
 
-/// A class's cost, quality and escalation, as moments.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// A class's cost, quality, escalation and latency percentiles, as moments.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClassMoments {
     pub cost: Moments,
     pub quality: Moments,
     pub escalation: Moments,
+    /// `None` once a replication had no such latency (the class is batch, or
+    /// interactive, under the policy).
+    pub e2e: Option<PercentileMoments>,
+    pub ttft: Option<PercentileMoments>,
+    pub batch: Option<PercentileMoments>,
+}
+
+impl Default for ClassMoments {
+    fn default() -> Self {
+        ClassMoments {
+            cost: Moments::default(),
+            quality: Moments::default(),
+            escalation: Moments::default(),
+            e2e: Some(Default::default()),
+            ttft: Some(Default::default()),
+            batch: Some(Default::default()),
+        }
+    }
 }
 
 /// One policy's figures across the replications so far.
@@ -91,6 +109,9 @@ impl PolicySummary {
                     m.cost.push(c.cost);
                     m.quality.push(c.quality);
                     m.escalation.push(c.escalation);
+                    push_percentiles(&mut m.e2e, c.e2e);
+                    push_percentiles(&mut m.ttft, c.ttft);
+                    push_percentiles(&mut m.batch, c.batch);
                 }
                 _ => *slot = None,
             }
@@ -161,6 +182,9 @@ mod tests {
                 cost: c,
                 quality: 1.0,
                 escalation: 0.0,
+                e2e: Some([c, 2.0 * c, 3.0 * c]),
+                ttft: None,
+                batch: None,
             })],
         }
     }
@@ -185,6 +209,11 @@ mod tests {
         // Savings 1 − 1/2 and 1 − 1/4.
         assert_eq!(other.saving.unwrap().mean(), (0.5 + 0.75) / 2.0);
         assert_eq!(other.classes[0], None);
-        assert_eq!(s.policies[0].classes[0].unwrap().cost.mean(), 3.0);
+        let class = s.policies[0].classes[0].unwrap();
+        assert_eq!(class.cost.mean(), 3.0);
+        // The class's p95 was 4 and 8 ms: mean 6, variance 8.
+        let p95 = class.e2e.unwrap()[1];
+        assert_eq!((p95.mean(), p95.variance()), (6.0, 8.0));
+        assert_eq!(class.ttft, None);
     }
 }

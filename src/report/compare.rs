@@ -47,14 +47,16 @@ fn label(metric: &str) -> &str {
 }
 
 pub fn header(c: &CompareResults) -> String {
+    // The files, not only the names: two scenarios may share a name and a
+    // pricing date.
     let side = |s: &crate::engine::results::ScenarioInfo| {
         format!(
-            "{} (pricing {} as of {})",
-            s.name, s.pricing_region, s.pricing_as_of
+            "{} (scenario {}, pricing {}: {} as of {})",
+            s.path, s.name, s.pricing, s.pricing_region, s.pricing_as_of
         )
     };
     let mut h = format!(
-        "compare A = {} with B = {}: {} replications, seed {} / {}; change = B - A, paired per replication, \u{b1} is its 95% {}",
+        "compare A = {}\n   with B = {}:\n{} replications, seed {} / {}; change = B - A, paired per replication, \u{b1} is its 95% {}",
         side(&c.a),
         side(&c.b),
         c.a.replications,
@@ -96,6 +98,7 @@ pub fn sections(c: &CompareResults) -> Vec<Section> {
                 })
             })
             .collect(),
+        ..Section::default()
     }]
 }
 

@@ -46,6 +46,17 @@ impl Rows<'_> {
             e.ci_high
         )
     }
+    /// A figure of a class (or of none) without interval.
+    fn mean_in(&mut self, policy: &str, class: &str, metric: &str, v: f64) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "{},{},,{},{},,",
+            field(policy),
+            field(class),
+            metric,
+            v
+        )
+    }
     fn mean(&mut self, policy: &str, model: &str, metric: &str, v: f64) -> io::Result<()> {
         writeln!(
             self.out,
@@ -56,13 +67,28 @@ impl Rows<'_> {
             v
         )
     }
-    fn pct(&mut self, policy: &str, name: &str, p: &Option<Percentiles>) -> io::Result<()> {
+    fn pct(
+        &mut self,
+        policy: &str,
+        class: &str,
+        name: &str,
+        p: &Option<Percentiles>,
+    ) -> io::Result<()> {
         if let Some(p) = p {
-            self.est(policy, "", "", &format!("{name}_p50"), &p.p50)?;
-            self.est(policy, "", "", &format!("{name}_p95"), &p.p95)?;
-            self.est(policy, "", "", &format!("{name}_p99"), &p.p99)?;
+            self.est(policy, class, "", &format!("{name}_p50"), &p.p50)?;
+            self.est(policy, class, "", &format!("{name}_p95"), &p.p95)?;
+            self.est(policy, class, "", &format!("{name}_p99"), &p.p99)?;
         }
         Ok(())
+    }
+    /// A row whose `mean` holds a word (a verdict), without interval.
+    fn word(&mut self, policy: &str, class: &str, metric: &str, w: &str) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "{},{},,{metric},{w},,",
+            field(policy),
+            field(class)
+        )
     }
 }
 
@@ -83,9 +109,25 @@ impl super::Report for Csv {
             if let Some(e) = &p.escalated_quality {
                 w.est(n, "", "", "escalated_quality", e)?;
             }
-            w.pct(n, "e2e_latency_ms", &p.e2e_latency_ms)?;
-            w.pct(n, "ttft_ms", &p.ttft_ms)?;
-            w.pct(n, "batch_latency_ms", &p.batch_latency_ms)?;
+            w.pct(n, "", "e2e_latency_ms", &p.e2e_latency_ms)?;
+            w.pct(n, "", "ttft_ms", &p.ttft_ms)?;
+            w.pct(n, "", "batch_latency_ms", &p.batch_latency_ms)?;
+            if let Some(v) = &p.verdict {
+                let status = serde_json::to_value(v.status).unwrap_or_default();
+                w.word(n, "", "verdict", status.as_str().unwrap_or_default())?;
+                for c in &v.checks {
+                    let class = c.class.as_deref().unwrap_or("");
+                    let key = c.target.key();
+                    w.mean_in(n, class, &format!("target_{key}"), c.limit)?;
+                    let check = serde_json::to_value(c.check).unwrap_or_default();
+                    w.word(
+                        n,
+                        class,
+                        &format!("verdict_{key}"),
+                        check.as_str().unwrap_or_default(),
+                    )?;
+                }
+            }
             for m in &p.cost_by_model {
                 let k = m.model.as_str();
                 w.mean(n, k, "calls_per_request", m.calls_per_request)?;
@@ -106,6 +148,9 @@ impl super::Report for Csv {
                         w.est(n, &c.class, "", metric, e)?;
                     }
                 }
+                w.pct(n, &c.class, "e2e_latency_ms", &c.e2e_latency_ms)?;
+                w.pct(n, &c.class, "ttft_ms", &c.ttft_ms)?;
+                w.pct(n, &c.class, "batch_latency_ms", &c.batch_latency_ms)?;
             }
         }
         // The as-logged cost is a sum, not an estimate: a mean without interval.

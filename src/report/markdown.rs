@@ -35,11 +35,24 @@ pub fn print(header: &str, sections: &[Section], out: &mut dyn Write) -> io::Res
         };
         writeln!(out, "{}", row(&s.header))?;
         let align: Vec<String> = (0..s.header.len())
-            .map(|i| if i == 0 { "---".into() } else { "---:".into() })
+            .map(|i| {
+                if i == 0 || s.text_columns.contains(&i) {
+                    "---".into()
+                } else {
+                    "---:".into()
+                }
+            })
             .collect();
         writeln!(out, "| {} |", align.join(" | "))?;
         for r in &s.rows {
             writeln!(out, "{}", row(r))?;
+        }
+        if !s.notes.is_empty() {
+            writeln!(out)?;
+            for n in &s.notes {
+                // One list item each, so that Markdown does not join them.
+                writeln!(out, "- {}", n.replacen("* ", "\\* ", 1))?;
+            }
         }
     }
     Ok(())

@@ -46,11 +46,16 @@ impl Format {
 }
 
 /// A titled table of strings: what the table and Markdown formats print.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Section {
     pub title: String,
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Lines printed right under the table (what a marked row means).
+    pub notes: Vec<String>,
+    /// Columns of text, aligned left like the first (the others are figures,
+    /// aligned right).
+    pub text_columns: Vec<usize>,
 }
 
 fn strings<const N: usize>(v: [&str; N]) -> Vec<String> {
@@ -221,13 +226,16 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
             "quality of escalated".into(),
         ],
         rows: cost_rows,
+        ..Section::default()
     }];
     if r.policies.iter().any(|p| p.e2e_latency_ms.is_some()) {
         let mut rows: Vec<Vec<String>> = r
             .policies
             .iter()
             .map(|p| {
-                let mut row = vec![p.name.clone()];
+                // A row that pools other classes than the baseline's is marked.
+                let mark = if p.latency_note.is_some() { " *" } else { "" };
+                let mut row = vec![format!("{}{mark}", p.name)];
                 row.extend(lat(&p.e2e_latency_ms));
                 row.extend(lat(&p.ttft_ms));
                 row
@@ -252,7 +260,44 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                 "policy", "e2e p50", "e2e p95", "e2e p99", "TTFT p50", "TTFT p95", "TTFT p99",
             ]),
             rows,
+            notes: r
+                .policies
+                .iter()
+                .filter_map(|p| {
+                    let n = p.latency_note.as_ref()?;
+                    Some(format!("* {} {n}", p.name))
+                })
+                .collect(),
+            ..Section::default()
         });
+        if r.scenario.classes.len() > 1 {
+            // Each class's own latency: the same under two policies that treat
+            // the class alike, whatever happens to the other classes.
+            out.push(Section {
+                title: "Latency of interactive requests by class (ms)".into(),
+                header: strings([
+                    "policy", "class", "e2e p50", "e2e p95", "e2e p99", "TTFT p50", "TTFT p95",
+                    "TTFT p99",
+                ]),
+                rows: r
+                    .policies
+                    .iter()
+                    .flat_map(|p| {
+                        p.classes
+                            .iter()
+                            .filter(|c| c.mode == "interactive")
+                            .filter(|c| p.interactive_classes.contains(&c.class))
+                            .map(move |c| {
+                                let mut row = vec![p.name.clone(), c.class.clone()];
+                                row.extend(lat(&c.e2e_latency_ms));
+                                row.extend(lat(&c.ttft_ms));
+                                row
+                            })
+                    })
+                    .collect(),
+                ..Section::default()
+            });
+        }
     }
     if r.policies.iter().any(|p| p.batch_latency_ms.is_some()) {
         out.push(Section {
@@ -267,6 +312,25 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                     row
                 })
                 .collect(),
+            ..Section::default()
+        });
+    }
+    if let Some(t) = r.targets.as_ref().filter(|t| !t.is_empty()) {
+        out.push(Section {
+            title: format!("Against the targets ({})", t.describe()),
+            header: strings(["policy", "verdict"]),
+            text_columns: vec![1],
+            rows: r
+                .policies
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.name.clone(),
+                        p.verdict.as_ref().map_or("-".into(), |v| v.summary.clone()),
+                    ]
+                })
+                .collect(),
+            ..Section::default()
         });
     }
     let per_1k = |v: f64| format::usd_value(v * 1000.0);
@@ -302,6 +366,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                 })
             })
             .collect(),
+        ..Section::default()
     });
     if r.scenario.classes.len() > 1 {
         out.push(Section {
@@ -328,6 +393,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                     })
                 })
                 .collect(),
+            ..Section::default()
         });
     }
     if let Some(e) = &r.inputs.eval {
@@ -359,6 +425,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
                     row
                 })
                 .collect(),
+            ..Section::default()
         });
     }
     out

@@ -48,14 +48,7 @@ fn scenario_section(s: &Scenario) -> String {
         s.pricing.region, s.pricing.currency, s.pricing.unit, s.pricing.as_of, s.pricing.source
     );
     if !s.targets.is_empty() {
-        let mut t = Vec::new();
-        if let Some(q) = s.targets.quality {
-            t.push(format!("quality >= {:.1}%", q * 100.0));
-        }
-        if let Some(l) = s.targets.p95_latency_ms {
-            t.push(format!("interactive p95 latency <= {} ms", count(l)));
-        }
-        let _ = writeln!(o, "- Targets: {}.", t.join(", "));
+        let _ = writeln!(o, "- Targets: {}.", s.targets.describe());
     }
     let _ = writeln!(
         o,

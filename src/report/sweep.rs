@@ -16,23 +16,19 @@ fn verdict(s: &SweepResults, i: usize, p: &SweepPoint) -> String {
     if s.recommendation.point == Some(i) {
         return "<< recommended".into();
     }
-    let named = |want: Check| {
-        [
-            ("quality", p.verdict.quality),
-            ("p95", p.verdict.p95_latency),
-        ]
-        .into_iter()
-        .filter(|(_, c)| *c == Some(want))
-        .map(|(k, _)| k)
-        .collect::<Vec<_>>()
-    };
-    let misses = named(Check::Misses);
-    let unknown = named(Check::Unknown);
-    let straddles = named(Check::Straddles);
+    let misses = p.verdict.named(Check::Misses);
+    let unknown: Vec<String> = p
+        .verdict
+        .checks
+        .iter()
+        .filter(|c| c.check == Check::Unknown)
+        .map(|c| c.describe())
+        .collect();
+    let straddles = p.verdict.named(Check::Straddles);
     if !misses.is_empty() {
         format!("misses {}", misses.join(", "))
     } else if !unknown.is_empty() {
-        "no interactive traffic".into()
+        unknown.join("; ")
     } else if !straddles.is_empty() {
         format!("CI straddles {}", straddles.join(", "))
     } else {
@@ -47,17 +43,10 @@ fn opt(e: Option<&Estimate>, f: impl Fn(&Estimate) -> String) -> String {
 /// The header line: what was swept, against which targets.
 pub fn header(s: &SweepResults) -> String {
     let sc = &s.scenario;
-    let mut targets = Vec::new();
-    if let Some(q) = s.targets.quality {
-        targets.push(format!("quality >= {:.1}%", q * 100.0));
-    }
-    if let Some(l) = s.targets.p95_latency_ms {
-        targets.push(format!("interactive p95 <= {} ms", count(l)));
-    }
-    let targets = if targets.is_empty() {
+    let targets = if s.targets.is_empty() {
         "no targets".to_string()
     } else {
-        format!("targets: {}", targets.join(", "))
+        format!("targets: {}", s.targets.describe())
     };
     format!(
         "sweep of policy {} over {} in scenario {}: {} requests x {} replications, seed {}, one shared set of draws per pass; {targets}; \u{b1} is the {}",
@@ -83,10 +72,19 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
             "quality",
             "e2e p95 (ms)",
             "TTFT p95 (ms)",
-            "verdict",
         ]
         .map(String::from),
     );
+    // The figures a class's own targets judge.
+    for c in &s.targets.classes {
+        if c.quality.is_some() {
+            header.push(format!("{} quality", c.class));
+        }
+        if c.p95_latency_ms.is_some() {
+            header.push(format!("{} e2e p95 (ms)", c.class));
+        }
+    }
+    header.push("verdict".into());
     let rows = s
         .points
         .iter()
@@ -102,8 +100,17 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
                 pct(&r.quality),
                 opt(r.e2e_latency_ms.as_ref().map(|l| &l.p95), ms),
                 opt(r.ttft_ms.as_ref().map(|l| &l.p95), ms),
-                verdict(s, i, p),
             ]);
+            for c in &s.targets.classes {
+                let class = &r.classes[c.index];
+                if c.quality.is_some() {
+                    row.push(opt(class.quality.as_ref(), pct));
+                }
+                if c.p95_latency_ms.is_some() {
+                    row.push(opt(class.e2e_latency_ms.as_ref().map(|l| &l.p95), ms));
+                }
+            }
+            row.push(verdict(s, i, p));
             row
         })
         .collect();
@@ -111,6 +118,7 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
         title: format!("Policy {} at each setting", s.policy),
         header,
         rows,
+        ..Section::default()
     }]
 }
 
@@ -138,6 +146,24 @@ fn csv(s: &SweepResults, out: &mut dyn Write) -> io::Result<()> {
         }
         if let Some(l) = &r.ttft_ms {
             figures.push(("ttft_ms_p95", Some(&l.p95)));
+        }
+        let mut figures: Vec<(String, Option<&Estimate>)> = figures
+            .into_iter()
+            .map(|(m, e)| (m.to_string(), e))
+            .collect();
+        // The figures a class's own targets judge: `chat.quality`,
+        // `chat.e2e_latency_ms_p95`.
+        for c in &s.targets.classes {
+            let class = &r.classes[c.index];
+            if c.quality.is_some() {
+                figures.push((format!("{}.quality", c.class), class.quality.as_ref()));
+            }
+            if c.p95_latency_ms.is_some() {
+                figures.push((
+                    format!("{}.e2e_latency_ms_p95", c.class),
+                    class.e2e_latency_ms.as_ref().map(|l| &l.p95),
+                ));
+            }
         }
         for (metric, e) in figures {
             if let Some(e) = e {

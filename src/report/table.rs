@@ -27,12 +27,15 @@ pub fn print(header: &str, sections: &[Section], out: &mut dyn Write) -> io::Res
         for row in &s.rows {
             g.add_row(row);
         }
-        for i in 1..s.header.len() {
+        for i in (1..s.header.len()).filter(|i| !s.text_columns.contains(i)) {
             if let Some(c) = g.column_mut(i) {
                 c.set_cell_alignment(CellAlignment::Right);
             }
         }
         writeln!(out, "\n{}\n{g}", s.title)?;
+        for n in &s.notes {
+            writeln!(out, "{n}")?;
+        }
     }
     Ok(())
 }

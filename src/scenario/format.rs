@@ -45,14 +45,118 @@ pub enum Replay {
     Exact,
 }
 
-/// `[targets]`: the bar a recommended setting must clear, with its CI.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `[targets]`: the bar a policy must clear, with its CI: scenario-wide keys,
+/// and a `[targets.CLASS]` table per traffic class with targets of its own.
+///
+/// Deserialized by hand: serde's `flatten` cannot deny unknown keys, and a
+/// misspelled scenario-wide key (`qualty = 0.9`) must be an error that says so,
+/// not a class table of the wrong type.
+#[derive(Debug, Clone, Default)]
 pub struct TargetsEntry {
     /// Minimum delivered quality, a fraction in [0, 1].
     pub quality: Option<f64>,
     /// Maximum p95 of interactive end-to-end latency, ms.
     pub p95_latency_ms: Option<f64>,
+    /// `[targets.CLASS]`: one class's own targets, by class name, in file order.
+    pub classes: Vec<(String, ClassTargetsEntry)>,
+}
+
+/// `[targets.CLASS]`: what one traffic class must achieve on its own.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassTargetsEntry {
+    /// Minimum quality of the class's requests, a fraction in [0, 1].
+    pub quality: Option<f64>,
+    /// Maximum p95 of the class's end-to-end latency, ms (interactive only).
+    pub p95_latency_ms: Option<f64>,
+}
+
+/// The keys of `[targets]` besides class tables.
+const TARGET_KEYS: [&str; 2] = ["quality", "p95_latency_ms"];
+
+impl<'de> Deserialize<'de> for TargetsEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TargetsEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table of targets")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TargetsEntry, A::Error> {
+                let mut t = TargetsEntry::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "quality" => t.quality = Some(map.next_value()?),
+                        "p95_latency_ms" => t.p95_latency_ms = Some(map.next_value()?),
+                        _ => {
+                            let c = map.next_value_seed(ClassSeed(&key))?;
+                            t.classes.push((key, c));
+                        }
+                    }
+                }
+                Ok(t)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A `[targets.CLASS]` table; any other value under an unknown key is a
+/// misspelled scenario-wide key.
+struct ClassSeed<'a>(&'a str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ClassSeed<'_> {
+    type Value = ClassTargetsEntry;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        struct V<'a>(&'a str);
+        impl V<'_> {
+            fn not_a_table<E: serde::de::Error>(&self) -> E {
+                let near = crate::input::nearest(self.0, TARGET_KEYS);
+                E::custom(format!(
+                    "unknown key `{}`{}; the keys allowed here are `quality`, `p95_latency_ms`, and a traffic class's name as a table of its own targets ([targets.CLASS])",
+                    self.0,
+                    near.map_or(String::new(), |n| format!(" (did you mean `{n}`?)"))
+                ))
+            }
+        }
+        impl<'de> serde::de::Visitor<'de> for V<'_> {
+            type Value = ClassTargetsEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "a table of the targets of class \"{}\"", self.0)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ClassTargetsEntry, A::Error> {
+                ClassTargetsEntry::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Err(self.not_a_table())
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Err(self.not_a_table())
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Err(self.not_a_table())
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Err(self.not_a_table())
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Err(self.not_a_table())
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                _: A,
+            ) -> Result<Self::Value, A::Error> {
+                Err(self.not_a_table())
+            }
+        }
+        d.deserialize_any(V(self.0))
+    }
 }
 
 /// `[scenario]`: what to simulate and how much.

@@ -81,17 +81,56 @@ pub struct EvalOutcome {
 }
 
 /// `[targets]`, validated; `None` where not set.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Targets {
     /// Minimum delivered quality, a fraction.
     pub quality: Option<f64>,
     /// Maximum p95 of interactive end-to-end latency, ms.
     pub p95_latency_ms: Option<f64>,
+    /// `[targets.CLASS]`: classes with targets of their own, in `[[traffic]]`
+    /// order.
+    pub classes: Vec<ClassTargets>,
+}
+
+/// One class's own targets (`[targets.CLASS]`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClassTargets {
+    /// The class's name.
+    pub class: String,
+    /// Index into [`Scenario::classes`].
+    #[serde(skip)]
+    pub index: usize,
+    /// Minimum quality of the class's requests, a fraction.
+    pub quality: Option<f64>,
+    /// Maximum p95 of the class's end-to-end latency, ms.
+    pub p95_latency_ms: Option<f64>,
 }
 
 impl Targets {
+    /// No target at all, scenario-wide or per class.
     pub fn is_empty(&self) -> bool {
-        self.quality.is_none() && self.p95_latency_ms.is_none()
+        self.quality.is_none() && self.p95_latency_ms.is_none() && self.classes.is_empty()
+    }
+
+    /// The targets in words, for headers: `quality >= 96.0%, interactive p95
+    /// <= 7,000 ms; chat: p95 <= 6,000 ms`.
+    pub fn describe(&self) -> String {
+        let q = |v: f64| format!("quality >= {:.1}%", v * 100.0);
+        let l = |v: f64, what: &str| format!("{what}p95 <= {} ms", crate::numfmt::count(v));
+        let mut parts: Vec<String> = Vec::new();
+        let mut wide = Vec::new();
+        wide.extend(self.quality.map(q));
+        wide.extend(self.p95_latency_ms.map(|v| l(v, "interactive ")));
+        if !wide.is_empty() {
+            parts.push(wide.join(", "));
+        }
+        for c in &self.classes {
+            let mut own = Vec::new();
+            own.extend(c.quality.map(q));
+            own.extend(c.p95_latency_ms.map(|v| l(v, "")));
+            parts.push(format!("{}: {}", c.class, own.join(", ")));
+        }
+        parts.join("; ")
     }
 }
 

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::format::{self, Mode, OneOrMany, Replay, RouteEntry, ScenarioFile};
 use super::measured::{Measured, resolve};
 use super::{
-    ClassTokens, Classifier, Difficulty, EvalClass, EvalOutcome, EvalSet, ExtraCall, Model,
-    ModelId, Policy, Scenario, SyntheticTokens, Targets, TokenDist, TrafficClass, Trigger,
+    ClassTargets, ClassTokens, Classifier, Difficulty, EvalClass, EvalOutcome, EvalSet, ExtraCall,
+    Model, ModelId, Policy, Scenario, SyntheticTokens, Targets, TokenDist, TrafficClass, Trigger,
 };
 use crate::input::{Invalid, KeyPath, did_you_mean};
 use crate::pricing::{LatencyKind, PriceTable, latency_spread};
@@ -153,26 +153,7 @@ pub fn validate(
     };
     let targets = match &raw.targets {
         None => Targets::default(),
-        Some(t) => {
-            let tp = root().key("targets");
-            let p95 = t
-                .p95_latency_ms
-                .map(|v| check_at_least(v, 0.0, &tp.key("p95_latency_ms")))
-                .transpose()?;
-            if p95 == Some(0.0) {
-                return Err(Invalid::new(
-                    tp.key("p95_latency_ms"),
-                    "must be greater than 0",
-                ));
-            }
-            Targets {
-                quality: t
-                    .quality
-                    .map(|q| check_range(q, 0.0, 1.0, &tp.key("quality")))
-                    .transpose()?,
-                p95_latency_ms: p95,
-            }
-        }
+        Some(t) => targets(t, &classes, &policies)?,
     };
     let scenario = Scenario {
         name: h.name.clone(),
@@ -197,6 +178,86 @@ pub fn validate(
     check_usage(&scenario)?;
     check_eval(&scenario)?;
     Ok(scenario)
+}
+
+/// A quality target: a fraction in [0, 1].
+fn quality_target(v: Option<f64>, path: &KeyPath) -> Result<Option<f64>, Invalid> {
+    v.map(|q| check_range(q, 0.0, 1.0, path)).transpose()
+}
+
+/// A p95 latency target: more than 0 ms.
+fn latency_target(v: Option<f64>, path: &KeyPath) -> Result<Option<f64>, Invalid> {
+    let v = v.map(|v| check_at_least(v, 0.0, path)).transpose()?;
+    if v == Some(0.0) {
+        return Err(Invalid::new(path.clone(), "must be greater than 0"));
+    }
+    Ok(v)
+}
+
+/// `[targets]`: the scenario-wide keys, and each `[targets.CLASS]` table, which
+/// must name a class that can be judged on them.
+fn targets(
+    t: &format::TargetsEntry,
+    classes: &[TrafficClass],
+    policies: &[Policy],
+) -> Result<Targets, Invalid> {
+    let tp = root().key("targets");
+    let mut out = Targets {
+        quality: quality_target(t.quality, &tp.key("quality"))?,
+        p95_latency_ms: latency_target(t.p95_latency_ms, &tp.key("p95_latency_ms"))?,
+        classes: Vec::new(),
+    };
+    for (name, c) in &t.classes {
+        let cp = tp.key(name);
+        let Some(index) = classes.iter().position(|k| &k.name == name) else {
+            return Err(Invalid::new(
+                cp,
+                format!(
+                    "\"{name}\" is not a traffic class of this scenario{}; [targets] takes `quality`, `p95_latency_ms`, and a table [targets.CLASS] per class with targets of its own",
+                    did_you_mean(name, classes.iter().map(|k| k.name.as_str()))
+                ),
+            ));
+        };
+        let class = &classes[index];
+        if c.quality.is_none() && c.p95_latency_ms.is_none() {
+            return Err(Invalid::new(
+                cp,
+                format!(
+                    "[targets.{name}] sets no target: give it `quality` and/or `p95_latency_ms`, or remove it"
+                ),
+            ));
+        }
+        if class.share == 0.0 {
+            return Err(Invalid::new(
+                cp,
+                format!(
+                    "class \"{name}\" has share 0, so no request of it is simulated and its targets cannot be judged"
+                ),
+            ));
+        }
+        let p95 = latency_target(c.p95_latency_ms, &cp.key("p95_latency_ms"))?;
+        if p95.is_some() && policies.iter().all(|p| p.batch[index]) {
+            let why = if class.batch {
+                "its mode is \"batch\"".to_string()
+            } else {
+                "every policy lists it in batch_classes".to_string()
+            };
+            return Err(Invalid::new(
+                cp.key("p95_latency_ms"),
+                format!(
+                    "class \"{name}\" runs on batch inference under every policy ({why}), so it has no interactive latency to hold to a p95 target; remove the key, or set a quality target only"
+                ),
+            ));
+        }
+        out.classes.push(ClassTargets {
+            class: name.clone(),
+            index,
+            quality: quality_target(c.quality, &cp.key("quality"))?,
+            p95_latency_ms: p95,
+        });
+    }
+    out.classes.sort_by_key(|c| c.index);
+    Ok(out)
 }
 
 /// Under exact replay every class comes from one log, in the log's own mix; the

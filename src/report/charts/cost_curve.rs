@@ -130,6 +130,17 @@ fn subtitles(s: &SweepResults) -> Vec<String> {
         };
         targets.push(format!("p95 latency ≤ {}: {status}", ms(t)));
     }
+    // A class's own targets ([targets.CLASS]) are judged but not drawn.
+    for c in &s.targets.classes {
+        let mut own = Vec::new();
+        if let Some(q) = c.quality {
+            own.push(format!("quality ≥ {}", pct_tick(q, 1)));
+        }
+        if let Some(t) = c.p95_latency_ms {
+            own.push(format!("p95 latency ≤ {}", ms(t)));
+        }
+        targets.push(format!("class {}: {} (not drawn)", c.class, own.join(", ")));
+    }
     out.push(if targets.is_empty() {
         "No [targets] set, so no setting is recommended.".into()
     } else {
