@@ -550,7 +550,11 @@ impl Engine {
             }
             first = last;
         }
-        Ok(Raw { summary, pooled })
+        Ok(Raw {
+            summary,
+            pooled,
+            outer: None,
+        })
     }
 
     /// Exact replay of replications `reps`: streams the log once, in chunks of
@@ -698,6 +702,9 @@ pub struct Raw {
     pub summary: Summary,
     /// Interactive latencies of all replications together, by policy (for CDFs).
     pub pooled: Vec<Pooled>,
+    /// With uncertain inputs: the sample of replications the percentile
+    /// intervals come from, and the regression on the inputs drawn.
+    pub outer: Option<Box<crate::uncertain::run::Outer>>,
 }
 
 /// One policy's interactive latencies over all replications.
@@ -716,7 +723,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// The seed of the random stream of `chunk` in replication `rep`.
-fn stream_seed(seed: u64, rep: u32, chunk: u64) -> u64 {
+pub(crate) fn stream_seed(seed: u64, rep: u32, chunk: u64) -> u64 {
     mix(mix(mix(seed) ^ rep as u64) ^ chunk)
 }
 
@@ -738,6 +745,9 @@ pub fn with_threads<T: Send>(
 /// Simulates a scenario on the current thread pool, calling `progress` with the
 /// number of requests simulated as they are.
 pub fn simulate_raw(s: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Result<Raw, InputError> {
+    if let Some(u) = &s.uncertainty {
+        return crate::uncertain::run::simulate(s, u, progress);
+    }
     Engine::new(s).run(s.seed, s.replications, s.requests, progress)
 }
 

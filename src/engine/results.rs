@@ -197,7 +197,7 @@ impl RunResults {
     pub fn new(s: &Scenario, raw: &crate::engine::Raw) -> RunResults {
         let n = raw.summary.replications as f64;
         let k = s.interval();
-        let policies: Vec<PolicyResult> = s
+        let mut policies: Vec<PolicyResult> = s
             .policies
             .iter()
             .zip(&raw.summary.policies)
@@ -264,6 +264,9 @@ impl RunResults {
                 }
             })
             .collect();
+        if let Some(outer) = &raw.outer {
+            outer.samples.apply(&mut policies, s.monthly_requests);
+        }
         let inputs = Inputs::new(s);
         let (as_logged, as_logged_note) = match AsLogged::new(s) {
             Ok(a) => (a, None),
