@@ -11,6 +11,7 @@ pub mod format;
 pub mod json;
 pub mod markdown;
 pub mod review;
+pub mod sensitivity;
 pub mod sweep;
 pub mod table;
 

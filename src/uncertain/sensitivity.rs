@@ -95,13 +95,32 @@ impl Figure {
         }
     }
 
-    /// A difference of the figure, for people: `+$0.0012`, `+4.1 pts`, `-230 ms`.
-    pub fn show_change(self, d: f64) -> String {
+    /// A swing and its CI's half-width, for people: `-$0.000426 ± 0.000004`,
+    /// `+3.30 pts ± 0.03`, `-1,494 ms ± 24`; a cost to the decimals of `level`
+    /// (the figure's own size).
+    pub fn show_swing(self, d: f64, half: f64, level: f64) -> String {
         let sign = if d < 0.0 { "-" } else { "+" };
         match self {
-            Figure::Cost => format!("{sign}{}", crate::report::format::usd_value(d.abs())),
-            Figure::Quality | Figure::Saving => format!("{sign}{:.2} pts", d.abs() * 100.0),
-            Figure::P95 => format!("{sign}{} ms", crate::numfmt::count(d.abs().round())),
+            Figure::Cost => {
+                let places = if level == 0.0 || !level.is_finite() {
+                    2
+                } else {
+                    (3 - level.abs().log10().floor() as i64).clamp(2, 9) as usize
+                };
+                format!("{sign}${:.places$} \u{b1} {half:.places$}", d.abs())
+            }
+            Figure::Quality | Figure::Saving => {
+                format!(
+                    "{sign}{:.2} pts \u{b1} {:.2}",
+                    d.abs() * 100.0,
+                    half * 100.0
+                )
+            }
+            Figure::P95 => format!(
+                "{sign}{} ms \u{b1} {}",
+                crate::numfmt::count(d.abs().round()),
+                crate::numfmt::count(half.round())
+            ),
         }
     }
 }
