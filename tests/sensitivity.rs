@@ -64,6 +64,7 @@ fn analyse(f: &Fixture, by: Option<Figure>) -> SensitivityResults {
         &Spec {
             policy: Some("small".into()),
             by,
+            shared: true,
         },
         &|_| (),
     )
@@ -300,4 +301,30 @@ fn the_tornado_chart_draws_a_bar_per_end_ranked_and_says_what_to_measure() {
     let mut unique = ticks.clone();
     unique.dedup();
     assert_eq!(ticks, unique, "{ticks:?}");
+}
+
+#[test]
+fn settings_that_share_draws_ride_one_pass_and_give_the_same_figures() {
+    // The price and the skill change no draw: their four settings ride on the
+    // all-midpoints pass. The input token count changes a fixed count, which
+    // draws nothing either, but any token range gets its own pass (a lognormal's
+    // median would change the draws' values).
+    let f = fixture(&body(9_000, 3));
+    let s = Scenario::load(&f.scenario).unwrap();
+    let run = |shared| {
+        let spec = Spec {
+            policy: Some("small".into()),
+            by: None,
+            shared,
+        };
+        sensitivity::run(&s, &spec, &|_| ()).unwrap()
+    };
+    let (a, b) = (run(true), run(false));
+    assert_eq!((a.settings, a.passes, b.passes), (7, 3, 7));
+    let json = |r: &SensitivityResults| {
+        let mut v = serde_json::to_value(r).unwrap();
+        v["passes"] = serde_json::Value::Null;
+        v.to_string()
+    };
+    assert_eq!(json(&a), json(&b));
 }

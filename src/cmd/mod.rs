@@ -231,6 +231,10 @@ pub struct SensitivityArgs {
     /// baseline].
     #[arg(long, value_enum)]
     pub by: Option<crate::uncertain::sensitivity::Figure>,
+    /// Run every setting as its own pass instead of letting settings that make
+    /// the same draws share one (same figures; for benchmarks).
+    #[arg(long, hide = true)]
+    pub separate_passes: bool,
     #[command(flatten)]
     pub sim: SimArgs,
     /// Write the tornado chart (SVG) into this folder (created if missing),

@@ -18,6 +18,7 @@ pub fn sensitivity_cmd(args: &SensitivityArgs, out: &mut dyn Write) -> anyhow::R
     let spec = Spec {
         policy: args.policy.clone(),
         by: args.by,
+        shared: !args.separate_passes,
     };
     sensitivity::policy_index(&scenario, &spec)?;
     let k = scenario.uncertainty.as_ref().map_or(0, |u| u.inputs.len());

@@ -347,6 +347,10 @@ pub struct Spec {
     pub policy: Option<String>,
     /// The figure to rank by; `None`: the saving (the cost, for the baseline).
     pub by: Option<Figure>,
+    /// Whether settings that make the same draws ride on one engine pass
+    /// (the default); `false` runs every setting as its own pass, on the same
+    /// streams, with the same figures: for the benchmark.
+    pub shared: bool,
 }
 
 /// The settings: all at midpoints, then each input low and high.
@@ -407,20 +411,68 @@ pub fn run(
 ) -> Result<SensitivityResults, anyhow::Error> {
     let p = policy_index(s, spec)?;
     let (u, variants) = prepare(s)?;
-    let engines: Vec<Engine> = variants.iter().map(Engine::new).collect();
+    // Only the policy and the baseline are routed: the others' figures are not
+    // reported (the draws are still the whole scenario's).
+    let keep: Vec<usize> = if p == s.baseline {
+        vec![p]
+    } else {
+        vec![s.baseline, p]
+    };
+    let (kp, kb) = (keep.len() - 1, 0);
+    let engines: Vec<Engine> = variants
+        .iter()
+        .map(|v| {
+            let mut e = Engine::new(v);
+            e.keep_policies(&keep);
+            e
+        })
+        .collect();
     let k = u.inputs.len();
     // Per setting, per figure: moments; per input, per figure: paired swings.
     let mut at: Vec<[Option<Moments>; 4]> = vec![[Some(Moments::default()); 4]; engines.len()];
     let mut swings: Vec<[Option<Moments>; 4]> = vec![[Some(Moments::default()); 4]; k];
+    // Settings whose draws are those of the all-midpoints setting (they differ
+    // in skills, confidence AUCs, cache hit rates, prices or policy keys) ride
+    // on its pass; the others (token counts, latency profiles, difficulty,
+    // shares change which draws are made) get a pass of their own.
+    let rides: Vec<bool> = engines
+        .iter()
+        .enumerate()
+        .map(|(i, e)| i > 0 && spec.shared && e.rides_on(&engines[0]))
+        .collect();
+    let riders: Vec<&Engine> = engines
+        .iter()
+        .zip(&rides)
+        .filter(|(_, r)| **r)
+        .map(|(e, _)| e)
+        .collect();
+    let passes = engines.len() - riders.len();
     for rep in 0..s.replications {
-        let mut heads = Vec::with_capacity(engines.len());
-        for e in &engines {
-            let accs = e
-                .group(s.seed, rep..rep + 1, s.requests, progress)?
-                .pop()
-                .expect("one replication");
+        let mut heads = vec![[None; 4]; engines.len()];
+        let head = |accs: &[PolicyAcc]| {
             let figures: Vec<RepFigures> = accs.iter().map(PolicyAcc::figures).collect();
-            heads.push(headline(&figures, p, s.baseline));
+            headline(&figures, kp, kb)
+        };
+        let mut shared = if riders.is_empty() {
+            engines[0]
+                .group(s.seed, rep..rep + 1, s.requests, progress)?
+                .into_iter()
+        } else {
+            engines[0]
+                .replication_with_riders(&riders, s.seed, rep, s.requests, progress)
+                .into_iter()
+        };
+        heads[0] = head(&shared.next().expect("the base"));
+        for (i, e) in engines.iter().enumerate().skip(1) {
+            heads[i] = if rides[i] {
+                head(&shared.next().expect("a rider"))
+            } else {
+                head(
+                    &e.group(s.seed, rep..rep + 1, s.requests, progress)?
+                        .pop()
+                        .expect("one replication"),
+                )
+            };
         }
         for (m, h) in at.iter_mut().zip(&heads) {
             for (m, v) in m.iter_mut().zip(h) {
@@ -499,7 +551,7 @@ pub fn run(
             .collect(),
         overall,
         advice,
-        passes: engines.len(),
+        passes,
         settings: engines.len(),
     })
 }
