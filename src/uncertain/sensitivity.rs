@@ -14,6 +14,15 @@
 //! *Interfaces* 22(6), 1992). A swing is local to the other inputs' midpoints:
 //! it misses interactions, which the variance shares below bound.
 //!
+//! **Sharing draws.** A setting whose engine makes the same random draws as the
+//! all-midpoints one (it differs in skills, confidence AUCs, cache hit rates,
+//! prices or policy keys: [`crate::engine::Engine::rides_on`]) rides on that
+//! pass: each request is drawn once and re-derived for the setting from the
+//! same uniforms and normals, which gives the figures of a pass of its own to
+//! the byte. Other settings (token counts, latency profiles, difficulty,
+//! shares) get their own pass on the same streams. Only the reported policy and
+//! the baseline are routed.
+//!
 //! **Variance shares (all at once).** A second-order run (every input drawn in
 //! every replication, [`super::run`]) regresses each headline figure on the
 //! inputs drawn; the share of the figure's variance that input i explains is
