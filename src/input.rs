@@ -289,24 +289,56 @@ impl<T: TomlFormat> TomlFile<T> {
                 text,
                 value,
             }),
-            Err(e) => {
-                if let Some(m) = wrong_kind(&text, T::KIND) {
-                    return Err(InputError::file(path, m));
-                }
-                let position = e.span().map(|s| line_col(&text, s.start));
-                let key = e
-                    .span()
-                    .and_then(|s| key_at(&text, s.start))
-                    .map(|k| k.to_string())
-                    .unwrap_or_default();
-                Err(InputError {
-                    file: path.to_path_buf(),
-                    position,
-                    key,
-                    message: explain_serde(e.message(), e.span().and_then(|s| text.get(s))),
-                })
-            }
+            Err(e) => Err(serde_error::<T>(path, &text, &e)),
         }
+    }
+
+    /// Reads `path` with its ranges (`{ low = A, high = B }` where a number is
+    /// expected, [`crate::uncertain::ranges`]): the document at the ranges'
+    /// midpoints, and the ranges. Mistakes are located as [`TomlFile::read`]
+    /// locates them.
+    pub fn read_ranged(
+        path: &Path,
+    ) -> Result<(Self, Vec<crate::uncertain::ranges::Found>), InputError> {
+        use crate::uncertain::ranges::{Parsed, parse};
+        let text = read_toml_text(path, T::KIND)?;
+        match parse::<T>(&text, T::KIND) {
+            Parsed::Plain => Ok((Self::parse(path, text)?, Vec::new())),
+            Parsed::Ranged(value, found) => Ok((
+                TomlFile {
+                    path: path.to_path_buf(),
+                    text,
+                    value,
+                },
+                found,
+            )),
+            Parsed::Bad(invalid) => Err(TomlFile {
+                path: path.to_path_buf(),
+                text,
+                value: (),
+            }
+            .error(invalid)),
+            Parsed::Serde(e) => Err(serde_error::<T>(path, &text, &e)),
+        }
+    }
+}
+
+/// serde's error on `text` (read from `path`), located and in the user's words.
+fn serde_error<T: TomlFormat>(path: &Path, text: &str, e: &toml::de::Error) -> InputError {
+    if let Some(m) = wrong_kind(text, T::KIND) {
+        return InputError::file(path, m);
+    }
+    let position = e.span().map(|s| line_col(text, s.start));
+    let key = e
+        .span()
+        .and_then(|s| key_at(text, s.start))
+        .map(|k| k.to_string())
+        .unwrap_or_default();
+    InputError {
+        file: path.to_path_buf(),
+        position,
+        key,
+        message: explain_serde(e.message(), e.span().and_then(|s| text.get(s))),
     }
 }
 

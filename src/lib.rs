@@ -21,4 +21,5 @@ pub mod scenario;
 pub mod spec;
 pub mod stats;
 pub mod sweep;
+pub mod uncertain;
 pub mod units;

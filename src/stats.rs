@@ -97,6 +97,13 @@ pub enum Interval {
     Replications,
     /// The eval set's sampling error (bootstrap): `mean ± t · s`.
     Bootstrap,
+    /// Uncertain inputs, drawn once per replication (second-order Monte
+    /// Carlo, [`crate::uncertain`]): the 2.5% and 97.5% quantiles of the
+    /// replications' values, from a bounded sample of them
+    /// ([`crate::uncertain::sample`]). From moments alone (a figure that keeps
+    /// no sample) it is approximated by `mean ± t · s`, the spread of the
+    /// replications themselves, as the bootstrap's.
+    Percentile,
 }
 
 impl Interval {
@@ -116,7 +123,7 @@ impl Interval {
         // standard error is s itself.
         let se = match self {
             Interval::Replications => (m.variance() / m.n as f64).sqrt(),
-            Interval::Bootstrap => m.variance().sqrt(),
+            Interval::Bootstrap | Interval::Percentile => m.variance().sqrt(),
         };
         let half = t_975((m.n - 1) as u32) * se;
         Estimate {
@@ -138,7 +145,7 @@ impl Interval {
     /// [`Interval::estimate_rate`] from a rate's running moments.
     pub fn rate_of(self, m: &Moments) -> Estimate {
         match self {
-            Interval::Replications => self.of(m),
+            Interval::Replications | Interval::Percentile => self.of(m),
             Interval::Bootstrap => {
                 assert!(m.n >= 2, "an interval needs at least two replications");
                 bootstrap_rate(m.mean(), m.variance(), m.n as usize)

@@ -139,3 +139,55 @@ fn the_measured_example_and_its_readme_figures_are_up_to_date() {
         );
     }
 }
+
+/// The sensitivity example: the committed tornado chart is what the command in
+/// README.md draws today, and the advice line the README quotes is what it
+/// prints.
+#[test]
+fn the_sensitivity_example_and_its_readme_line_are_up_to_date() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["scenarios", "pricing", "docs/example"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    for f in [
+        "scenarios/support-uncertain.toml",
+        "pricing/bedrock-us-east-1.toml",
+    ] {
+        std::fs::copy(repo.join(f), dir.path().join(f)).unwrap();
+    }
+    let args = [
+        "sensitivity",
+        "scenarios/support-uncertain.toml",
+        "--policy",
+        "cascade",
+        "--charts",
+        "docs/example",
+    ];
+    let out = Command::cargo_bin("simroute")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f = "support-uncertain-tornado.svg";
+    let want = std::fs::read(repo.join("docs/example").join(f)).unwrap();
+    let got = std::fs::read(dir.path().join("docs/example").join(f)).unwrap();
+    assert!(
+        want == got,
+        "docs/example/{f} is stale: regenerate it with `cargo run --release -- {}`",
+        args.join(" ")
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let advice = stdout.lines().next().unwrap();
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    assert!(
+        readme.contains(advice),
+        "README.md does not quote the advice line `{advice}`"
+    );
+}

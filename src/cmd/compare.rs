@@ -16,6 +16,8 @@ pub fn compare_cmd(args: &CompareArgs, out: &mut dyn Write) -> anyhow::Result<()
     let load = args.sim.load_options();
     let mut a = Scenario::load_with(&args.a, &load)?;
     let mut b = Scenario::load_with(&args.b, &load)?;
+    crate::uncertain::refuse(&a, "compare")?;
+    crate::uncertain::refuse(&b, "compare")?;
     size.apply(&mut a)?;
     size.apply(&mut b)?;
     let progress = Progress::new(total_requests(&a) + total_requests(&b), "compare");

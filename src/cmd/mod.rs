@@ -11,6 +11,7 @@ pub mod output;
 pub mod progress;
 pub mod quote;
 pub mod run;
+pub mod sensitivity;
 pub mod sweep;
 pub mod validate;
 pub mod work;
@@ -43,6 +44,16 @@ pub enum Command {
     },
     /// Run one policy at many settings of a parameter, on one shared set of requests.
     Sweep(SweepArgs),
+    /// Which uncertain input to measure first: how far each moves a policy's
+    /// cost, quality, p95 latency and saving, ranked, with each input's share
+    /// of their variance.
+    ///
+    /// Every input given as a range (`skill = { low = 0.7, high = 0.85 }`) goes
+    /// from its low to its high end with the others at their midpoints, on the
+    /// same simulated requests; then every input is drawn in every replication,
+    /// and each figure is regressed on the inputs. Example:
+    /// `simroute sensitivity scenarios/support-uncertain.toml --policy cascade --charts out`
+    Sensitivity(SensitivityArgs),
     /// Run two scenarios (before and after a price or model change) and show per
     /// policy what changed, with paired CIs.
     Compare(CompareArgs),
@@ -210,6 +221,29 @@ pub struct SweepArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// The scenario file (TOML), with some inputs given as ranges.
+    pub scenario: PathBuf,
+    /// The policy whose figures are ranked [default: the file's last policy].
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// The figure the inputs are ranked by [default: saving; cost for the
+    /// baseline].
+    #[arg(long, value_enum)]
+    pub by: Option<crate::uncertain::sensitivity::Figure>,
+    /// Run every setting as its own pass instead of letting settings that make
+    /// the same draws share one (same figures; for benchmarks).
+    #[arg(long, hide = true)]
+    pub separate_passes: bool,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Write the tornado chart (SVG) into this folder (created if missing),
+    /// named SCENARIO-tornado.svg.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct CompareArgs {
     /// The "before" scenario.
     pub a: PathBuf,
@@ -362,6 +396,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         Command::Validate { scenario, load } => validate::validate(&scenario, &load.options(), out),
         Command::Sweep(args) => sweep::sweep_cmd(&args, out),
         Command::Compare(args) => compare::compare_cmd(&args, out),
+        Command::Sensitivity(args) => sensitivity::sensitivity_cmd(&args, out),
         Command::Quote(args) => quote::quote(&args, out),
         Command::Fit(args) => fit::fit_cmd(&args, out),
         Command::GenerateLog(args) => generate::generate_cmd(&args, out),

@@ -26,6 +26,22 @@ pub fn validate(path: &Path, load: &LoadOptions, out: &mut dyn Write) -> anyhow:
         s.pricing.region,
         s.pricing.as_of
     )?;
+    if let Some(u) = &s.uncertainty {
+        writeln!(
+            out,
+            "uncertain: {} (each valid at both ends; `run` draws them once per replication, `sensitivity` ranks them)",
+            u.inputs
+                .iter()
+                .map(|i| format!(
+                    "{} {}..{}",
+                    i.key,
+                    crate::input::num(i.low),
+                    crate::input::num(i.high)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
     let (line, _) = super::work::estimate("work", &[(&s, 1)]);
     writeln!(out, "{line}")?;
     Ok(())

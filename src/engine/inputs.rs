@@ -28,6 +28,17 @@ pub struct Inputs {
     pub replay: Option<&'static str>,
     pub logs: Vec<LogInfo>,
     pub eval: Option<EvalInfo>,
+    /// The inputs given as ranges, drawn once per replication; `[]` without.
+    pub uncertain: Vec<UncertainInfo>,
+}
+
+/// An input given as a range (scenarios/README.md §1).
+#[derive(Debug, Clone, Serialize)]
+pub struct UncertainInfo {
+    /// Its dotted key, as `sweep --param` names keys.
+    pub key: String,
+    pub low: f64,
+    pub high: f64,
 }
 
 /// One log as read.
@@ -164,13 +175,29 @@ impl Inputs {
             }),
             logs,
             eval,
+            uncertain: s
+                .uncertainty
+                .iter()
+                .flat_map(|u| &u.inputs)
+                .map(|i| UncertainInfo {
+                    key: i.key.clone(),
+                    low: i.low,
+                    high: i.high,
+                })
+                .collect(),
         }
     }
 
     /// What a ± or a shaded band is, for captions: "95% CI", or the eval
     /// bootstrap's interval.
     pub fn interval_name(&self) -> String {
-        if self.interval == Interval::Bootstrap {
+        if self.interval == Interval::Percentile {
+            format!(
+                "95% interval over the {} uncertain input{} (percentiles of the replications)",
+                self.uncertain.len(),
+                if self.uncertain.len() == 1 { "" } else { "s" }
+            )
+        } else if self.interval == Interval::Bootstrap {
             format!(
                 "95% bootstrap interval of the eval set ({} examples)",
                 self.eval_examples()
@@ -273,6 +300,7 @@ impl AsLogged {
 /// interval: the straddled checks of the policy's verdict, scenario-wide and
 /// per class, with what would settle them.
 pub fn straddle_warnings(
+    s: &Scenario,
     policies: &[super::results::PolicyResult],
     examples: usize,
 ) -> Vec<String> {
@@ -307,7 +335,9 @@ pub fn straddle_warnings(
                 shown(e.ci_high),
                 shown(t)
             );
-            out.push(if examples > 0 {
+            out.push(if s.uncertainty.is_some() {
+                format!("{head}. The interval is mostly what the uncertain inputs allow: measure them (`simroute sensitivity` says which first) and narrow their ranges")
+            } else if examples > 0 {
                 format!("{head}. The interval is the eval set's own sampling error ({examples} examples); collect more examples: {}", settle(examples, &e, t))
             } else {
                 format!("{head}. Run more replications or requests to narrow it")

@@ -286,11 +286,17 @@ impl Engine {
             } => {
                 req.input = input.sample(rng, 0);
                 let output = output.sample(rng, 1);
-                let hit = *prefix > 0 && rng.random::<f64>() < *hit_rate;
+                req.u_hit = if *prefix > 0 {
+                    rng.random::<f64>()
+                } else {
+                    f64::NAN
+                };
+                let hit = *prefix > 0 && req.u_hit < *hit_rate;
                 (req.cache_read, req.cache_write) = if hit { (*prefix, 0) } else { (0, *prefix) };
                 output
             }
             Tokens::Logged(records) => {
+                req.u_hit = f64::NAN;
                 let r = records[rng.random_range(0..records.len())];
                 self.set_tokens(req, &r)
             }
@@ -330,36 +336,35 @@ impl Engine {
             Some(d) if example.is_none() => d.sample(rng),
             _ => 0.0,
         };
+        req.d = d;
         req.extra.clear();
+        req.extra_tokens.clear();
         for (m, input, out) in &class.extra {
             let t = crate::pricing::CallTokens {
                 input: input.sample(rng, 0),
                 output: out.sample(rng, 0),
                 ..Default::default()
             };
-            let p = &self.models[*m].prices;
-            let f = if p.per_request > 0 {
-                p.per_request
-            } else {
-                cost_of(t.input, p.input) + cost_of(t.output, p.output)
-            };
-            req.extra.push((*m, f));
+            req.extra.push((*m, self.extra_cost(*m, t.input, t.output)));
+            req.extra_tokens.push((t.input, t.output));
         }
         for (i, (model, draw)) in self.models.iter().zip(req.models.iter_mut()).enumerate() {
             if !model.routed {
                 continue;
             }
-            let (correct, z) = match example {
-                Some(ex) => ex[i],
+            let (correct, z, u, zn) = match example {
+                Some(ex) => (ex[i].0, ex[i].1, f64::NAN, 0.0),
                 None => {
-                    let correct = rng.random::<f64>() < p_correct(self.sharpness, model.skill, d);
-                    let z = normal(rng)
+                    let u = rng.random::<f64>();
+                    let correct = u < p_correct(self.sharpness, model.skill, d);
+                    let zn = normal(rng);
+                    let z = zn
                         + if correct {
                             model.half_mu
                         } else {
                             -model.half_mu
                         };
-                    (correct, z)
+                    (correct, z, u, zn)
                 }
             };
             let v = if self.validator { rng.random() } else { 0.0 };
@@ -373,12 +378,164 @@ impl Engine {
                 ttft,
                 latency,
                 output: out,
+                u,
+                zn,
             };
         }
         if self.classifier {
             req.cls_noise = normal(rng);
             req.cls_z = [normal(rng), normal(rng), normal(rng), normal(rng)];
         }
+    }
+
+    /// Keeps only the policies `keep` (indices, in that order), the first of
+    /// which becomes the baseline. The draws stay those of the whole scenario
+    /// (which models are routed was settled by [`Engine::new`]): the kept
+    /// policies' figures are what they are in a run of every policy.
+    pub fn keep_policies(&mut self, keep: &[usize]) {
+        self.policies = keep.iter().map(|&i| self.policies[i].clone()).collect();
+        self.baseline = 0;
+    }
+
+    /// The cost of an extra call on model `m`, femto-dollars.
+    #[inline]
+    fn extra_cost(&self, m: usize, input: u64, output: u64) -> crate::units::Femto {
+        let p = &self.models[m].prices;
+        if p.per_request > 0 {
+            p.per_request
+        } else {
+            cost_of(input, p.input) + cost_of(output, p.output)
+        }
+    }
+
+    /// Whether this engine can route the requests `base` draws, re-derived by
+    /// [`Engine::patch`]: the two differ at most in models' skills, confidence
+    /// AUCs and prices and in classes' cache hit rates, so that they make the
+    /// same random draws, and only how some draws map to outcomes and costs
+    /// differs. Logged traffic never rides (its records would be compared).
+    pub fn rides_on(&self, base: &Engine) -> bool {
+        if self.exact.is_some()
+            || self.models.len() != base.models.len()
+            || self.classes.len() != base.classes.len()
+            || self
+                .classes
+                .iter()
+                .any(|c| !matches!(c.tokens, Tokens::Synthetic { .. }))
+        {
+            return false;
+        }
+        let mut me = self.clone();
+        for (m, b) in me.models.iter_mut().zip(&base.models) {
+            m.skill = b.skill;
+            m.half_mu = b.half_mu;
+            m.prices = b.prices;
+        }
+        for (c, b) in me.classes.iter_mut().zip(&base.classes) {
+            if let (Tokens::Synthetic { hit_rate, .. }, Tokens::Synthetic { hit_rate: h, .. }) =
+                (&mut c.tokens, &b.tokens)
+            {
+                *hit_rate = *h;
+            }
+        }
+        me.policies = base.policies.clone();
+        format!("{me:?}") == format!("{base:?}") && self.policies.len() == base.policies.len()
+    }
+
+    /// `base` (a request drawn by an engine this one rides on) re-derived for
+    /// this engine's skills, confidence AUCs, cache hit rates and prices, from
+    /// the same draws: what this engine would have drawn on the same stream.
+    #[inline]
+    fn patch(&self, base: &Request, out: &mut Request) {
+        // Field by field, into `out`'s buffers: no allocation per request.
+        out.class = base.class;
+        out.input = base.input;
+        (out.cache_read, out.cache_write) = (base.cache_read, base.cache_write);
+        out.models.copy_from_slice(&base.models);
+        out.extra.clear();
+        out.extra.extend_from_slice(&base.extra);
+        (out.cls_noise, out.cls_z) = (base.cls_noise, base.cls_z);
+        (out.d, out.u_hit) = (base.d, base.u_hit);
+        if let Tokens::Synthetic {
+            prefix, hit_rate, ..
+        } = &self.classes[out.class].tokens
+            && *prefix > 0
+        {
+            let hit = base.u_hit < *hit_rate;
+            (out.cache_read, out.cache_write) = if hit { (*prefix, 0) } else { (0, *prefix) };
+        }
+        for ((m, f), &(i, o)) in out.extra.iter_mut().zip(&base.extra_tokens) {
+            *f = self.extra_cost(*m, i, o);
+        }
+        for (model, draw) in self.models.iter().zip(out.models.iter_mut()) {
+            if !model.routed || draw.u.is_nan() {
+                continue;
+            }
+            draw.correct = draw.u < p_correct(self.sharpness, model.skill, base.d);
+            draw.z = draw.zn
+                + if draw.correct {
+                    model.half_mu
+                } else {
+                    -model.half_mu
+                };
+        }
+    }
+
+    /// One replication of this engine and of `riders` (each of which
+    /// [`Engine::rides_on`] this one) on one set of draws: each request is drawn
+    /// once, routed through this engine's policies, then re-derived
+    /// ([`Engine::patch`]) and routed through each rider's. Every rider's figures
+    /// are those it would give alone on the same streams. Returns the
+    /// accumulators of this engine, then of each rider.
+    pub fn replication_with_riders(
+        &self,
+        riders: &[&Engine],
+        seed: u64,
+        rep: u32,
+        requests: u64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Vec<Vec<PolicyAcc>> {
+        let boot = self.resample_eval(seed, rep);
+        let chunks = requests.div_ceil(CHUNK);
+        let tasks = (rayon::current_num_threads() as u64 * 2).clamp(1, chunks.max(1));
+        let new_all = || -> Vec<Vec<PolicyAcc>> {
+            std::iter::once(self.new_accs())
+                .chain(riders.iter().map(|r| r.new_accs()))
+                .collect()
+        };
+        (0..tasks)
+            .into_par_iter()
+            .map(|t| {
+                let mut all = new_all();
+                let mut req = self.new_request();
+                let mut scratch = self.new_request();
+                for chunk in (chunks * t / tasks)..(chunks * (t + 1) / tasks) {
+                    let mut rng = Rng64::seed_from_u64(stream_seed(seed, rep, chunk));
+                    let n = CHUNK.min(requests - chunk * CHUNK);
+                    for _ in 0..n {
+                        self.draw(&mut rng, &boot, &mut req);
+                        for (p, acc) in self.policies.iter().zip(all[0].iter_mut()) {
+                            policy::route(&req, p, &self.models, acc);
+                        }
+                        for (r, accs) in riders.iter().zip(all[1..].iter_mut()) {
+                            r.patch(&req, &mut scratch);
+                            for (p, acc) in r.policies.iter().zip(accs.iter_mut()) {
+                                policy::route(&scratch, p, &r.models, acc);
+                            }
+                        }
+                    }
+                    progress(n * (1 + riders.len() as u64));
+                }
+                all
+            })
+            .reduce_with(|mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    for (p, q) in x.iter_mut().zip(y) {
+                        p.merge(q);
+                    }
+                }
+                a
+            })
+            .unwrap_or_else(new_all)
     }
 
     /// This replication's resample of each class's eval examples (bootstrap):
@@ -555,7 +712,11 @@ impl Engine {
             }
             first = last;
         }
-        Ok(Raw { summary, pooled })
+        Ok(Raw {
+            summary,
+            pooled,
+            outer: None,
+        })
     }
 
     /// Exact replay of replications `reps`: streams the log once, in chunks of
@@ -703,6 +864,9 @@ pub struct Raw {
     pub summary: Summary,
     /// Interactive latencies of all replications together, by policy (for CDFs).
     pub pooled: Vec<Pooled>,
+    /// With uncertain inputs: the sample of replications the percentile
+    /// intervals come from, and the regression on the inputs drawn.
+    pub outer: Option<Box<crate::uncertain::run::Outer>>,
 }
 
 /// One policy's interactive latencies over all replications.
@@ -721,7 +885,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// The seed of the random stream of `chunk` in replication `rep`.
-fn stream_seed(seed: u64, rep: u32, chunk: u64) -> u64 {
+pub(crate) fn stream_seed(seed: u64, rep: u32, chunk: u64) -> u64 {
     mix(mix(mix(seed) ^ rep as u64) ^ chunk)
 }
 
@@ -743,6 +907,9 @@ pub fn with_threads<T: Send>(
 /// Simulates a scenario on the current thread pool, calling `progress` with the
 /// number of requests simulated as they are.
 pub fn simulate_raw(s: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Result<Raw, InputError> {
+    if let Some(u) = &s.uncertainty {
+        return crate::uncertain::run::simulate(s, u, progress);
+    }
     Engine::new(s).run(s.seed, s.replications, s.requests, progress)
 }
 

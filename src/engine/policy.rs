@@ -92,6 +92,12 @@ pub struct ModelDraw {
     pub latency: f64,
     /// Output tokens of the call (capped at the model's maximum).
     pub output: u64,
+    /// The uniform that decided `correct` against the model's P(correct | d);
+    /// NaN where an eval example decided it. Kept so that another skill can be
+    /// applied to the same draw (sensitivity, [`crate::uncertain`]).
+    pub u: f64,
+    /// The standard normal of the confidence, before the ±mu/2 shift.
+    pub zn: f64,
 }
 
 /// The draws of the current request, shared by every policy.
@@ -111,6 +117,12 @@ pub struct Request {
     /// Classifier draws: score noise and standard normals for its tokens and latency.
     pub cls_noise: f64,
     pub cls_z: [f64; 4],
+    /// The request's difficulty (0 where an eval example gives quality).
+    pub d: f64,
+    /// The uniform that decided the cache hit; NaN where none was drawn.
+    pub u_hit: f64,
+    /// Token counts (input, output) of each extra call, as `extra`.
+    pub extra_tokens: Vec<(u64, u64)>,
 }
 
 /// Runs `req` through `policy`, adding to `acc`. Inlined into both callers (the

@@ -281,7 +281,7 @@ impl RunResults {
     pub fn new(s: &Scenario, raw: &crate::engine::Raw) -> RunResults {
         let n = raw.summary.replications as f64;
         let k = s.interval();
-        let policies: Vec<PolicyResult> = s
+        let mut policies: Vec<PolicyResult> = s
             .policies
             .iter()
             .zip(&raw.summary.policies)
@@ -365,13 +365,16 @@ impl RunResults {
                 r
             })
             .collect();
+        if let Some(outer) = &raw.outer {
+            outer.samples.apply(&mut policies, s.monthly_requests);
+        }
         let inputs = Inputs::new(s);
         let (as_logged, as_logged_note) = match AsLogged::new(s) {
             Ok(a) => (a, None),
             Err(why) => (None, Some(why)),
         };
         let mut warnings = eval_warnings(s);
-        warnings.extend(straddle_warnings(&policies, inputs.eval_examples()));
+        warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
         RunResults {
             inputs,
             as_logged,

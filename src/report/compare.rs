@@ -66,6 +66,7 @@ pub fn header(c: &CompareResults) -> String {
             crate::stats::Interval::Bootstrap =>
                 "bootstrap interval (the eval set's sampling error)",
             crate::stats::Interval::Replications => "CI",
+            crate::stats::Interval::Percentile => "percentile interval",
         }
     );
     if !c.only_in_a.is_empty() {

@@ -24,6 +24,15 @@ pub fn usd_value(v: f64) -> String {
 pub fn usd(e: &Estimate) -> String {
     let d = decimals(e.mean);
     let sign = if e.mean < 0.0 { "-" } else { "" };
+    let below = group(&format!("{:.*}", d, e.mean - e.ci_low));
+    let above = group(&format!("{:.*}", d, e.ci_high - e.mean));
+    if below != above {
+        // An asymmetric interval (a percentile interval over uncertain inputs).
+        return format!(
+            "{sign}${} -{below}/+{above}",
+            group(&format!("{:.*}", d, e.mean.abs()))
+        );
+    }
     format!(
         "{sign}${} \u{b1} {}",
         group(&format!("{:.*}", d, e.mean.abs())),
@@ -54,6 +63,11 @@ pub fn pct(e: &Estimate) -> String {
 
 /// Milliseconds with their CI: `1,234 ± 12`.
 pub fn ms(e: &Estimate) -> String {
+    let below = group(&format!("{:.0}", e.mean - e.ci_low));
+    let above = group(&format!("{:.0}", e.ci_high - e.mean));
+    if below != above {
+        return format!("{} -{below}/+{above}", group(&format!("{:.0}", e.mean)));
+    }
     format!(
         "{} \u{b1} {}",
         group(&format!("{:.0}", e.mean)),

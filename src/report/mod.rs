@@ -11,6 +11,7 @@ pub mod format;
 pub mod json;
 pub mod markdown;
 pub mod review;
+pub mod sensitivity;
 pub mod sweep;
 pub mod table;
 
@@ -69,7 +70,35 @@ pub fn summary_line(r: &RunResults) -> String {
         .description
         .as_ref()
         .map_or(String::new(), |d| format!("{d}\n"));
-    let interval = if r.inputs.interval == crate::stats::Interval::Bootstrap {
+    let interval = if r.inputs.interval == crate::stats::Interval::Percentile {
+        format!(
+            "\u{b1} is the 95% percentile interval of the replications (-below/+above), each drawing the {} uncertain input{} from {} range{}{}: where the figures could be, given what is not known. More replications pin its ends down; only narrower ranges narrow it",
+            r.inputs.uncertain.len(),
+            if r.inputs.uncertain.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            if r.inputs.uncertain.len() == 1 {
+                "its"
+            } else {
+                "their"
+            },
+            if r.inputs.uncertain.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            if r.inputs.eval.is_some() {
+                format!(
+                    " and resampling the eval set ({} examples)",
+                    r.inputs.eval_examples()
+                )
+            } else {
+                String::new()
+            }
+        )
+    } else if r.inputs.interval == crate::stats::Interval::Bootstrap {
         format!(
             "\u{b1} is the 95% bootstrap interval of the eval set ({} examples resampled in each replication; a rate's is Wilson's, -below/+above): what the eval can tell",
             r.inputs.eval_examples()
@@ -120,6 +149,22 @@ pub fn notes(r: &RunResults) -> Vec<String> {
 /// One line per log and eval set read: records read, used and skipped by kind.
 pub fn input_notes(inputs: &crate::engine::inputs::Inputs) -> Vec<String> {
     let mut out = Vec::new();
+    if !inputs.uncertain.is_empty() {
+        out.push(format!(
+            "uncertain inputs, each drawn uniformly from its range once per replication: {}",
+            inputs
+                .uncertain
+                .iter()
+                .map(|u| format!(
+                    "{} {}..{}",
+                    u.key,
+                    crate::input::num(u.low),
+                    crate::input::num(u.high)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     for l in &inputs.logs {
         let skipped = if l.skipped.is_empty() {
             String::new()

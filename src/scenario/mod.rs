@@ -53,6 +53,9 @@ pub struct Scenario {
     pub measured: Arc<Measured>,
     /// The eval set's outcomes by class, where the scenario has one.
     pub eval: Option<EvalSet>,
+    /// The inputs given as ranges, drawn once per replication (second-order
+    /// Monte Carlo, [`crate::uncertain`]); `None` where every input is a number.
+    pub uncertainty: Option<Arc<crate::uncertain::Uncertainty>>,
 }
 
 /// An eval set arranged for the engine.
@@ -256,28 +259,7 @@ impl Scenario {
     /// Reads a scenario, its pricing table and the logs and eval set it names,
     /// and validates them.
     pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Scenario, InputError> {
-        let mut file = TomlFile::<format::ScenarioFile>::read(path)?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let pricing_path = dir.join(&file.value.scenario.pricing);
-        let table = PriceTable::load(&pricing_path).map_err(|mut e| {
-            if e.position.is_none() && e.key.is_empty() {
-                e.message = format!(
-                    "{} (the pricing table named by scenario.pricing in {})",
-                    e.message,
-                    path.display()
-                );
-            }
-            e
-        })?;
-        measured::apply_overrides(&mut file.value, options);
-        validate::before_reading(&file.value).map_err(|e| file.error(e))?;
-        let data = match measured::load(&file.value, dir, &table, options) {
-            Ok(m) => Arc::new(m),
-            Err(measured::LoadError::Scenario(e)) => return Err(file.error(e)),
-            Err(measured::LoadError::Data(e)) => return Err(e),
-        };
-        validate::validate(&file.value, &table, path, &pricing_path, data)
-            .map_err(|e| file.error(e))
+        crate::uncertain::load(path, options)
     }
 
     /// Builds a scenario from documents already in memory (a sweep's variants of
@@ -325,7 +307,9 @@ impl Scenario {
     /// How this scenario's replications become intervals: the eval bootstrap's
     /// where an eval set is resampled in each replication (crate::stats).
     pub fn interval(&self) -> crate::stats::Interval {
-        if self.eval.is_some() {
+        if self.uncertainty.is_some() {
+            crate::stats::Interval::Percentile
+        } else if self.eval.is_some() {
             crate::stats::Interval::Bootstrap
         } else {
             crate::stats::Interval::Replications
@@ -347,4 +331,24 @@ impl Scenario {
             .flat_map(|p| &p.triggers)
             .any(|t| matches!(t, Trigger::Classifier(_)))
     }
+}
+
+/// Validates a scenario file already read (its ranges, if any, at their
+/// midpoints) against its pricing table, reading the logs and eval set it names.
+pub(crate) fn load_parsed(
+    mut file: TomlFile<format::ScenarioFile>,
+    path: &Path,
+    pricing_path: &Path,
+    table: PriceTable,
+    options: &LoadOptions,
+) -> Result<Scenario, InputError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    measured::apply_overrides(&mut file.value, options);
+    validate::before_reading(&file.value).map_err(|e| file.error(e))?;
+    let data = match measured::load(&file.value, dir, &table, options) {
+        Ok(m) => Arc::new(m),
+        Err(measured::LoadError::Scenario(e)) => return Err(file.error(e)),
+        Err(measured::LoadError::Data(e)) => return Err(e),
+    };
+    validate::validate(&file.value, &table, path, pricing_path, data).map_err(|e| file.error(e))
 }

@@ -174,6 +174,7 @@ pub fn validate(
         replay,
         measured,
         eval,
+        uncertainty: None,
     };
     check_usage(&scenario)?;
     check_eval(&scenario)?;

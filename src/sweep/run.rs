@@ -156,6 +156,7 @@ pub fn prepare(
     load: &crate::scenario::LoadOptions,
 ) -> anyhow::Result<Prepared> {
     let mut base = Scenario::load_with(path, load)?;
+    crate::uncertain::refuse(&base, "sweep")?;
     size.apply(&mut base)?;
     let policy = base
         .policies

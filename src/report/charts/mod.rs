@@ -18,11 +18,13 @@ mod breakdown;
 mod cost_curve;
 mod frontier;
 mod latency;
+mod tornado;
 
 pub use breakdown::breakdown;
 pub use cost_curve::cost_curve;
 pub use frontier::frontier;
 pub use latency::latency;
+pub use tornado::{tornado, tornado_chart_name};
 
 use std::io;
 use std::path::{Path, PathBuf};
