@@ -266,3 +266,27 @@ fn sweep_and_compare_refuse_uncertain_inputs() {
         "{e}"
     );
 }
+
+#[test]
+fn a_class_latency_gets_the_percentile_interval_too() {
+    // One interactive class: its own latency is the pooled latency, figure for
+    // figure, so under uncertain inputs both get the same percentile interval
+    // (the per-class one used to keep mean ± t·s).
+    let body = format!(
+        "{}[models.a]\nprice = \"small\"\nskill = 0.5\nttft_ms = {{ low = 300, high = 900 }}\n\n\
+         [[traffic]]\nname = \"x\"\nshare = 1\ninput_tokens = 100\noutput_tokens = 100\ndifficulty = 0.5\n\n\
+         [[policy]]\nname = \"one\"\nroute = [\"a\"]\n",
+        header(500, 40)
+    );
+    let f = fixture(&body);
+    let s = Scenario::load(&f.scenario).unwrap();
+    let r = simroute::engine::simulate(&s, Some(1)).unwrap();
+    let p = &r.policies[0];
+    let class = &p.classes[0];
+    let pooled = serde_json::to_value(p.e2e_latency_ms.unwrap()).unwrap();
+    let own = serde_json::to_value(class.e2e_latency_ms.unwrap()).unwrap();
+    assert_eq!(pooled, own);
+    let pooled = serde_json::to_value(p.ttft_ms.unwrap()).unwrap();
+    let own = serde_json::to_value(class.ttft_ms.unwrap()).unwrap();
+    assert_eq!(pooled, own);
+}

@@ -26,10 +26,14 @@ pub const CAP: usize = 10_000;
 
 /// Figures per policy before the per-class ones.
 const FIXED: usize = 14;
+/// Figures per class: cost, quality, escalation, then e2e, TTFT and batch
+/// p50/p95/p99.
+const PER_CLASS: usize = 12;
 
 /// Each kept replication's figures, flat: per policy, cost, saving, escalation,
 /// quality, escalated quality, e2e p50/p95/p99, TTFT p50/p95/p99, batch
-/// p50/p95/p99, then per class cost, quality, escalation (NaN where missing).
+/// p50/p95/p99, then per class cost, quality, escalation and its own e2e, TTFT
+/// and batch p50/p95/p99 (NaN where missing).
 #[derive(Debug, Clone)]
 pub struct Samples {
     rows: Vec<Vec<f64>>,
@@ -57,8 +61,13 @@ fn flat(figures: &[RepFigures], baseline: usize) -> Vec<f64> {
         }
         for c in &r.classes {
             match c {
-                Some(c) => out.extend([c.cost, c.quality, c.escalation]),
-                None => out.extend([f64::NAN; 3]),
+                Some(c) => {
+                    out.extend([c.cost, c.quality, c.escalation]);
+                    for p in [c.e2e, c.ttft, c.batch] {
+                        out.extend(p.map_or([f64::NAN; 3], |p| p));
+                    }
+                }
+                None => out.extend([f64::NAN; PER_CLASS]),
             }
         }
     }
@@ -120,7 +129,7 @@ impl Samples {
     /// Replaces every interval of `policies` by the percentile interval of the
     /// kept replications (the means stay the means of all replications).
     pub fn apply(&self, policies: &mut [PolicyResult], monthly_requests: f64) {
-        let width = |p: &PolicyResult| FIXED + 3 * p.classes.len();
+        let width = |p: &PolicyResult| FIXED + PER_CLASS * p.classes.len();
         let mut at = 0;
         for p in policies.iter_mut() {
             let set = |e: &mut Estimate, i: usize| {
@@ -152,7 +161,7 @@ impl Samples {
             pct(&mut p.ttft_ms, 8);
             pct(&mut p.batch_latency_ms, 11);
             for (c, class) in p.classes.iter_mut().enumerate() {
-                let i = FIXED + 3 * c;
+                let i = FIXED + PER_CLASS * c;
                 if let Some(e) = class.cost_per_request.as_mut() {
                     set(e, i);
                 }
@@ -162,6 +171,9 @@ impl Samples {
                 if let Some(e) = class.escalation_rate.as_mut() {
                     set(e, i + 2);
                 }
+                pct(&mut class.e2e_latency_ms, i + 3);
+                pct(&mut class.ttft_ms, i + 6);
+                pct(&mut class.batch_latency_ms, i + 9);
             }
             at += width(p);
         }
