@@ -102,7 +102,8 @@ pub fn sections(r: &SensitivityResults) -> Vec<Section> {
             header,
             rows,
             notes: Vec::new(),
-            text_columns: Vec::new(),
+            // The input's name and its range read as text.
+            text_columns: vec![1, 2],
         },
         Section {
             title: format!(
