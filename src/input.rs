@@ -64,6 +64,23 @@ impl fmt::Display for KeyPath {
     }
 }
 
+/// The value at `segs` in `doc`, which must exist (a sweep's parameter or an
+/// uncertain input, both found in the document first).
+pub fn value_at_mut<'a>(doc: &'a mut toml::Table, segs: &[Seg]) -> &'a mut toml::Value {
+    let (first, rest) = segs.split_first().expect("a key has a path");
+    let Seg::Key(k) = first else {
+        unreachable!("documents are tables")
+    };
+    let mut node = doc.get_mut(k).expect("the key exists");
+    for seg in rest {
+        node = match seg {
+            Seg::Key(k) => node.get_mut(k.as_str()).expect("the key exists"),
+            Seg::Index(i) => node.get_mut(*i).expect("the key exists"),
+        };
+    }
+    node
+}
+
 /// A validation finding before it is tied to a file: the key and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invalid {

@@ -269,17 +269,7 @@ pub fn resolve<'a>(key: &str, policy: &str, leaves: &'a [Leaf]) -> Result<&'a Le
 
 /// Sets the number at `leaf` in `doc` to `v`, keeping integers integers.
 pub fn set(doc: &mut Table, segs: &[Seg], v: f64) {
-    let (first, rest) = segs.split_first().expect("a leaf has a path");
-    let Seg::Key(k) = first else {
-        unreachable!("documents are tables")
-    };
-    let mut node = doc.get_mut(k).expect("leaf exists");
-    for seg in rest {
-        node = match seg {
-            Seg::Key(k) => node.get_mut(k.as_str()).expect("leaf exists"),
-            Seg::Index(i) => node.get_mut(*i).expect("leaf exists"),
-        };
-    }
+    let node = crate::input::value_at_mut(doc, segs);
     *node = match node {
         Value::Integer(_) if v.fract() == 0.0 && v.abs() < 9.0e15 => Value::Integer(v as i64),
         _ => Value::Float(v),

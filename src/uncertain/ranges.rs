@@ -256,16 +256,7 @@ pub fn midpoints(doc: &mut Table, found: &[Found]) {
 /// Sets the number at `segs` (a number or a range there) to `v`; a whole-number
 /// key gets an integer.
 pub fn set(doc: &mut Table, segs: &[Seg], v: f64, whole: bool) {
-    let (Seg::Key(first), rest) = segs.split_first().expect("a path") else {
-        unreachable!("documents are tables")
-    };
-    let mut node = doc.get_mut(first).expect("the key exists");
-    for s in rest {
-        node = match s {
-            Seg::Key(k) => node.get_mut(k.as_str()).expect("the key exists"),
-            Seg::Index(i) => node.get_mut(*i).expect("the key exists"),
-        };
-    }
+    let node = crate::input::value_at_mut(doc, segs);
     *node = if whole && v.abs() < 9.0e15 {
         Value::Integer(v.round() as i64)
     } else {
