@@ -437,7 +437,7 @@ fn an_interrupted_generate_log_leaves_no_file() {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("simroute"))
         .arg("generate-log")
         .arg(&f.scenario)
-        .args(["--records", "1000000000000", "--out", out.to_str().unwrap()])
+        .args(["--records", "50000000", "--out", out.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -634,4 +634,30 @@ fn a_prompt_of_input_and_cached_prefix_above_the_cap_is_refused() {
     // At 8,000,000 it runs.
     let f = fixture(&body("8000000"));
     run_json(&f, &[]);
+}
+
+#[test]
+fn generate_log_refuses_timestamps_it_cannot_write() {
+    // Found by fuzzing: at monthly_requests = 0 the timestamps' arithmetic
+    // overflowed (a panic in debug builds); a huge --records at a slow rate
+    // runs past any date.
+    let f = small_scenario("monthly_requests = 0\n");
+    let out = f.dir.path().join("log.jsonl");
+    let o = generate(&f, &out, &[]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("monthly_requests is 0"), "{err}");
+    assert!(!out.exists());
+    let f = small_scenario("monthly_requests = 1\n");
+    let o = simroute()
+        .arg("generate-log")
+        .arg(&f.scenario)
+        .args(["--records", "100000000000", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("past the year 9999"), "{err}");
+    assert!(!out.exists());
 }

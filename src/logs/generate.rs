@@ -34,6 +34,14 @@ use super::time;
 
 /// The first timestamp: 2026-01-01T00:00:00Z, ms since the epoch.
 pub const START_MS: i64 = 1_767_225_600_000;
+/// 9999-12-31T23:59:59.999Z: the last timestamp an ISO-8601 date can hold.
+const LAST_MS: i64 = 253_402_300_799_999;
+
+/// Milliseconds between records at the scenario's monthly rate (a 30-day
+/// month); `monthly_requests` > 0 ([`Generator::new`] checks it).
+fn step_ms(s: &Scenario) -> f64 {
+    30.0 * 86_400_000.0 / s.monthly_requests
+}
 
 /// The account id written in Bedrock records (AWS's documentation example).
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -272,6 +280,22 @@ impl<'s> Generator<'s> {
     /// [`UsageError`] for a class replayed exactly from a log (no records in
     /// memory to draw from).
     pub fn new(s: &'s Scenario, opts: &GenerateOptions) -> Result<Generator<'s>, UsageError> {
+        // Timestamps advance at the monthly rate: the last must be a date
+        // (found by fuzzing: at monthly_requests = 0 the arithmetic overflowed).
+        if s.monthly_requests <= 0.0 {
+            return Err(UsageError(format!(
+                "{}: monthly_requests is 0, so the records have no rate to space their timestamps by; set scenario.monthly_requests to the traffic's rate",
+                s.path.display()
+            )));
+        }
+        let last_ms = START_MS as f64 + opts.records as f64 * step_ms(s);
+        if last_ms > LAST_MS as f64 {
+            return Err(UsageError(format!(
+                "--records {}: at {} requests a month the records would run past the year 9999; write fewer records or raise scenario.monthly_requests",
+                crate::numfmt::count(opts.records as f64),
+                crate::numfmt::readable(s.monthly_requests)
+            )));
+        }
         Ok(Generator {
             s,
             opts: *opts,
@@ -302,8 +326,7 @@ fn write_records(
 ) -> anyhow::Result<()> {
     let mut rng = Rng64::seed_from_u64(opts.seed);
     let mut w = BufWriter::with_capacity(1 << 16, out);
-    // Milliseconds between records at the scenario's monthly rate.
-    let step_ms = 30.0 * 86_400_000.0 / s.monthly_requests.max(1e-9);
+    let step_ms = step_ms(s);
     match opts.format {
         GenFormat::Bedrock => {
             let classes: Vec<String> = drawer.classes.iter().map(|c| json(&c.name)).collect();
