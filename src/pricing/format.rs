@@ -43,6 +43,17 @@ pub struct ModelEntry {
     pub cache_read: Option<f64>,
     /// USD per 1M input tokens written to the prompt cache.
     pub cache_write: Option<f64>,
+    /// USD per 1M input tokens written to the prompt cache with a 1-hour TTL
+    /// (`cache_write` is the 5-minute write).
+    pub cache_write_1h: Option<f64>,
+    /// Fewest prefix tokens the model caches: a shorter prefix is never cached.
+    pub cache_min_tokens: Option<u64>,
+    /// Quota tokens one output token takes (5 for recent Claude models, 1 by
+    /// default): a quota figure, not a price.
+    pub output_burndown: Option<f64>,
+    /// Prompt tokens processed per second before the first output token (an
+    /// estimate, like the latency figures): a cache hit saves its prefix's share.
+    pub prefill_tokens_per_s: Option<f64>,
     /// USD per 1M input tokens through batch inference.
     pub batch_input: Option<f64>,
     /// USD per 1M output tokens through batch inference.

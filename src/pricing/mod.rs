@@ -41,6 +41,16 @@ pub struct ModelPrice {
     pub cache_read: Option<UsdPerMTok>,
     /// USD per 1M tokens written to the cache; `None`: writes bill at `input`.
     pub cache_write: Option<UsdPerMTok>,
+    /// USD per 1M tokens written to the cache with a 1-hour TTL; `None`: the
+    /// model offers no 1-hour cache.
+    pub cache_write_1h: Option<UsdPerMTok>,
+    /// Fewest prefix tokens the model caches (0: no minimum stated).
+    pub cache_min_tokens: Tokens,
+    /// Quota tokens per output token (1 unless the table says otherwise).
+    pub output_burndown: f64,
+    /// Prompt tokens processed per second before the first token (an
+    /// estimate); `None`: a cache hit does not shorten the time to first token.
+    pub prefill_tokens_per_s: Option<f64>,
     /// USD per 1M input tokens on batch inference; `None`: no batch inference.
     pub batch_input: Option<UsdPerMTok>,
     /// USD per 1M output tokens on batch inference.
@@ -244,6 +254,7 @@ fn validate_model(
     let output = price(e.output, &path.key("output"))?;
     let cache_read = price(e.cache_read, &path.key("cache_read"))?;
     let cache_write = price(e.cache_write, &path.key("cache_write"))?;
+    let cache_write_1h = price(e.cache_write_1h, &path.key("cache_write_1h"))?;
     let batch_input = price(e.batch_input, &path.key("batch_input"))?;
     let batch_output = price(e.batch_output, &path.key("batch_output"))?;
     let input = if per_request.is_some() {
@@ -266,6 +277,47 @@ fn validate_model(
         return Err(Invalid::new(
             path.key("cache_write"),
             "`cache_write` is set without `cache_read`: a model with prompt caching bills cache reads",
+        ));
+    }
+    if cache_write_1h.is_some() && cache_read.is_none() {
+        return Err(Invalid::new(
+            path.key("cache_write_1h"),
+            "`cache_write_1h` is set without `cache_read`: a model with prompt caching bills cache reads",
+        ));
+    }
+    if let Some(m) = e.cache_min_tokens
+        && m > crate::units::MAX_CALL_TOKENS
+    {
+        return Err(Invalid::new(
+            path.key("cache_min_tokens"),
+            format!(
+                "{m} tokens is more than any prompt simroute simulates ({} tokens)",
+                crate::units::MAX_CALL_TOKENS
+            ),
+        ));
+    }
+    let output_burndown = match e.output_burndown {
+        None => 1.0,
+        Some(b) if b.is_finite() && (1.0..=100.0).contains(&b) => b,
+        Some(b) => {
+            return Err(Invalid::new(
+                path.key("output_burndown"),
+                format!(
+                    "{} is not a burndown rate: it is the quota tokens one output token takes, from 1 to 100 (5 for recent Claude models)",
+                    readable(b)
+                ),
+            ));
+        }
+    };
+    if let Some(r) = e.prefill_tokens_per_s
+        && !(r.is_finite() && (1.0..=1e9).contains(&r))
+    {
+        return Err(Invalid::new(
+            path.key("prefill_tokens_per_s"),
+            format!(
+                "{} tokens/s is not a plausible prefill rate: it must be between 1 and 1,000,000,000",
+                readable(r)
+            ),
         ));
     }
     if batch_output.is_some() && batch_input.is_none() {
@@ -304,6 +356,10 @@ fn validate_model(
         output,
         cache_read,
         cache_write,
+        cache_write_1h,
+        cache_min_tokens: e.cache_min_tokens.unwrap_or(0),
+        output_burndown,
+        prefill_tokens_per_s: e.prefill_tokens_per_s,
         batch_input,
         batch_output,
         per_request,
@@ -402,6 +458,10 @@ mod tests {
             output: Some(15.0),
             cache_read: Some(0.3),
             cache_write: Some(3.75),
+            cache_write_1h: Some(6.0),
+            cache_min_tokens: 1024,
+            output_burndown: 5.0,
+            prefill_tokens_per_s: None,
             batch_input: Some(1.5),
             batch_output: Some(7.5),
             per_request: None,
