@@ -131,6 +131,7 @@ impl PolicyAcc {
                     })
                 })
                 .collect(),
+            time: None,
         }
     }
 }
@@ -161,6 +162,8 @@ pub struct RepFigures {
     pub batch: Option<[f64; 3]>,
     /// Per class; `None` for a class that drew no request.
     pub classes: Vec<Option<ClassFigures>>,
+    /// Under `[load]`: cache, throttling and quota figures.
+    pub time: Option<super::time::figures::TimeFigures>,
 }
 
 /// One class's figures in one replication (USD per request, shares, ms).

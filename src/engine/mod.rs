@@ -21,6 +21,7 @@ pub mod policy;
 pub mod results;
 pub mod sampling;
 pub mod summary;
+pub mod time;
 
 use std::sync::Arc;
 
@@ -110,6 +111,7 @@ fn prices(p: &crate::pricing::ModelPrice) -> Prices {
         output: f(p.output),
         cache_read: f(p.cache_read),
         cache_write: p.cache_write.map(femto_per_token).unwrap_or(input),
+        cache_write_1h: p.cache_write_1h.map(femto_per_token).unwrap_or(0),
         batch_input: f(p.batch_input),
         batch_output: f(p.batch_output),
         per_request: p.per_request.map(femto_per_call).unwrap_or(0),
@@ -154,6 +156,9 @@ impl Engine {
         let mut routed = vec![false; s.models.len()];
         let mut scored = vec![false; s.models.len()];
         for p in &s.policies {
+            if let Some(f) = p.fallback {
+                routed[f] = true;
+            }
             for (r, t) in p.routes.iter().zip(&p.triggers) {
                 for &m in r {
                     routed[m] = true;
@@ -248,6 +253,8 @@ impl Engine {
                     })
                     .collect(),
                 caching: p.prompt_caching,
+                one_hour: p.cache_ttl == crate::scenario::load::CacheTtl::OneHour,
+                fallback: p.fallback,
             })
             .collect();
         Engine {
@@ -716,6 +723,7 @@ impl Engine {
             summary,
             pooled,
             outer: None,
+            series: None,
         })
     }
 
@@ -867,6 +875,9 @@ pub struct Raw {
     /// With uncertain inputs: the sample of replications the percentile
     /// intervals come from, and the regression on the inputs drawn.
     pub outer: Option<Box<crate::uncertain::run::Outer>>,
+    /// Under `[load]`: replication 1's per-minute traffic, by policy and
+    /// model, for the load chart.
+    pub series: Option<Vec<time::figures::MinuteSeries>>,
 }
 
 /// One policy's interactive latencies over all replications.
@@ -909,6 +920,9 @@ pub fn with_threads<T: Send>(
 pub fn simulate_raw(s: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Result<Raw, InputError> {
     if let Some(u) = &s.uncertainty {
         return crate::uncertain::run::simulate(s, u, progress);
+    }
+    if let Some(load) = &s.load {
+        return time::simulate(s, load, progress);
     }
     Engine::new(s).run(s.seed, s.replications, s.requests, progress)
 }

@@ -17,6 +17,9 @@ pub struct Prices {
     pub cache_read: FemtoPerToken,
     /// Cache writes: `cache_write`, or `input` where the table has none.
     pub cache_write: FemtoPerToken,
+    /// 1-hour cache writes (0 where the table has none: validation refuses a
+    /// 1-hour TTL on such a model).
+    pub cache_write_1h: FemtoPerToken,
     pub batch_input: FemtoPerToken,
     pub batch_output: FemtoPerToken,
     pub per_request: Femto,
@@ -76,6 +79,10 @@ pub struct EnginePolicy {
     /// By class index: one lookup per request gives the route, trigger and mode.
     pub classes: Vec<ClassRouting>,
     pub caching: bool,
+    /// Whether cache writes are 1-hour writes.
+    pub one_hour: bool,
+    /// Under `[load]`: the model a call throttled on every attempt falls back to.
+    pub fallback: Option<usize>,
 }
 
 /// What one model would do on the current request.
@@ -186,7 +193,14 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
             (
                 cost_of(req.input, p.input),
                 cost_of(req.cache_read, p.cache_read),
-                cost_of(req.cache_write, p.cache_write),
+                cost_of(
+                    req.cache_write,
+                    if policy.one_hour {
+                        p.cache_write_1h
+                    } else {
+                        p.cache_write
+                    },
+                ),
             )
         } else {
             (cost_of(req.input + prefix, p.input), 0, 0)

@@ -49,6 +49,9 @@ pub struct ScenarioInfo {
     pub monthly_requests: f64,
     pub baseline: String,
     pub classes: Vec<ClassInfo>,
+    /// Traffic over time (`[load]`); absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load: Option<super::time::results::LoadInfo>,
 }
 
 /// A traffic class, as configured.
@@ -148,6 +151,9 @@ pub struct PolicyResult {
     /// The distribution of interactive latency over all replications together;
     /// `null` without interactive traffic.
     pub latency_cdf: Option<LatencyCdf>,
+    /// Under `[load]`: cache, throttling and quota figures; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<super::time::results::TrafficResult>,
 }
 
 /// Quantiles of interactive latency, pooled over replications: `e2e_ms[i]` and
@@ -272,6 +278,7 @@ impl ScenarioInfo {
                     mode: if c.batch { "batch" } else { "interactive" },
                 })
                 .collect(),
+            load: s.load.as_ref().map(super::time::results::LoadInfo::new),
         }
     }
 }
@@ -356,6 +363,9 @@ impl RunResults {
                     cost_by_model,
                     classes,
                     latency_cdf: LatencyCdf::new(&raw.pooled[p]),
+                    traffic: s.load.as_ref().zip(m.time.as_ref()).map(|(l, t)| {
+                        super::time::results::TrafficResult::new(s, l, t, k)
+                    }),
                 }
             })
             .map(|mut r| {

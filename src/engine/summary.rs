@@ -8,6 +8,7 @@
 //! count, the sum and the sum of squared deviations: no replication is kept.
 
 use super::accounting::{KINDS, RepFigures};
+use super::time::figures::TimeFigures;
 use crate::stats::{Moments, push_opt};
 
 /// p50, p95 and p99 of a latency, as moments.
@@ -62,6 +63,79 @@ pub struct PolicySummary {
     pub batch: Option<PercentileMoments>,
     /// By class; `None` once a replication drew no request of the class.
     pub classes: Vec<Option<ClassMoments>>,
+    /// Under `[load]`: the time figures' moments.
+    pub time: Option<TimeMoments>,
+}
+
+/// One policy's time figures (`[load]`) across the replications so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeMoments {
+    pub retries_per_request: Moments,
+    pub failed: Moments,
+    pub fell_back: Moments,
+    pub models: Vec<ModelTimeMoments>,
+}
+
+/// One model's time figures across the replications so far; an optional
+/// figure is `None` once a replication lacked it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelTimeMoments {
+    pub hit_rate: Option<Moments>,
+    pub class_hit_rate: Vec<Option<Moments>>,
+    pub throttled: Option<Moments>,
+    pub mean_rpm: Moments,
+    pub peak_rpm: Moments,
+    pub mean_tpm: Moments,
+    pub peak_tpm: Moments,
+    pub prompt_per_call: Option<Moments>,
+    pub output_per_call: Option<Moments>,
+    pub wasted_writes: Moments,
+}
+
+impl TimeMoments {
+    fn new(t: &TimeFigures) -> Self {
+        TimeMoments {
+            retries_per_request: Moments::default(),
+            failed: Moments::default(),
+            fell_back: Moments::default(),
+            models: t
+                .models
+                .iter()
+                .map(|m| ModelTimeMoments {
+                    hit_rate: Some(Moments::default()),
+                    class_hit_rate: vec![Some(Moments::default()); m.class_hit_rate.len()],
+                    throttled: Some(Moments::default()),
+                    mean_rpm: Moments::default(),
+                    peak_rpm: Moments::default(),
+                    mean_tpm: Moments::default(),
+                    peak_tpm: Moments::default(),
+                    prompt_per_call: Some(Moments::default()),
+                    output_per_call: Some(Moments::default()),
+                    wasted_writes: Moments::default(),
+                })
+                .collect(),
+        }
+    }
+
+    fn push(&mut self, t: &TimeFigures) {
+        self.retries_per_request.push(t.retries_per_request);
+        self.failed.push(t.failed);
+        self.fell_back.push(t.fell_back);
+        for (m, f) in self.models.iter_mut().zip(&t.models) {
+            push_opt(&mut m.hit_rate, f.hit_rate);
+            for (c, v) in m.class_hit_rate.iter_mut().zip(&f.class_hit_rate) {
+                push_opt(c, *v);
+            }
+            push_opt(&mut m.throttled, f.throttled);
+            m.mean_rpm.push(f.mean_rpm);
+            m.peak_rpm.push(f.peak_rpm);
+            m.mean_tpm.push(f.mean_tpm);
+            m.peak_tpm.push(f.peak_tpm);
+            push_opt(&mut m.prompt_per_call, f.prompt_per_call);
+            push_opt(&mut m.output_per_call, f.output_per_call);
+            m.wasted_writes.push(f.wasted_writes);
+        }
+    }
 }
 
 impl PolicySummary {
@@ -79,10 +153,16 @@ impl PolicySummary {
             ttft: Some(Default::default()),
             batch: Some(Default::default()),
             classes: vec![Some(ClassMoments::default()); classes],
+            time: None,
         }
     }
 
     fn push(&mut self, r: &RepFigures, baseline_cost: f64) {
+        if let Some(t) = &r.time {
+            self.time
+                .get_or_insert_with(|| TimeMoments::new(t))
+                .push(t);
+        }
         self.cost.push(r.cost);
         push_opt(
             &mut self.saving,
@@ -186,6 +266,7 @@ mod tests {
                 ttft: None,
                 batch: None,
             })],
+            time: None,
         }
     }
 

@@ -75,6 +75,26 @@ pub fn ms(e: &Estimate) -> String {
     )
 }
 
+/// A quantity with its CI, to three significant figures at least: `1,234 ±
+/// 12`, `45.6 ± 0.3`, `0.153 ± 0.002`.
+pub fn qty(e: &Estimate) -> String {
+    let a = e.mean.abs().max(e.half_width());
+    let d = if a >= 100.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!(
+        "{} \u{b1} {}",
+        group(&format!("{:.*}", d, e.mean)),
+        group(&format!("{:.*}", d, e.half_width()))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +123,9 @@ mod tests {
         };
         assert_eq!(pct(&wilson), "92.5% -11.8/+4.4");
         assert_eq!(ms(&e(1234.4, 12.2)), "1,234 \u{b1} 12");
+        assert_eq!(qty(&e(1234.4, 12.2)), "1,234 \u{b1} 12");
+        assert_eq!(qty(&e(45.61, 0.31)), "45.6 \u{b1} 0.3");
+        assert_eq!(qty(&e(0.1531, 0.0021)), "0.153 \u{b1} 0.002");
         assert_eq!(count(3_000_000.0), "3,000,000");
         assert_eq!(group("-1234.5"), "-1,234.5");
     }

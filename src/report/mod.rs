@@ -19,7 +19,7 @@ use std::io::{self, Write};
 
 use crate::engine::results::{Percentiles, RunResults};
 use crate::stats::Estimate;
-use format::{count, ms, pct, usd};
+use format::{count, ms, pct, qty, usd};
 
 /// An output format of `simroute run`.
 pub trait Report {
@@ -441,6 +441,9 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
             ..Section::default()
         });
     }
+    if r.policies.iter().any(|p| p.traffic.is_some()) {
+        out.extend(traffic_sections(r));
+    }
     if let Some(e) = &r.inputs.eval {
         let models: Vec<String> = {
             let mut m: Vec<String> = e
@@ -474,6 +477,73 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
         });
     }
     out
+}
+
+/// Traffic over time (`[load]`): per policy, what throttling did to requests;
+/// per policy and model, the cache and quota figures.
+fn traffic_sections(r: &RunResults) -> Vec<Section> {
+    let requests = Section {
+        title: "Traffic over time: requests (measured period)".into(),
+        header: strings(["policy", "retries/request", "failed", "fell back"]),
+        rows: r
+            .policies
+            .iter()
+            .filter_map(|p| {
+                let t = p.traffic.as_ref()?;
+                Some(vec![
+                    p.name.clone(),
+                    qty(&t.retries_per_request),
+                    pct(&t.failed_rate),
+                    pct(&t.fallback_rate),
+                ])
+            })
+            .collect(),
+        ..Section::default()
+    };
+    let models = Section {
+        title: "Traffic over time: by model (per minute; TPM in quota tokens, output × burndown)"
+            .into(),
+        header: strings([
+            "policy",
+            "model",
+            "cache hit",
+            "throttled",
+            "RPM mean",
+            "RPM peak",
+            "TPM mean",
+            "TPM peak",
+            "quota",
+        ]),
+        rows: r
+            .policies
+            .iter()
+            .filter_map(|p| p.traffic.as_ref().map(|t| (p, t)))
+            .flat_map(|(p, t)| {
+                t.models.iter().map(move |m| {
+                    let quota = m.quota.as_ref().map_or("-".to_string(), |q| {
+                        let mut parts = Vec::new();
+                        parts.extend(q.rpm.map(|v| format!("{} RPM", count(v))));
+                        parts.extend(q.tpm.map(|v| format!("{} TPM", count(v))));
+                        parts.extend(q.tpd.map(|v| format!("{} TPD", count(v))));
+                        parts.join(", ")
+                    });
+                    vec![
+                        p.name.clone(),
+                        m.model.clone(),
+                        opt(&m.cache_hit_rate, pct),
+                        opt(&m.throttled_rate, pct),
+                        qty(&m.rpm_mean),
+                        qty(&m.rpm_peak),
+                        qty(&m.tpm_mean),
+                        qty(&m.tpm_peak),
+                        quota,
+                    ]
+                })
+            })
+            .collect(),
+        ..Section::default()
+    };
+    vec![requests, models]
 }
 
 /// Formats an optional estimate, "-" where it does not exist.

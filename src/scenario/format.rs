@@ -20,6 +20,87 @@ pub struct ScenarioFile {
     pub targets: Option<TargetsEntry>,
     /// A measured eval set that gives quality and confidence instead of skills.
     pub eval: Option<EvalEntry>,
+    /// Traffic over time: arrivals, a prompt cache with a TTL, quotas.
+    pub load: Option<LoadEntry>,
+    /// `[quotas."PRICING KEY"]`: a model's per-minute (and per-day) quotas.
+    pub quotas: Option<BTreeMap<String, QuotaEntry>>,
+}
+
+/// `[load]`: requests arrive over time (a Poisson process) instead of standing
+/// alone; the prompt cache and quotas become state.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadEntry {
+    /// Mean arrival rate, requests per second (default: `monthly_requests`
+    /// over a 30-day month).
+    pub requests_per_s: Option<f64>,
+    /// Multiplies the arrival rate ("what if traffic triples?"); default 1.
+    pub scale: Option<f64>,
+    /// Simulated time per replication, e.g. "1d", "7d", "6h" (default "1d").
+    pub duration: Option<String>,
+    /// Simulated time before the measured period, not counted, so that caches
+    /// and quota buckets start in their steady state (default "1h").
+    pub warmup: Option<String>,
+    /// Relative arrival rate by hour of day: 24 weights, mean-normalised
+    /// (default flat).
+    pub profile: Option<Vec<f64>>,
+    /// How a throttled call is retried: "standard" (default), "legacy" or "off".
+    pub retry: Option<String>,
+    /// Attempts per call, the first included (default: 3 standard, 5 legacy).
+    pub max_attempts: Option<u32>,
+}
+
+/// `[quotas."PRICING KEY"]`: one model's quotas.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaEntry {
+    /// Requests per minute.
+    pub rpm: Option<f64>,
+    /// Quota tokens per minute (input + cache write + output × burndown).
+    pub tpm: Option<f64>,
+    /// Quota tokens per day.
+    pub tpd: Option<f64>,
+    /// Overrides the pricing table's `output_burndown`.
+    pub output_burndown: Option<f64>,
+}
+
+/// `prompt_caching`: on or off (`true` is the 5-minute cache), or a TTL.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "true, false, \"5m\" or \"1h\"")]
+pub enum CachingEntry {
+    On(bool),
+    Ttl(String),
+}
+
+/// `on_throttle`: what a call does once its attempts are spent.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "\"fail\" or { fallback = \"MODEL\" }")]
+pub enum OnThrottleEntry {
+    Fail(String),
+    Fallback(FallbackEntry),
+}
+
+/// `{ fallback = "MODEL" }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FallbackEntry {
+    /// The scenario model that answers instead.
+    pub fallback: String,
+}
+
+/// `prefix_popularity`: how requests pick one of a class's prefixes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "\"uniform\" or { zipf = EXPONENT }")]
+pub enum PopularityEntry {
+    Named(String),
+    Zipf(ZipfEntry),
+}
+
+/// `{ zipf = s }`: prefix k (from 1) is picked with probability ∝ 1/k^s.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZipfEntry {
+    pub zipf: f64,
 }
 
 /// `[eval]`: the team's own eval results, a row per (example, model).
@@ -169,8 +250,9 @@ pub struct Header {
     pub description: Option<String>,
     /// Pricing table, relative to the scenario file.
     pub pricing: String,
-    /// Simulated requests per replication.
-    pub requests: u64,
+    /// Simulated requests per replication; not with `[load]`, where the count
+    /// follows from the arrival rate and the duration.
+    pub requests: Option<u64>,
     /// Independent replications (at least 2), for confidence intervals.
     pub replications: u32,
     /// Seed of the random streams.
@@ -242,6 +324,15 @@ pub struct TrafficEntry {
     pub mode: Option<Mode>,
     /// Calls made for every request of the class whatever the policy (RAG).
     pub extra_calls: Option<Vec<ExtraCallEntry>>,
+    /// Under `[load]`: distinct cacheable prefixes (a system prompt per
+    /// tenant, say); default 1.
+    pub prefixes: Option<u64>,
+    /// Under `[load]`: how a request picks its prefix: "uniform" (default) or
+    /// `{ zipf = s }`.
+    pub prefix_popularity: Option<PopularityEntry>,
+    /// The `max_tokens` a call sends: what Bedrock reserves against the
+    /// token quota while it runs (default: the model's maximum output).
+    pub max_tokens: Option<u64>,
 }
 
 /// One extra call of a traffic class (embedding, rerank).
@@ -361,6 +452,10 @@ pub struct PolicyEntry {
     pub by_class: Option<BTreeMap<String, RouteEntry>>,
     /// Traffic classes this policy sends through batch inference.
     pub batch_classes: Option<Vec<String>>,
-    /// Whether prompt caching is used (default true).
-    pub prompt_caching: Option<bool>,
+    /// Prompt caching: `true` (default; the 5-minute cache), `false`, or a
+    /// TTL, "5m" or "1h".
+    pub prompt_caching: Option<CachingEntry>,
+    /// Under `[load]`: what a call throttled on every attempt does: "fail"
+    /// (default) or `{ fallback = "MODEL" }`.
+    pub on_throttle: Option<OnThrottleEntry>,
 }

@@ -5,6 +5,7 @@
 //! every number checked. The engine sees only this.
 
 pub mod format;
+pub mod load;
 pub mod measured;
 pub mod validate;
 
@@ -56,6 +57,8 @@ pub struct Scenario {
     /// The inputs given as ranges, drawn once per replication (second-order
     /// Monte Carlo, [`crate::uncertain`]); `None` where every input is a number.
     pub uncertainty: Option<Arc<crate::uncertain::Uncertainty>>,
+    /// Traffic over time (`[load]`); `None`: every request stands alone.
+    pub load: Option<load::Load>,
 }
 
 /// An eval set arranged for the engine.
@@ -201,6 +204,12 @@ pub struct TrafficClass {
     /// Whether the class runs on batch inference for every policy.
     pub batch: bool,
     pub extra_calls: Vec<ExtraCall>,
+    /// Under `[load]`: the class's distinct cacheable prefixes and how a
+    /// request picks one.
+    pub prefixes: load::Prefixes,
+    /// The `max_tokens` of the class's calls; `None`: the model's maximum
+    /// output (what Bedrock assumes).
+    pub max_tokens: Option<Tokens>,
 }
 
 /// An extra call (embedding, rerank) made for every request of a class.
@@ -248,6 +257,12 @@ pub struct Policy {
     pub batch: Vec<bool>,
     /// Whether prompt caching is used.
     pub prompt_caching: bool,
+    /// The cache's TTL where `prompt_caching`: 5 minutes, or 1 hour (writes
+    /// bill at `cache_write_1h`).
+    pub cache_ttl: load::CacheTtl,
+    /// Under `[load]`: the model that answers a call throttled on every
+    /// attempt; `None`: the request fails.
+    pub fallback: Option<ModelId>,
 }
 
 impl Scenario {

@@ -63,15 +63,31 @@ pub fn validate(
         .or(h.replay)
         .unwrap_or(Replay::Bootstrap);
     let hp = root().key("scenario");
-    if h.requests == 0 {
-        return Err(Invalid::new(hp.key("requests"), "must be at least 1"));
-    }
-    if h.requests > MAX_REQUESTS {
-        return Err(Invalid::new(
-            hp.key("requests"),
-            format!("{}", TooManyRequests(h.requests)),
-        ));
-    }
+    let requests = match (h.requests, raw.load.is_some()) {
+        (Some(_), true) => {
+            return Err(Invalid::new(
+                hp.key("requests"),
+                "under [load] the requests of a replication follow from the arrival rate and load.duration: remove scenario.requests",
+            ));
+        }
+        (None, true) => 0,
+        (None, false) => {
+            return Err(Invalid::new(
+                hp.key("requests"),
+                "missing: the number of simulated requests per replication (or a [load] table, to simulate traffic over time)",
+            ));
+        }
+        (Some(0), false) => {
+            return Err(Invalid::new(hp.key("requests"), "must be at least 1"));
+        }
+        (Some(n), false) if n > MAX_REQUESTS => {
+            return Err(Invalid::new(
+                hp.key("requests"),
+                format!("{}", TooManyRequests(n)),
+            ));
+        }
+        (Some(n), false) => n,
+    };
     if h.replications < 2 {
         return Err(Invalid::new(
             hp.key("replications"),
@@ -106,7 +122,11 @@ pub fn validate(
     let dir = path.parent().unwrap_or(Path::new("."));
     let classes = traffic(raw, &models, &model_ids, dir, &measured)?;
     let eval = eval_set(&classes, &model_ids, &measured);
-    let mut requests = h.requests;
+    let load = super::load::load(raw, h.monthly_requests, table, &models)?;
+    let mut requests = match &load {
+        Some(l) => l.expected_requests().round() as u64,
+        None => requests,
+    };
     if replay == Replay::Exact {
         requests = exact_replay(raw, &classes, &measured)?;
     }
@@ -133,6 +153,7 @@ pub fn validate(
             &models,
             &model_ids,
             eval.as_ref(),
+            raw.load.is_some(),
         )?);
     }
     let baseline = match &h.baseline {
@@ -164,7 +185,11 @@ pub fn validate(
         requests,
         replications: h.replications,
         seed: h.seed,
-        monthly_requests: h.monthly_requests,
+        // Under [load], the month of the traffic simulated: `scale` and
+        // `requests_per_s` change it.
+        monthly_requests: load
+            .as_ref()
+            .map_or(h.monthly_requests, |l| l.rate_per_s * super::load::MONTH_S),
         sharpness,
         baseline,
         models,
@@ -175,6 +200,7 @@ pub fn validate(
         measured,
         eval,
         uncertainty: None,
+        load,
     };
     check_usage(&scenario)?;
     check_eval(&scenario)?;
@@ -551,7 +577,10 @@ fn traffic(
         }
         let (class_tokens, logged_share) = match &t.log {
             Some(log) => logged(t, &tp, resolve(dir, log), measured)?,
-            None => (ClassTokens::Synthetic(synthetic(t, &tp)?), None),
+            None => (
+                ClassTokens::Synthetic(synthetic(t, &tp, raw.load.is_some())?),
+                None,
+            ),
         };
         let share = match (t.share, logged_share) {
             (Some(v), _) => check_range(v, 0.0, 1.0, &tp.key("share"))?,
@@ -633,7 +662,10 @@ fn traffic(
                 output_tokens,
             });
         }
+        let (prefixes, max_tokens) = super::load::class_keys(t, &tp, raw.load.is_some())?;
         classes.push(TrafficClass {
+            prefixes,
+            max_tokens,
             name: t.name.clone(),
             share,
             tokens: class_tokens,
@@ -646,7 +678,11 @@ fn traffic(
 }
 
 /// A class's token distributions, as written.
-fn synthetic(t: &format::TrafficEntry, tp: &KeyPath) -> Result<SyntheticTokens, Invalid> {
+fn synthetic(
+    t: &format::TrafficEntry,
+    tp: &KeyPath,
+    has_load: bool,
+) -> Result<SyntheticTokens, Invalid> {
     if t.class_field.is_some() {
         return Err(Invalid::new(
             tp.key("class_field"),
@@ -678,6 +714,13 @@ fn synthetic(t: &format::TrafficEntry, tp: &KeyPath) -> Result<SyntheticTokens, 
         ));
     }
     let cache_hit_rate = match (prefix, t.cache_hit_rate) {
+        (_, Some(_)) if has_load => {
+            return Err(Invalid::new(
+                tp.key("cache_hit_rate"),
+                "under [load] the cache hit rate is an output: it follows from how often each prefix is sent within the cache's TTL; remove cache_hit_rate",
+            ));
+        }
+        (_, None) if has_load => 0.0,
         (_, Some(r)) => check_range(r, 0.0, 1.0, &tp.key("cache_hit_rate"))?,
         (0, None) => 0.0,
         (_, None) => {
@@ -905,6 +948,7 @@ fn policy(
     models: &[Model],
     ids: &BTreeMap<String, ModelId>,
     eval: Option<&EvalSet>,
+    has_load: bool,
 ) -> Result<Policy, Invalid> {
     let default = p
         .route
@@ -1204,12 +1248,15 @@ fn policy(
     for (i, name) in p.batch_classes.iter().flatten().enumerate() {
         batch[class_index(name, &pp.key("batch_classes").index(i))?] = true;
     }
+    let (prompt_caching, cache_ttl) = super::load::caching(p, pp)?;
     Ok(Policy {
         name: p.name.clone(),
         routes,
         triggers,
         batch,
-        prompt_caching: p.prompt_caching.unwrap_or(true),
+        prompt_caching,
+        cache_ttl,
+        fallback: super::load::on_throttle(p, pp, ids, has_load)?,
     })
 }
 

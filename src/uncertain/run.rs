@@ -15,7 +15,6 @@
 use super::Uncertainty;
 use super::sample::Samples;
 use super::sensitivity::Regression;
-use crate::engine::accounting::{PolicyAcc, RepFigures};
 use crate::engine::summary::Summary;
 use crate::engine::{Engine, Pooled, Raw};
 use crate::input::InputError;
@@ -54,11 +53,8 @@ pub fn simulate(
             )
         })?;
         let engine = Engine::new(&variant);
-        let accs = engine
-            .group(s.seed, rep..rep + 1, s.requests, progress)?
-            .pop()
-            .expect("one replication");
-        let figures: Vec<RepFigures> = accs.iter().map(PolicyAcc::figures).collect();
+        let (accs, figures) =
+            crate::engine::time::replication_figures(&variant, &engine, rep, progress)?;
         let summary = summary.get_or_insert_with(|| {
             Summary::new(
                 figures.len(),
@@ -87,5 +83,6 @@ pub fn simulate(
             samples,
             regression,
         })),
+        series: None,
     })
 }

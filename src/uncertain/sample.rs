@@ -208,6 +208,7 @@ mod tests {
             ttft: None,
             batch: None,
             classes: vec![],
+            time: None,
         };
         let n = 3 * CAP;
         for i in 0..n {

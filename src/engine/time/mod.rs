@@ -1,0 +1,788 @@
+//! Traffic over time (`[load]`): the same engine, with an arrival clock and the
+//! state that calls read and write.
+//!
+//! Each request is drawn exactly as in a static run ([`Engine::draw`], request
+//! `i` of a replication from the random stream of chunk `i / CHUNK`), and each
+//! policy routes it by the same rules ([`plan`] follows [`super::policy::route`]
+//! decision for decision). Time adds three things, per policy (each policy is
+//! its own world, with its own cache and quotas, fed the same arrivals):
+//!
+//! - when each call starts: at the request's arrival, or when the call before
+//!   it in the cascade ends, or after a throttled attempt's backoff;
+//! - whether its prefix is a cache hit: the same prefix read or written on the
+//!   same model within the policy's TTL ([`state::Entry`]);
+//! - whether the model's quotas let it start ([`state::Bucket`]).
+//!
+//! Within a replication, time runs in order on one thread: a binary heap of
+//! pending call starts and ends, ties broken by the order they were scheduled,
+//! so the output does not depend on the number of threads. Replications run in
+//! parallel. Memory: the calls in flight, one cache entry per prefix, model and
+//! policy, and one bucket per quota and policy; not the requests.
+
+pub mod figures;
+pub mod results;
+pub mod state;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
+use rayon::prelude::*;
+
+use super::accounting::{CACHE_READ, CACHE_WRITE, EXTRA, INPUT, OUTPUT, PolicyAcc, RepFigures};
+use super::summary::Summary;
+use super::{Pooled, Raw};
+use crate::input::InputError;
+use super::policy::{EnginePolicy, EngineTrigger, Request, route};
+use super::{CHUNK, Engine, mix, stream_seed};
+use crate::scenario::Scenario;
+use crate::scenario::load::Load;
+use crate::units::{Femto, cost_of};
+use figures::{MinuteSeries, TimeAcc};
+use state::{Arrivals, Bucket, Entry, Picker, Secs, backoff};
+
+/// What the time engine needs beyond the static engine, compiled.
+#[derive(Debug, Clone)]
+pub struct TimeEngine {
+    load: Load,
+    /// Per model: the index of its quota, if any.
+    quota_of: Vec<Option<usize>>,
+    /// Per quota: its buckets' (quota, window) pairs.
+    buckets: Vec<Vec<(f64, Secs, Kind)>>,
+    /// Per model: quota tokens per output token.
+    burndown: Vec<f64>,
+    /// Per model: the output tokens reserved where a class sets no max_tokens.
+    max_output: Vec<u64>,
+    /// Per model: fewest prefix tokens cached.
+    min_cache: Vec<u64>,
+    /// Per model: prompt tokens per second saved on a hit (ms per token).
+    prefill_ms_per_token: Vec<f64>,
+    /// Per class: how a request picks its prefix, and the prefixes' offset in
+    /// a model's block of cache entries.
+    pickers: Vec<Picker>,
+    class_base: Vec<usize>,
+    prefixes_total: usize,
+    /// Per class: max_tokens.
+    max_tokens: Vec<Option<u64>>,
+    /// Per policy: the cache's TTL (s), and the block of each model that it
+    /// caches on.
+    ttl: Vec<Secs>,
+    cache_block: Vec<Vec<Option<usize>>>,
+}
+
+/// What a bucket counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Requests,
+    Tokens,
+}
+
+impl TimeEngine {
+    pub fn new(s: &Scenario, load: &Load) -> TimeEngine {
+        let quota_of = s
+            .models
+            .iter()
+            .map(|m| load.quotas.iter().position(|q| q.key == m.price.key))
+            .collect();
+        let buckets = load
+            .quotas
+            .iter()
+            .map(|q| {
+                let mut b = Vec::new();
+                b.extend(q.rpm.map(|v| (v, 60.0, Kind::Requests)));
+                b.extend(q.tpm.map(|v| (v, 60.0, Kind::Tokens)));
+                b.extend(q.tpd.map(|v| (v, 86_400.0, Kind::Tokens)));
+                b
+            })
+            .collect();
+        let burndown = s
+            .models
+            .iter()
+            .map(|m| {
+                load.quotas
+                    .iter()
+                    .find(|q| q.key == m.price.key)
+                    .map_or(m.price.output_burndown, |q| q.burndown)
+            })
+            .collect();
+        let mut class_base = Vec::new();
+        let mut total = 0usize;
+        for c in &s.classes {
+            class_base.push(total);
+            total += c.prefixes.count as usize;
+        }
+        let cache_block = s
+            .policies
+            .iter()
+            .map(|p| {
+                let mut next = 0;
+                (0..s.models.len())
+                    .map(|m| {
+                        let used = p
+                            .routes
+                            .iter()
+                            .zip(&p.batch)
+                            .any(|(r, &b)| !b && r.contains(&m))
+                            || p.fallback == Some(m);
+                        (p.prompt_caching && used && s.models[m].price.caches()).then(|| {
+                            next += 1;
+                            next - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        TimeEngine {
+            load: load.clone(),
+            quota_of,
+            buckets,
+            burndown,
+            max_output: s
+                .models
+                .iter()
+                .map(|m| m.price.max_output_tokens.unwrap_or(0))
+                .collect(),
+            min_cache: s.models.iter().map(|m| m.price.cache_min_tokens).collect(),
+            prefill_ms_per_token: s
+                .models
+                .iter()
+                .map(|m| m.price.prefill_tokens_per_s.map_or(0.0, |r| 1000.0 / r))
+                .collect(),
+            pickers: s.classes.iter().map(|c| Picker::new(&c.prefixes)).collect(),
+            class_base,
+            prefixes_total: total,
+            max_tokens: s.classes.iter().map(|c| c.max_tokens).collect(),
+            ttl: s.policies.iter().map(|p| p.cache_ttl.seconds()).collect(),
+            cache_block,
+        }
+    }
+}
+
+/// One call of a request's plan.
+#[derive(Debug, Clone, Copy, Default)]
+struct Step {
+    model: usize,
+    input: u64,
+    /// Cacheable prefix tokens.
+    prefix: u64,
+    output: u64,
+    ttft: f64,
+    latency: f64,
+    correct: bool,
+}
+
+/// A request in flight under one policy.
+#[derive(Debug, Clone, Default)]
+struct Flight {
+    policy: usize,
+    class: usize,
+    arrival: Secs,
+    measured: bool,
+    prefix: u64,
+    /// The calls the policy's routing makes, in order; the last one answers.
+    steps: Vec<Step>,
+    /// Whether the answering call is past the first tier (an escalation).
+    escalated: bool,
+    /// The fallback's call, where the policy has one.
+    fallback: Option<Step>,
+    /// The step being made, attempts made at it, whether it is the fallback.
+    k: usize,
+    attempts: u32,
+    on_fallback: bool,
+    /// The current call's start and reservation (quota tokens).
+    started: Secs,
+    reserved: f64,
+    settled: f64,
+    /// Time to first token the current call saves on a cache hit, ms.
+    saved_ms: f64,
+    /// Femto-dollars billed so far.
+    cost: Femto,
+    /// Whether the current event is the current call's end (else its start).
+    ending: bool,
+}
+
+impl Flight {
+    fn step(&self) -> &Step {
+        if self.on_fallback {
+            self.fallback.as_ref().unwrap_or(&self.steps[self.k])
+        } else {
+            &self.steps[self.k]
+        }
+    }
+}
+
+/// One policy's world in one replication.
+struct World {
+    cache: Vec<Entry>,
+    /// Per quota: its buckets.
+    buckets: Vec<Vec<Bucket>>,
+    rng: Rng64,
+    acc: PolicyAcc,
+    time: TimeAcc,
+}
+
+/// One replication of the time engine: its accumulators by policy, and the
+/// per-minute series of the measured period where `series` is asked for.
+pub struct TimeRep {
+    pub accs: Vec<PolicyAcc>,
+    pub time: Vec<TimeAcc>,
+    pub series: Option<Vec<MinuteSeries>>,
+}
+
+impl Engine {
+    /// Runs replications `reps` of traffic over time, in parallel, and returns
+    /// them in order; replication 0 keeps its per-minute series.
+    pub fn time_group(
+        &self,
+        t: &TimeEngine,
+        seed: u64,
+        reps: std::ops::Range<u32>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Vec<TimeRep> {
+        reps.into_par_iter()
+            .map(|rep| self.time_replication(t, seed, rep, rep == 0, progress))
+            .collect()
+    }
+
+    /// One replication of traffic over time.
+    pub fn time_replication(
+        &self,
+        t: &TimeEngine,
+        seed: u64,
+        rep: u32,
+        series: bool,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> TimeRep {
+        let load = &t.load;
+        let boot = self.resample_eval(seed, rep);
+        let end = load.warmup_s + load.duration_s;
+        let minutes = (load.duration_s / 60.0).ceil() as usize;
+        let mut worlds: Vec<World> = self
+            .policies
+            .iter()
+            .enumerate()
+            .map(|(pi, _)| World {
+                cache: vec![
+                    Entry::default();
+                    t.cache_block[pi].iter().flatten().count() * t.prefixes_total
+                ],
+                buckets: t
+                    .buckets
+                    .iter()
+                    .map(|b| b.iter().map(|&(q, w, _)| Bucket::new(q, w)).collect())
+                    .collect(),
+                rng: Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX - 2 - pi as u64))),
+                acc: PolicyAcc::new(self.models.len(), self.classes.len()),
+                time: TimeAcc::new(
+                    self.models.len(),
+                    self.classes.len(),
+                    minutes,
+                    series,
+                    load.duration_s,
+                ),
+            })
+            .collect();
+        let mut clock = Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX - 1)));
+        let mut arrivals = Arrivals::new(load.rate_per_s, &load.profile, load.warmup_s);
+        let mut heap: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::new();
+        let mut flights: Vec<Flight> = Vec::new();
+        let mut free: Vec<u32> = Vec::new();
+        let mut seq = 0u64;
+        let mut req = self.new_request();
+        let mut rng = Rng64::seed_from_u64(0);
+        let mut i = 0u64;
+        let mut next = arrivals.next(&mut clock);
+        loop {
+            // Every event up to the next arrival (or all, after the last).
+            while let Some(&Reverse((bits, _, f))) = heap.peek() {
+                let at = f64::from_bits(bits);
+                if next < end && at > next {
+                    break;
+                }
+                heap.pop();
+                let f = f as usize;
+                let done = self.event(t, &mut worlds, &mut flights[f], at, &mut |when| {
+                    seq += 1;
+                    heap.push(Reverse((when.to_bits(), seq, f as u32)));
+                });
+                if done {
+                    free.push(f as u32);
+                }
+            }
+            if next >= end {
+                break;
+            }
+            if i % CHUNK == 0 {
+                rng = Rng64::seed_from_u64(stream_seed(seed, rep, i / CHUNK));
+                if i > 0 {
+                    progress(CHUNK);
+                }
+            }
+            self.draw(&mut rng, &boot, &mut req);
+            let prefix = t.pickers[req.class].pick(&mut clock);
+            let measured = next >= load.warmup_s;
+            for (pi, p) in self.policies.iter().enumerate() {
+                let w = &mut worlds[pi];
+                if p.classes[req.class].batch {
+                    // Batch has its own quotas and no cache: as in a static run.
+                    if measured {
+                        route(&req, p, &self.models, &mut w.acc);
+                        w.time.requests += 1;
+                    }
+                    continue;
+                }
+                let f = match free.pop() {
+                    Some(f) => f as usize,
+                    None => {
+                        flights.push(Flight::default());
+                        flights.len() - 1
+                    }
+                };
+                let fl = &mut flights[f];
+                let before = self.plan(t, &req, p, pi, fl, measured.then_some(&mut w.acc));
+                fl.arrival = next;
+                fl.measured = measured;
+                fl.prefix = prefix;
+                let start = next + before / 1000.0;
+                if before > 0.0 {
+                    seq += 1;
+                    heap.push(Reverse((start.to_bits(), seq, f as u32)));
+                } else {
+                    let done = self.event(t, &mut worlds, fl, start, &mut |when| {
+                        seq += 1;
+                        heap.push(Reverse((when.to_bits(), seq, f as u32)));
+                    });
+                    if done {
+                        free.push(f as u32);
+                    }
+                }
+            }
+            i += 1;
+            next = arrivals.next(&mut clock);
+        }
+        progress(i % CHUNK + if i > 0 && i % CHUNK == 0 { CHUNK } else { 0 });
+        let drained = heap_end(&flights, end);
+        let mut accs = Vec::with_capacity(worlds.len());
+        let mut time = Vec::with_capacity(worlds.len());
+        let mut all_series = series.then(Vec::new);
+        for (pi, mut w) in worlds.into_iter().enumerate() {
+            // Writes still unread whose entry expired before the run ended
+            // were wasted; those still alive are not counted either way.
+            for (m, block) in t.cache_block[pi].iter().enumerate() {
+                if let Some(b) = block {
+                    let entries = &w.cache[b * t.prefixes_total..(b + 1) * t.prefixes_total];
+                    for e in entries {
+                        if e.unread > 0 && e.last + t.ttl[pi] < drained {
+                            w.time.wasted_tokens[m] += e.unread;
+                        }
+                    }
+                }
+            }
+            w.time.finish();
+            if let Some(s) = all_series.as_mut() {
+                s.push(w.time.take_series());
+            }
+            accs.push(w.acc);
+            time.push(w.time);
+        }
+        TimeRep {
+            accs,
+            time,
+            series: all_series,
+        }
+    }
+
+    /// Fills `fl` with policy `p`'s plan for `req`: the calls of its route that
+    /// its trigger makes, as [`route`] decides them. Bills the extra calls and
+    /// a classifier's call (into `acc`, where the request is measured) and
+    /// returns the classifier's latency, ms (the route starts after it).
+    fn plan(
+        &self,
+        t: &TimeEngine,
+        req: &Request,
+        p: &EnginePolicy,
+        pi: usize,
+        fl: &mut Flight,
+        mut acc: Option<&mut PolicyAcc>,
+    ) -> f64 {
+        let c = req.class;
+        let routing = &p.classes[c];
+        let route = &routing.route;
+        fl.policy = pi;
+        fl.class = c;
+        fl.steps.clear();
+        fl.k = 0;
+        fl.attempts = 0;
+        fl.on_fallback = false;
+        fl.ending = false;
+        fl.cost = 0;
+        for &(m, f) in &req.extra {
+            if let Some(a) = acc.as_deref_mut() {
+                a.cost[m][EXTRA] += f;
+                a.calls[m] += 1;
+            }
+            fl.cost += f;
+        }
+        let step = |m: usize| -> Step {
+            let d = &req.models[m];
+            let mut s = Step {
+                model: m,
+                input: req.input,
+                prefix: req.cache_read + req.cache_write,
+                output: d.output,
+                ttft: d.ttft,
+                latency: d.latency,
+                correct: d.correct,
+            };
+            if let Some(max) = t.max_tokens[c]
+                && s.output > max
+            {
+                // Bedrock stops at max_tokens: fewer tokens generated.
+                let generating = s.latency - s.ttft;
+                s.latency = s.ttft + generating * max as f64 / s.output as f64;
+                s.output = max;
+            }
+            s
+        };
+        let mut before = 0.0;
+        let (first, last) = match &routing.trigger {
+            EngineTrigger::Classifier {
+                model,
+                half_mu,
+                z_threshold,
+                input,
+                output,
+            } => {
+                let cm = &self.models[*model];
+                let (ti, to) = (input.at(req.cls_z[0], 0), output.at(req.cls_z[1], 0));
+                let (ic, oc) = (cost_of(ti, cm.prices.input), cost_of(to, cm.prices.output));
+                if let Some(a) = acc.as_deref_mut() {
+                    a.cost[*model][INPUT] += ic;
+                    a.cost[*model][OUTPUT] += oc;
+                    a.calls[*model] += 1;
+                }
+                fl.cost += ic + oc;
+                before = cm.ttft.at(req.cls_z[2]) + 1000.0 * to as f64 / cm.tps.at(req.cls_z[3]);
+                let first_right = req.models[route[0]].correct;
+                let score = req.cls_noise + if first_right { *half_mu } else { -*half_mu };
+                let i = if score >= *z_threshold {
+                    0
+                } else {
+                    route.len() - 1
+                };
+                (i, i)
+            }
+            _ => (0, route.len() - 1),
+        };
+        let mut answered = last;
+        for (i, &m) in route.iter().enumerate().take(last + 1).skip(first) {
+            fl.steps.push(step(m));
+            if i == last {
+                break;
+            }
+            let d = &req.models[m];
+            let stop = match &routing.trigger {
+                EngineTrigger::Confidence(z) => d.z >= z[i],
+                EngineTrigger::Validator {
+                    catches,
+                    false_alarm,
+                } => d.v >= if d.correct { *false_alarm } else { *catches },
+                _ => true,
+            };
+            if stop {
+                answered = i;
+                break;
+            }
+        }
+        fl.escalated = answered > 0;
+        fl.fallback = p.fallback.map(step);
+        before
+    }
+
+    /// Handles the pending event of flight `fl` at time `at`: a call's start
+    /// (an attempt) or its end. `schedule` queues the flight's next event.
+    /// Returns whether the request is finished (its slot free).
+    fn event(
+        &self,
+        t: &TimeEngine,
+        worlds: &mut [World],
+        fl: &mut Flight,
+        at: Secs,
+        schedule: &mut dyn FnMut(Secs),
+    ) -> bool {
+        let w = &mut worlds[fl.policy];
+        if fl.ending {
+            let m = fl.step().model;
+            if let Some(q) = t.quota_of[m] {
+                for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
+                    if kind == Kind::Tokens {
+                        b.give(at, fl.reserved - fl.settled);
+                    }
+                }
+            }
+            fl.ending = false;
+            if fl.on_fallback || fl.k + 1 == fl.steps.len() {
+                self.finish(fl, w, at, true);
+                return true;
+            }
+            fl.k += 1;
+            fl.attempts = 0;
+        }
+        // A start: an attempt at the current call.
+        let step = *fl.step();
+        let m = step.model;
+        let caches = t.cache_block[fl.policy][m].is_some()
+            && step.prefix > 0
+            && step.prefix >= t.min_cache[m];
+        fl.attempts += 1;
+        if fl.measured {
+            w.time.attempts[m] += 1;
+        }
+        if let Some(q) = t.quota_of[m] {
+            let out_reserved = t.max_tokens[fl.class].unwrap_or(t.max_output[m]);
+            // Reserved: the whole prompt, cache reads included, and max_tokens.
+            let reserve = (step.input + step.prefix + out_reserved) as f64;
+            let ok = w.buckets[q]
+                .iter_mut()
+                .zip(&t.buckets[q])
+                .all(|(b, &(_, _, kind))| match kind {
+                    Kind::Requests => b.holds(at, 1.0),
+                    Kind::Tokens => b.holds(at, reserve),
+                });
+            if !ok {
+                if fl.measured {
+                    w.time.throttled[m] += 1;
+                }
+                if fl.attempts < t.load.retry.max_attempts {
+                    if fl.measured {
+                        w.time.retries += 1;
+                    }
+                    schedule(at + backoff(&mut w.rng, fl.attempts));
+                    return false;
+                }
+                if !fl.on_fallback && fl.fallback.is_some_and(|f| f.model != m) {
+                    fl.on_fallback = true;
+                    fl.attempts = 0;
+                    if fl.measured {
+                        w.time.fell_back += 1;
+                    }
+                    return self.event(t, worlds, fl, at, schedule);
+                }
+                self.finish(fl, w, at, false);
+                return true;
+            }
+            for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
+                b.take(if kind == Kind::Requests { 1.0 } else { reserve });
+            }
+            fl.reserved = reserve;
+        }
+        // The prompt cache: a hit if the prefix was read or written on this
+        // model within the TTL.
+        let mut hit = false;
+        if caches {
+            let b = t.cache_block[fl.policy][m].unwrap_or(0);
+            let e = &mut w.cache[b * t.prefixes_total + t.class_base[fl.class] + fl.prefix as usize];
+            hit = at - e.last <= t.ttl[fl.policy];
+            if hit {
+                e.unread = 0;
+            } else {
+                if e.unread > 0 {
+                    w.time.wasted_tokens[m] += e.unread;
+                }
+                e.unread = if fl.measured { step.prefix } else { 0 };
+            }
+            e.last = at;
+            if fl.measured {
+                w.time.lookup(m, fl.class, hit);
+            }
+        }
+        let (cache_read, cache_write) = match (caches, hit) {
+            (false, _) => (0, 0),
+            (true, true) => (step.prefix, 0),
+            (true, false) => (0, step.prefix),
+        };
+        // Billing, as a static run bills a call.
+        let model = &self.models[m];
+        let pr = &model.prices;
+        let p = &self.policies[fl.policy];
+        let write_price = if p.one_hour {
+            pr.cache_write_1h
+        } else {
+            pr.cache_write
+        };
+        let input_cost = if caches {
+            cost_of(step.input, pr.input)
+        } else {
+            cost_of(step.input + step.prefix, pr.input)
+        };
+        let read_cost = cost_of(cache_read, pr.cache_read);
+        let write_cost = cost_of(cache_write, write_price);
+        let output_cost = cost_of(step.output, pr.output);
+        if fl.measured {
+            let row = &mut w.acc.cost[m];
+            row[INPUT] += input_cost;
+            row[OUTPUT] += output_cost;
+            if read_cost + write_cost > 0 {
+                row[CACHE_READ] += read_cost;
+                row[CACHE_WRITE] += write_cost;
+            }
+            w.acc.calls[m] += 1;
+        }
+        fl.cost += input_cost + read_cost + write_cost + output_cost;
+        // The quota tokens the call settles to: cache reads do not count.
+        let uncached = if caches { step.input } else { step.input + step.prefix };
+        fl.settled = (uncached + cache_write) as f64 + step.output as f64 * t.burndown[m];
+        if at >= t.load.warmup_s && at < t.load.warmup_s + t.load.duration_s {
+            w.time.started(
+                m,
+                ((at - t.load.warmup_s) / 60.0) as usize,
+                fl.settled,
+                uncached + cache_read + cache_write,
+                step.output,
+            );
+        }
+        // A hit skips the prefix's prefill: the first token comes sooner.
+        let saved = if hit {
+            (cache_read as f64 * t.prefill_ms_per_token[m]).min(step.ttft * 0.999)
+        } else {
+            0.0
+        };
+        fl.started = at;
+        fl.saved_ms = saved;
+        fl.ending = true;
+        schedule(at + (step.latency - saved) / 1000.0);
+        false
+    }
+
+    /// Records a finished request: answered (`ok`) or failed.
+    fn finish(&self, fl: &Flight, w: &mut World, at: Secs, ok: bool) {
+        if !fl.measured {
+            return;
+        }
+        let class = &mut w.acc.classes[fl.class];
+        class.requests += 1;
+        class.cost += fl.cost;
+        w.time.requests += 1;
+        if !ok {
+            w.time.failed += 1;
+            return;
+        }
+        let step = fl.step();
+        class.correct += step.correct as u64;
+        if fl.escalated && !fl.on_fallback {
+            class.escalated += 1;
+            class.escalated_correct += step.correct as u64;
+        }
+        class.e2e.record((at - fl.arrival) * 1000.0);
+        class
+            .ttft
+            .record((fl.started - fl.arrival) * 1000.0 + step.ttft - fl.saved_ms);
+    }
+}
+
+/// The time the last event can have happened by: flights finished or not, the
+/// end of the measured period (their events were all drained).
+fn heap_end(flights: &[Flight], end: Secs) -> Secs {
+    flights
+        .iter()
+        .map(|f| f.started)
+        .fold(end, f64::max)
+}
+
+
+impl TimeRep {
+    /// This replication's figures by policy, time figures included.
+    pub fn figures(&self, e: &Engine) -> Vec<RepFigures> {
+        self.accs
+            .iter()
+            .zip(&self.time)
+            .zip(&e.policies)
+            .map(|((acc, time), p)| {
+                let write: Vec<_> = e
+                    .models
+                    .iter()
+                    .map(|m| {
+                        if p.one_hour {
+                            m.prices.cache_write_1h
+                        } else {
+                            m.prices.cache_write
+                        }
+                    })
+                    .collect();
+                let mut f = acc.figures();
+                f.time = Some(time.figures(&write));
+                f
+            })
+            .collect()
+    }
+}
+
+/// Simulates a scenario with `[load]`: replications in parallel, a group of
+/// as many as there are threads at a time, summarised in order.
+pub fn simulate(
+    s: &Scenario,
+    load: &Load,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Raw, InputError> {
+    let engine = Engine::new(s);
+    let t = TimeEngine::new(s, load);
+    let mut summary = Summary::new(
+        engine.policies.len(),
+        engine.models.len(),
+        engine.classes.len(),
+        engine.baseline,
+    );
+    let mut pooled: Vec<Pooled> = engine.policies.iter().map(|_| Pooled::default()).collect();
+    let mut series = None;
+    let group = rayon::current_num_threads().max(1) as u32;
+    let mut first = 0;
+    while first < s.replications {
+        let last = s.replications.min(first.saturating_add(group));
+        for mut rep in engine.time_group(&t, s.seed, first..last, progress) {
+            for (p, acc) in pooled.iter_mut().zip(&rep.accs) {
+                for c in &acc.classes {
+                    p.e2e.merge(&c.e2e);
+                    p.ttft.merge(&c.ttft);
+                }
+            }
+            summary.push(&rep.figures(&engine));
+            if let Some(s) = rep.series.take() {
+                series = Some(s);
+            }
+        }
+        first = last;
+    }
+    Ok(Raw {
+        summary,
+        pooled,
+        outer: None,
+        series,
+    })
+}
+
+/// One replication of `s` (with or without `[load]`) on `engine`: its
+/// accumulators and figures by policy.
+pub fn replication_figures(
+    s: &Scenario,
+    engine: &Engine,
+    rep: u32,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Vec<PolicyAcc>, Vec<RepFigures>), InputError> {
+    match &s.load {
+        Some(load) => {
+            let t = TimeEngine::new(s, load);
+            let r = engine.time_replication(&t, s.seed, rep, false, progress);
+            let figures = r.figures(engine);
+            Ok((r.accs, figures))
+        }
+        None => {
+            let accs = engine
+                .group(s.seed, rep..rep + 1, s.requests, progress)?
+                .pop()
+                .unwrap_or_default();
+            let figures = accs.iter().map(PolicyAcc::figures).collect();
+            Ok((accs, figures))
+        }
+    }
+}
