@@ -1268,6 +1268,23 @@ fn pricing_ttft_p95_below_median() {
 }
 
 #[test]
+fn pricing_output_burndown_zero() {
+    let c = Case::pricing(&[("input = 4.0\n", "input = 4.0\noutput_burndown = 0\n")]);
+    // The message names the file, the position of the key and the key, and says
+    // what the key means, without a Rust type in sight.
+    assert_pricing_key(
+        &c,
+        &c.pricing_at("output_burndown = 0"),
+        &large("output_burndown"),
+        &[
+            "0 is not a burndown rate",
+            "`output_burndown`",
+            "from 1 to 100",
+        ],
+    );
+}
+
+#[test]
 fn pricing_syntax_error() {
     let c = Case::pricing(&[("output = 12.0", "output = 12.0.0")]);
     let (line, col) = line_col(&c.pricing_text, "output = 12.0.0");

@@ -282,7 +282,7 @@ fn validate_model(
     if cache_write_1h.is_some() && cache_read.is_none() {
         return Err(Invalid::new(
             path.key("cache_write_1h"),
-            "`cache_write_1h` is set without `cache_read`: a model with prompt caching bills cache reads",
+            "`cache_write_1h` is set without `cache_read`: a 1-hour cache write price needs prompt caching, and a model with prompt caching has a `cache_read` price",
         ));
     }
     if let Some(m) = e.cache_min_tokens
@@ -291,8 +291,9 @@ fn validate_model(
         return Err(Invalid::new(
             path.key("cache_min_tokens"),
             format!(
-                "{m} tokens is more than any prompt simroute simulates ({} tokens)",
-                crate::units::MAX_CALL_TOKENS
+                "{} tokens is more than any prompt simroute simulates ({} tokens): `cache_min_tokens` is the fewest prefix tokens the model caches, e.g. 1,024",
+                crate::numfmt::count(m as f64),
+                crate::numfmt::count(crate::units::MAX_CALL_TOKENS as f64)
             ),
         ));
     }
@@ -303,7 +304,7 @@ fn validate_model(
             return Err(Invalid::new(
                 path.key("output_burndown"),
                 format!(
-                    "{} is not a burndown rate: it is the quota tokens one output token takes, from 1 to 100 (5 for recent Claude models)",
+                    "{} is not a burndown rate: `output_burndown` is how many quota tokens one output token uses up, a number from 1 to 100 (1 for most models, 5 for recent Claude models)",
                     readable(b)
                 ),
             ));
@@ -315,7 +316,7 @@ fn validate_model(
         return Err(Invalid::new(
             path.key("prefill_tokens_per_s"),
             format!(
-                "{} tokens/s is not a plausible prefill rate: it must be between 1 and 1,000,000,000",
+                "{} tokens/s is not a plausible prefill rate: `prefill_tokens_per_s` is how many prompt tokens the model reads per second before its first output token, a number from 1 to 1,000,000,000 (leave it out if unknown)",
                 readable(r)
             ),
         ));
@@ -532,6 +533,151 @@ mod tests {
             no_batch.cost(&t, true),
             Err(PriceError::NoBatch(_))
         ));
+    }
+
+    /// A model entry parsed from `input = 3.0`, `output = 15.0` and `extra`.
+    fn entry(extra: &str) -> format::ModelEntry {
+        toml::from_str(&format!("input = 3.0\noutput = 15.0\n{extra}"))
+            .expect("a well-formed model entry")
+    }
+
+    /// The finding of validating `entry(extra)` as `models.m`: its key path and
+    /// message.
+    fn finding(extra: &str) -> (String, String) {
+        let path = KeyPath::root().key("models").key("m");
+        let e = validate_model("m", &entry(extra), &path).expect_err("an invalid entry");
+        (e.path.to_string(), e.message)
+    }
+
+    /// Asserts that `extra` is refused on `key`, with a message that names the
+    /// key, holds every fragment and names no Rust type.
+    fn refused(extra: &str, key: &str, fragments: &[&str]) {
+        let (at, msg) = finding(extra);
+        assert_eq!(at, format!("models.m.{key}"), "{extra}: {msg}");
+        assert!(msg.contains(&format!("`{key}`")), "{extra}: {msg}");
+        for f in fragments {
+            assert!(msg.contains(f), "{extra}: {msg:?} lacks {f:?}");
+        }
+        for rust in ["f64", "u64", "Option", "None", "Some("] {
+            assert!(!msg.contains(rust), "{extra}: {msg}");
+        }
+    }
+
+    #[test]
+    fn cache_write_1h_needs_cache_read() {
+        refused(
+            "cache_write_1h = 6.0",
+            "cache_write_1h",
+            &["without `cache_read`"],
+        );
+        let ok = validate_model(
+            "m",
+            &entry("cache_read = 0.3\ncache_write_1h = 6.0"),
+            &KeyPath::root(),
+        )
+        .unwrap();
+        assert_eq!(ok.cache_write_1h, Some(6.0));
+    }
+
+    #[test]
+    fn output_burndown_must_be_from_1_to_100() {
+        refused(
+            "output_burndown = 0.5",
+            "output_burndown",
+            &["0.5", "1 to 100"],
+        );
+        refused("output_burndown = 0", "output_burndown", &["1 to 100"]);
+        refused(
+            "output_burndown = nan",
+            "output_burndown",
+            &["NaN", "1 to 100"],
+        );
+        refused(
+            "output_burndown = inf",
+            "output_burndown",
+            &["inf", "1 to 100"],
+        );
+        refused(
+            "output_burndown = 1e9",
+            "output_burndown",
+            &["1,000,000,000", "1 to 100"],
+        );
+        let ok = |b: &str| {
+            validate_model("m", &entry(b), &KeyPath::root())
+                .unwrap()
+                .output_burndown
+        };
+        assert_eq!(ok(""), 1.0);
+        assert_eq!(ok("output_burndown = 5"), 5.0);
+        assert_eq!(ok("output_burndown = 100"), 100.0);
+    }
+
+    #[test]
+    fn prefill_rate_must_be_positive_and_finite() {
+        refused(
+            "prefill_tokens_per_s = 0",
+            "prefill_tokens_per_s",
+            &["0 tokens/s", "1 to 1,000,000,000"],
+        );
+        refused(
+            "prefill_tokens_per_s = nan",
+            "prefill_tokens_per_s",
+            &["NaN"],
+        );
+        refused(
+            "prefill_tokens_per_s = 2e9",
+            "prefill_tokens_per_s",
+            &["2,000,000,000"],
+        );
+        let ok =
+            validate_model("m", &entry("prefill_tokens_per_s = 8000"), &KeyPath::root()).unwrap();
+        assert_eq!(ok.prefill_tokens_per_s, Some(8000.0));
+    }
+
+    #[test]
+    fn cache_min_tokens_at_most_the_largest_prompt() {
+        refused(
+            "cache_min_tokens = 10000001",
+            "cache_min_tokens",
+            &["10,000,001 tokens", "10,000,000"],
+        );
+        let ok = |m: &str| {
+            validate_model("m", &entry(m), &KeyPath::root())
+                .unwrap()
+                .cache_min_tokens
+        };
+        assert_eq!(ok(""), 0);
+        assert_eq!(ok("cache_min_tokens = 10000000"), 10_000_000);
+    }
+
+    /// The shipped table parses, and its Claude Sonnet 4.5 entry carries the
+    /// values its header sources: LiteLLM's 1-hour write price (6 = 2 × input,
+    /// `cache_creation_input_token_cost_above_1hr` = 6e-06) and cache minimum
+    /// (1,024), and Bedrock's 5x output burndown.
+    #[test]
+    fn shipped_table_has_the_time_keys() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pricing/bedrock-us-east-1.toml");
+        let table = PriceTable::load(&path).expect("the shipped pricing table is valid");
+        let sonnet = &table.models["anthropic.claude-sonnet-4-5-20250929-v1:0"];
+        assert_eq!(sonnet.output_burndown, 5.0);
+        assert_eq!(sonnet.cache_write_1h, Some(2.0 * sonnet.input));
+        assert_eq!(sonnet.cache_write_1h, Some(6.0));
+        assert_eq!(sonnet.cache_min_tokens, 1024);
+        assert!(sonnet.prefill_tokens_per_s.is_some());
+        for (key, m) in &table.models {
+            // Every 1-hour write price in the table is LiteLLM's, which is 2x input.
+            if let Some(w) = m.cache_write_1h {
+                assert_eq!(w, 2.0 * m.input, "{key}");
+            }
+            let claude = key.starts_with("anthropic.claude");
+            assert_eq!(m.output_burndown, if claude { 5.0 } else { 1.0 }, "{key}");
+            // The cache keys are set exactly for the models with prompt caching.
+            assert_eq!(m.caches(), m.cache_min_tokens > 0, "{key}");
+            assert_eq!(m.caches(), m.prefill_tokens_per_s.is_some(), "{key}");
+        }
+        let nova = &table.models["amazon.nova-micro-v1:0"];
+        assert_eq!(nova.cache_write_1h, None);
+        assert_eq!(nova.cache_min_tokens, 1000);
     }
 
     #[test]
