@@ -1,7 +1,9 @@
 //! Charts of a run or a sweep, as SVG: what a person pastes into a design review.
 //!
 //! One function per chart, each returning the SVG document as a `String`:
-//! [`cost_curve`] (a sweep), [`frontier`], [`latency`] and [`breakdown`] (a run).
+//! [`cost_curve`] (a sweep), [`frontier`], [`latency`] and [`breakdown`] (a run),
+//! [`tornado`] (a sensitivity analysis) and [`load`] (traffic over time against
+//! the quotas).
 //! [`write_run_charts`] and [`write_sweep_charts`] write them to files, all or
 //! nothing, through [`crate::outfile`], which also checks the destinations
 //! before a long run.
@@ -18,12 +20,14 @@ mod breakdown;
 mod cost_curve;
 mod frontier;
 mod latency;
+mod load;
 mod tornado;
 
 pub use breakdown::breakdown;
 pub use cost_curve::cost_curve;
 pub use frontier::frontier;
 pub use latency::latency;
+pub use load::{LoadSeries, load, load_chart_name};
 pub use tornado::{tornado, tornado_chart_name};
 
 use std::io;
