@@ -1544,9 +1544,11 @@ fn type_mistakes_are_said_in_words_for_every_key() {
     let out = c.validate();
     assert_key(
         &out,
-        &c.at("\"no\""),
+        &c.at("prompt_caching = \"no\""),
         "policy[0].prompt_caching",
-        &["expected true or false, found the text \"no\" — write false, without quotes"],
+        &[
+            "expected true or false (or a TTL, \"5m\" or \"1h\"), found the text \"no\" — write false, without quotes",
+        ],
     );
     assert_no_rust_words(&out);
 }

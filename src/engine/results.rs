@@ -363,9 +363,11 @@ impl RunResults {
                     cost_by_model,
                     classes,
                     latency_cdf: LatencyCdf::new(&raw.pooled[p]),
-                    traffic: s.load.as_ref().zip(m.time.as_ref()).map(|(l, t)| {
-                        super::time::results::TrafficResult::new(s, l, t, k)
-                    }),
+                    traffic: s
+                        .load
+                        .as_ref()
+                        .zip(m.time.as_ref())
+                        .map(|(l, t)| super::time::results::TrafficResult::new(s, l, t, k)),
                 }
             })
             .map(|mut r| {

@@ -159,9 +159,7 @@ impl PolicySummary {
 
     fn push(&mut self, r: &RepFigures, baseline_cost: f64) {
         if let Some(t) = &r.time {
-            self.time
-                .get_or_insert_with(|| TimeMoments::new(t))
-                .push(t);
+            self.time.get_or_insert_with(|| TimeMoments::new(t)).push(t);
         }
         self.cost.push(r.cost);
         push_opt(

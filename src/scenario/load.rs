@@ -551,6 +551,19 @@ pub fn caching(p: &PolicyEntry, pp: &KeyPath) -> Result<(bool, CacheTtl), Invali
         Some(CachingEntry::Ttl(t)) if t == "5m" => (true, CacheTtl::FiveMinutes),
         Some(CachingEntry::Ttl(t)) if t == "1h" => (true, CacheTtl::OneHour),
         Some(CachingEntry::Ttl(t)) => {
+            let word = match t.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "on" => Some("true"),
+                "false" | "no" | "off" => Some("false"),
+                _ => None,
+            };
+            if let Some(w) = word {
+                return Err(Invalid::new(
+                    pp.key("prompt_caching"),
+                    format!(
+                        "expected true or false (or a TTL, \"5m\" or \"1h\"), found the text \"{t}\" — write {w}, without quotes"
+                    ),
+                ));
+            }
             return Err(Invalid::new(
                 pp.key("prompt_caching"),
                 format!(
@@ -582,7 +595,9 @@ pub fn on_throttle(
         OnThrottleEntry::Fail(f) if f == "fail" => Ok(None),
         OnThrottleEntry::Fail(f) => Err(Invalid::new(
             op,
-            format!("\"{f}\" is not an action: \"fail\" (the default) or {{ fallback = \"MODEL\" }}"),
+            format!(
+                "\"{f}\" is not an action: \"fail\" (the default) or {{ fallback = \"MODEL\" }}"
+            ),
         )),
         OnThrottleEntry::Fallback(f) => match ids.get(&f.fallback) {
             Some(&m) => Ok(Some(m)),

@@ -31,11 +31,11 @@ use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
 use rayon::prelude::*;
 
 use super::accounting::{CACHE_READ, CACHE_WRITE, EXTRA, INPUT, OUTPUT, PolicyAcc, RepFigures};
+use super::policy::{EnginePolicy, EngineTrigger, Request, route};
 use super::summary::Summary;
+use super::{CHUNK, Engine, mix, stream_seed};
 use super::{Pooled, Raw};
 use crate::input::InputError;
-use super::policy::{EnginePolicy, EngineTrigger, Request, route};
-use super::{CHUNK, Engine, mix, stream_seed};
 use crate::scenario::Scenario;
 use crate::scenario::load::Load;
 use crate::units::{Femto, cost_of};
@@ -292,6 +292,7 @@ impl Engine {
         let mut req = self.new_request();
         let mut rng = Rng64::seed_from_u64(0);
         let mut i = 0u64;
+        let mut reported = 0u64;
         let mut next = arrivals.next(&mut clock);
         loop {
             // Every event up to the next arrival (or all, after the last).
@@ -313,10 +314,11 @@ impl Engine {
             if next >= end {
                 break;
             }
-            if i % CHUNK == 0 {
+            if i.is_multiple_of(CHUNK) {
                 rng = Rng64::seed_from_u64(stream_seed(seed, rep, i / CHUNK));
                 if i > 0 {
                     progress(CHUNK);
+                    reported += CHUNK;
                 }
             }
             self.draw(&mut rng, &boot, &mut req);
@@ -361,7 +363,7 @@ impl Engine {
             i += 1;
             next = arrivals.next(&mut clock);
         }
-        progress(i % CHUNK + if i > 0 && i % CHUNK == 0 { CHUNK } else { 0 });
+        progress(i - reported);
         let drained = heap_end(&flights, end);
         let mut accs = Vec::with_capacity(worlds.len());
         let mut time = Vec::with_capacity(worlds.len());
@@ -457,7 +459,7 @@ impl Engine {
                 let cm = &self.models[*model];
                 let (ti, to) = (input.at(req.cls_z[0], 0), output.at(req.cls_z[1], 0));
                 let (ic, oc) = (cost_of(ti, cm.prices.input), cost_of(to, cm.prices.output));
-                if let Some(a) = acc.as_deref_mut() {
+                if let Some(a) = acc {
                     a.cost[*model][INPUT] += ic;
                     a.cost[*model][OUTPUT] += oc;
                     a.calls[*model] += 1;
@@ -543,13 +545,14 @@ impl Engine {
             let out_reserved = t.max_tokens[fl.class].unwrap_or(t.max_output[m]);
             // Reserved: the whole prompt, cache reads included, and max_tokens.
             let reserve = (step.input + step.prefix + out_reserved) as f64;
-            let ok = w.buckets[q]
-                .iter_mut()
-                .zip(&t.buckets[q])
-                .all(|(b, &(_, _, kind))| match kind {
-                    Kind::Requests => b.holds(at, 1.0),
-                    Kind::Tokens => b.holds(at, reserve),
-                });
+            let ok =
+                w.buckets[q]
+                    .iter_mut()
+                    .zip(&t.buckets[q])
+                    .all(|(b, &(_, _, kind))| match kind {
+                        Kind::Requests => b.holds(at, 1.0),
+                        Kind::Tokens => b.holds(at, reserve),
+                    });
             if !ok {
                 if fl.measured {
                     w.time.throttled[m] += 1;
@@ -582,7 +585,8 @@ impl Engine {
         let mut hit = false;
         if caches {
             let b = t.cache_block[fl.policy][m].unwrap_or(0);
-            let e = &mut w.cache[b * t.prefixes_total + t.class_base[fl.class] + fl.prefix as usize];
+            let e =
+                &mut w.cache[b * t.prefixes_total + t.class_base[fl.class] + fl.prefix as usize];
             hit = at - e.last <= t.ttl[fl.policy];
             if hit {
                 e.unread = 0;
@@ -631,7 +635,11 @@ impl Engine {
         }
         fl.cost += input_cost + read_cost + write_cost + output_cost;
         // The quota tokens the call settles to: cache reads do not count.
-        let uncached = if caches { step.input } else { step.input + step.prefix };
+        let uncached = if caches {
+            step.input
+        } else {
+            step.input + step.prefix
+        };
         fl.settled = (uncached + cache_write) as f64 + step.output as f64 * t.burndown[m];
         if at >= t.load.warmup_s && at < t.load.warmup_s + t.load.duration_s {
             w.time.started(
@@ -684,12 +692,8 @@ impl Engine {
 /// The time the last event can have happened by: flights finished or not, the
 /// end of the measured period (their events were all drained).
 fn heap_end(flights: &[Flight], end: Secs) -> Secs {
-    flights
-        .iter()
-        .map(|f| f.started)
-        .fold(end, f64::max)
+    flights.iter().map(|f| f.started).fold(end, f64::max)
 }
-
 
 impl TimeRep {
     /// This replication's figures by policy, time figures included.
