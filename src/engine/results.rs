@@ -386,6 +386,7 @@ impl RunResults {
             Err(why) => (None, Some(why)),
         };
         let mut warnings = eval_warnings(s);
+        warnings.extend(crate::scenario::load::warnings(s));
         warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
         RunResults {
             inputs,

@@ -632,3 +632,143 @@ mod tests {
         assert_eq!(show_secs(90.0), "90 s");
     }
 }
+
+/// Checks of `[load]` that need the whole scenario: a 1-hour TTL on models
+/// that offer it, quotas on models whose calls are throttled, a reservation
+/// for every quota'd call, a fallback that can answer.
+pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
+    let Some(load) = &s.load else {
+        return Ok(());
+    };
+    if s.replay == super::Replay::Exact {
+        return Err(Invalid::new(
+            root().key("load"),
+            "traffic over time does not replay a log exactly yet: use replay = \"bootstrap\" (the log's token counts, arrivals drawn at the [load] rate), or remove [load]",
+        ));
+    }
+    for (pi, p) in s.policies.iter().enumerate() {
+        let pp = root().key("policy").index(pi);
+        let on_demand: Vec<ModelId> = p
+            .routes
+            .iter()
+            .zip(&p.batch)
+            .filter(|(_, b)| !**b)
+            .flat_map(|(r, _)| r.iter().copied())
+            .chain(p.fallback)
+            .collect();
+        if p.prompt_caching && p.cache_ttl == CacheTtl::OneHour {
+            for &m in &on_demand {
+                let price = &s.models[m].price;
+                if price.caches() && price.cache_write_1h.is_none() {
+                    return Err(Invalid::new(
+                        pp.key("prompt_caching"),
+                        format!(
+                            "policy \"{}\" caches for 1 hour, but model \"{}\" ({}) has no 1-hour cache write price (cache_write_1h) in the pricing table: use \"5m\", or add its price",
+                            p.name, s.models[m].name, price.key
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(f) = p.fallback {
+            let model = &s.models[f];
+            if model.price.output.is_none() || model.price.per_request.is_some() {
+                return Err(Invalid::new(
+                    pp.key("on_throttle").key("fallback"),
+                    format!(
+                        "model \"{}\" ({}) generates no text, so it cannot answer in place of a throttled call",
+                        model.name, model.price.key
+                    ),
+                ));
+            }
+            if model.skill.is_none() && s.eval.is_none() {
+                return Err(Invalid::new(
+                    root().key("models").key(&model.name).key("skill"),
+                    format!(
+                        "missing: policy \"{}\" falls back to \"{}\" when throttled, so its quality (skill) must be given",
+                        p.name, model.name
+                    ),
+                ));
+            }
+        }
+        // Every quota'd call reserves its max_tokens.
+        for (c, r) in p.routes.iter().enumerate() {
+            if p.batch[c] || s.classes[c].max_tokens.is_some() {
+                continue;
+            }
+            for &m in r.iter().chain(p.fallback.iter()) {
+                let price = &s.models[m].price;
+                let quota = load.quotas.iter().find(|q| q.key == price.key);
+                if quota.is_some_and(|q| q.tpm.is_some() || q.tpd.is_some())
+                    && price.max_output_tokens.is_none()
+                {
+                    return Err(Invalid::new(
+                        root().key("traffic").index(c).key("max_tokens"),
+                        format!(
+                            "missing: class \"{}\" calls \"{}\", whose token quota reserves each call's max_tokens, and the pricing table gives no max_output_tokens for {} to default to",
+                            s.classes[c].name, s.models[m].name, price.key
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for q in &load.quotas {
+        let throttled = s.policies.iter().any(|p| {
+            p.routes
+                .iter()
+                .zip(&p.batch)
+                .filter(|(_, b)| !**b)
+                .flat_map(|(r, _)| r.iter())
+                .chain(p.fallback.iter())
+                .any(|&m| s.models[m].price.key == q.key)
+        });
+        if !throttled {
+            return Err(Invalid::new(
+                root().key("quotas").key(&q.key),
+                format!(
+                    "no policy calls \"{}\" on demand in a route or as a fallback, the calls quotas throttle (extra calls, classifiers and batch are not throttled)",
+                    q.key
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What the reader must know of `[load]`: a class without `max_tokens` whose
+/// calls reserve a model's whole maximum output against a token quota.
+pub fn warnings(s: &super::Scenario) -> Vec<String> {
+    let Some(load) = &s.load else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (c, class) in s.classes.iter().enumerate() {
+        if class.max_tokens.is_some() {
+            continue;
+        }
+        let mut seen: Vec<ModelId> = Vec::new();
+        for p in &s.policies {
+            if p.batch[c] {
+                continue;
+            }
+            for &m in p.routes[c].iter().chain(p.fallback.iter()) {
+                let price = &s.models[m].price;
+                let token_quota = load
+                    .quotas
+                    .iter()
+                    .any(|q| q.key == price.key && (q.tpm.is_some() || q.tpd.is_some()));
+                if token_quota && !seen.contains(&m) {
+                    seen.push(m);
+                    out.push(format!(
+                        "class {} sets no max_tokens, so each of its calls to {} reserves the model's maximum output, {} tokens, against its token quota until it ends (Bedrock's default); set traffic.max_tokens to what the class needs",
+                        class.name,
+                        s.models[m].name,
+                        count(price.max_output_tokens.unwrap_or(0) as f64)
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

@@ -204,6 +204,7 @@ pub fn validate(
     };
     check_usage(&scenario)?;
     check_eval(&scenario)?;
+    super::load::check(&scenario)?;
     Ok(scenario)
 }
 

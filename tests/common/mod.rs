@@ -7,7 +7,8 @@ use simroute::engine::results::{PolicyResult, RunResults};
 use simroute::scenario::Scenario;
 
 /// A small pricing table with round prices, so costs are easy to compute by hand.
-/// small: $1/M in, $2/M out, cache read $0.1/M, cache write $1.25/M, batch $0.5/$1.
+/// small: $1/M in, $2/M out, cache read $0.1/M, cache write $1.25/M (1-hour
+/// writes $2/M), batch $0.5/$1.
 /// large: $10/M in, $20/M out, cache read $1/M, cache write $12.5/M, batch $5/$10.
 /// nova: $1/M in, $2/M out, cache read $0.25/M, no cache_write (writes bill at input).
 /// plain: $1/M in, $2/M out, no caching, no batch.
@@ -25,6 +26,7 @@ input = 1.0
 output = 2.0
 cache_read = 0.1
 cache_write = 1.25
+cache_write_1h = 2.0
 batch_input = 0.5
 batch_output = 1.0
 ttft_ms = 500

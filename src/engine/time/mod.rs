@@ -293,6 +293,8 @@ impl Engine {
         let mut rng = Rng64::seed_from_u64(0);
         let mut i = 0u64;
         let mut reported = 0u64;
+        // The time of the last event: when the run ended.
+        let mut last_at: Secs = end;
         let mut next = arrivals.next(&mut clock);
         loop {
             // Every event up to the next arrival (or all, after the last).
@@ -302,6 +304,7 @@ impl Engine {
                     break;
                 }
                 heap.pop();
+                last_at = at;
                 let f = f as usize;
                 let done = self.event(t, &mut worlds, &mut flights[f], at, &mut |when| {
                     seq += 1;
@@ -364,7 +367,7 @@ impl Engine {
             next = arrivals.next(&mut clock);
         }
         progress(i - reported);
-        let drained = heap_end(&flights, end);
+        let drained = last_at.max(end);
         let mut accs = Vec::with_capacity(worlds.len());
         let mut time = Vec::with_capacity(worlds.len());
         let mut all_series = series.then(Vec::new);
@@ -687,12 +690,6 @@ impl Engine {
             .ttft
             .record((fl.started - fl.arrival) * 1000.0 + step.ttft - fl.saved_ms);
     }
-}
-
-/// The time the last event can have happened by: flights finished or not, the
-/// end of the measured period (their events were all drained).
-fn heap_end(flights: &[Flight], end: Secs) -> Secs {
-    flights.iter().map(|f| f.started).fold(end, f64::max)
 }
 
 impl TimeRep {

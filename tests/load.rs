@@ -1,0 +1,223 @@
+//! Traffic over time (`[load]`, issue 11) against closed forms: the prompt
+//! cache's hit rate under Poisson arrivals, the throughput a quota allows, the
+//! burndown rate, a cascade's strong tier, and the static engine reproduced
+//! when nothing throttles.
+//!
+//! Tolerances: each figure is the mean of independent replications; the
+//! closed form must lie within 1.5 of the 95% half-widths of it (about 3
+//! standard errors), so a failure is a wrong model, not noise. Fixed seeds.
+
+mod common;
+
+use common::{PRICING, fixture, policy, simulate};
+use simroute::engine::results::RunResults;
+use simroute::stats::Estimate;
+
+/// `[scenario]` without `requests` (under `[load]` it follows from the rate).
+fn header(replications: u32) -> String {
+    format!(
+        "[scenario]\nname = \"t\"\npricing = \"pricing.toml\"\nreplications = {replications}\nseed = 11\nmonthly_requests = 1000000\n\n"
+    )
+}
+
+fn near(what: &str, e: &Estimate, want: f64) {
+    let half = (e.ci_high - e.ci_low) / 2.0;
+    assert!(
+        (e.mean - want).abs() <= 1.5 * half.max(1e-4),
+        "{what}: mean {} ± {half}, closed form {want}",
+        e.mean
+    );
+}
+
+fn hit_rate(r: &RunResults, policy_name: &str, model: &str) -> Estimate {
+    policy(r, policy_name)
+        .traffic
+        .as_ref()
+        .expect("traffic figures")
+        .models
+        .iter()
+        .find(|m| m.model == model)
+        .unwrap_or_else(|| panic!("no traffic row for {model}"))
+        .cache_hit_rate
+        .expect("a hit rate")
+}
+
+/// One class with a 2,000-token cacheable prefix on `small`, arriving at
+/// `rate` a second, cached with `ttl`.
+fn one_prefix(rate: f64, ttl: &str, duration: &str) -> String {
+    format!(
+        "{}[models.s]\nprice = \"small\"\nskill = 0.9\n\n[[traffic]]\nname = \"chat\"\nshare = 1\ninput_tokens = 100\noutput_tokens = 10\ncached_prefix_tokens = 2000\ndifficulty = 0.2\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\nprompt_caching = \"{ttl}\"\n\n[load]\nrequests_per_s = {rate}\nduration = \"{duration}\"\nwarmup = \"1h\"\n",
+        header(20)
+    )
+}
+
+#[test]
+fn one_prefix_hits_with_probability_one_minus_exp_of_minus_rate_times_ttl() {
+    // A call hits if the previous call (which read or wrote the prefix) came
+    // within the TTL: P(Exp(λ) ≤ T) = 1 − e^(−λT).
+    for (rate, ttl, secs, duration) in [(0.005, "5m", 300.0, "30d"), (0.0004, "1h", 3600.0, "60d")]
+    {
+        let r = simulate(&one_prefix(rate, ttl, duration));
+        let want = 1.0 - f64::exp(-rate * secs);
+        near(&format!("hit rate, {ttl}"), &hit_rate(&r, "p", "s"), want);
+    }
+}
+
+#[test]
+fn one_hour_writes_bill_at_their_own_price_and_misses_at_the_write_price() {
+    // Per request: 100 input × $1/M + 10 output × $2/M, and the prefix:
+    // hits read 2,000 × $0.1/M, misses write 2,000 × $2/M (1-hour price).
+    let r = simulate(&one_prefix(0.0004, "1h", "60d"));
+    let p = policy(&r, "p");
+    let hit = hit_rate(&r, "p", "s").mean;
+    let want = 100e-6 + 20e-6 + hit * 2000.0 * 0.1e-6 + (1.0 - hit) * 2000.0 * 2.0e-6;
+    // The cost follows the hit rate of each replication exactly; the mean
+    // of the product is within the CI of the product of the means.
+    near("cost with 1-hour writes", &p.cost_per_request, want);
+}
+
+/// One class of fixed tokens (1,000 in, 100 out, max_tokens 100) on `small`
+/// arriving at `rate` a second, with `quota` under `[quotas.small]` and no
+/// retries.
+fn quota_scenario(rate: f64, quota: &str) -> String {
+    format!(
+        "{}[models.s]\nprice = \"small\"\nskill = 0.9\n\n[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = 1000\noutput_tokens = 100\nmax_tokens = 100\ndifficulty = 0.2\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n\n[load]\nrequests_per_s = {rate}\nduration = \"2h\"\nwarmup = \"10m\"\nretry = \"off\"\n\n[quotas.small]\n{quota}\n",
+        header(10)
+    )
+}
+
+#[test]
+fn an_rpm_quota_below_the_arrival_rate_serves_quota_over_rate() {
+    // 2 requests a second = 120 a minute against 60 RPM: in the long run the
+    // bucket lets 60 a minute through, half the arrivals; without retries the
+    // rest fail.
+    let r = simulate(&quota_scenario(2.0, "rpm = 60"));
+    let t = policy(&r, "p").traffic.as_ref().unwrap();
+    near("failed share", &t.failed_rate, 0.5);
+    let m = &t.models[0];
+    near("RPM served", &m.rpm_mean, 60.0);
+    near("throttled share", m.throttled_rate.as_ref().unwrap(), 0.5);
+}
+
+#[test]
+fn the_burndown_rate_lowers_the_served_rate_as_the_settled_tokens_say() {
+    // A TPM quota of 110,000 at 200 arrivals a minute: each served call settles
+    // 1,000 + 100 × b quota tokens, so 110,000 / (1,000 + 100b) are served a
+    // minute: 100 at b = 1, 73.3 at b = 5.
+    for (b, served) in [(1.0, 100.0), (5.0, 110_000.0 / 1_500.0)] {
+        let r = simulate(&quota_scenario(
+            200.0 / 60.0,
+            &format!("tpm = 110000\noutput_burndown = {b}"),
+        ));
+        let t = policy(&r, "p").traffic.as_ref().unwrap();
+        near(
+            &format!("RPM at burndown {b}"),
+            &t.models[0].rpm_mean,
+            served,
+        );
+        near(
+            &format!("TPM at burndown {b}"),
+            &t.models[0].tpm_mean,
+            110_000.0,
+        );
+        near(
+            &format!("failed at burndown {b}"),
+            &t.failed_rate,
+            1.0 - served / 200.0,
+        );
+    }
+}
+
+#[test]
+fn a_cascades_strong_tier_sees_the_hit_rate_of_its_escalated_traffic() {
+    // At AUC 0.5 the confidence says nothing: a request escalates with
+    // probability = threshold, independently of everything, so the strong
+    // tier's arrivals are Poisson at λ·threshold (delayed by the first tier's
+    // latency, which keeps them Poisson), and its hit rate is
+    // 1 − e^(−λ·threshold·T).
+    let body = format!(
+        "{}[models.a]\nprice = \"small\"\nskill = 0.5\nconfidence_auc = 0.5\n\n[models.b]\nprice = \"large\"\nskill = 0.9\n\n[[traffic]]\nname = \"chat\"\nshare = 1\ninput_tokens = 100\noutput_tokens = 10\ncached_prefix_tokens = 2000\ndifficulty = 0.4\n\n[[policy]]\nname = \"cascade\"\nroute = [\"a\", \"b\"]\nthreshold = 0.3\n\n[load]\nrequests_per_s = 0.01\nduration = \"20d\"\n",
+        header(20)
+    );
+    let r = simulate(&body);
+    near("escalation", &policy(&r, "cascade").escalation_rate, 0.3);
+    near(
+        "first tier",
+        &hit_rate(&r, "cascade", "a"),
+        1.0 - f64::exp(-0.01 * 300.0),
+    );
+    near(
+        "strong tier",
+        &hit_rate(&r, "cascade", "b"),
+        1.0 - f64::exp(-0.01 * 0.3 * 300.0),
+    );
+}
+
+#[test]
+fn a_quota_far_above_the_load_throttles_nothing_and_reproduces_the_static_engine() {
+    use simroute::engine::Engine;
+    use simroute::engine::time::TimeEngine;
+    use simroute::scenario::Scenario;
+    // A cascade without a cacheable prefix (the static engine draws hits from
+    // a rate; over time they are state), quotas a million times the load.
+    let body = format!(
+        "{}[models.a]\nprice = \"small\"\nskill = 0.6\nconfidence_auc = 0.8\n\n[models.b]\nprice = \"large\"\nskill = 0.9\n\n[[traffic]]\nname = \"chat\"\nshare = 0.7\ninput_tokens = {{ median = 800, p95 = 3000 }}\noutput_tokens = {{ median = 200, p95 = 600 }}\nmax_tokens = 4000\ndifficulty = {{ alpha = 2, beta = 5 }}\n\n[[traffic]]\nname = \"bulk\"\nshare = 0.3\ninput_tokens = 2000\noutput_tokens = 300\ndifficulty = 0.3\nmode = \"batch\"\n\n[[policy]]\nname = \"cascade\"\nroute = [\"a\", \"b\"]\nthreshold = 0.5\n\n[[policy]]\nname = \"strong\"\nroute = [\"b\"]\n\n[load]\nrequests_per_s = 5\nduration = \"1h\"\nwarmup = \"0s\"\n\n[quotas.small]\nrpm = 1e9\ntpm = 1e12\n\n[quotas.large]\nrpm = 1e9\ntpm = 1e12\n",
+        header(2)
+    );
+    let f = fixture(&body);
+    let s = Scenario::load(&f.scenario).unwrap();
+    let engine = Engine::new(&s);
+    let t = TimeEngine::new(&s, s.load.as_ref().unwrap());
+    let over_time = engine.time_replication(&t, s.seed, 0, false, &|_| ());
+    let n = over_time.time[0].requests;
+    assert!(n > 17_000, "{n} arrivals");
+    // The static engine on the same number of requests draws the same ones.
+    let fixed = engine.replication(s.seed, 0, n, &|_| ());
+    for (p, (a, b)) in over_time.accs.iter().zip(&fixed).enumerate() {
+        assert_eq!(over_time.time[p].throttled, vec![0, 0]);
+        assert_eq!(a.cost, b.cost, "policy {p}: cost by model and kind");
+        assert_eq!(a.calls, b.calls);
+        for (x, y) in a.classes.iter().zip(&b.classes) {
+            assert_eq!(
+                (x.requests, x.cost, x.correct, x.escalated),
+                (y.requests, y.cost, y.correct, y.escalated)
+            );
+            // Latencies: the same calls, timed as clock differences (float
+            // rounding may move a value across a 0.05% histogram bucket).
+            for (hx, hy) in [(&x.e2e, &y.e2e), (&x.batch, &y.batch)] {
+                assert_eq!(hx.len(), hy.len());
+                let qs = [0.5, 0.95, 0.99];
+                let (mut vx, mut vy) = (vec![0.0; 3], vec![0.0; 3]);
+                if hx.len() > 0 {
+                    simroute::engine::histogram::LatencyHistogram::quantiles_into(
+                        &[hx],
+                        &qs,
+                        &mut vx,
+                    );
+                    simroute::engine::histogram::LatencyHistogram::quantiles_into(
+                        &[hy],
+                        &qs,
+                        &mut vy,
+                    );
+                    for (u, v) in vx.iter().zip(&vy) {
+                        assert!((u / v - 1.0).abs() < 1e-3, "{vx:?} vs {vy:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_figures_on_any_number_of_threads() {
+    let body = quota_scenario(2.0, "rpm = 90");
+    let f = fixture(&body);
+    let s = simroute::scenario::Scenario::load(&f.scenario).unwrap();
+    let one = simroute::engine::simulate(&s, Some(1)).unwrap();
+    let four = simroute::engine::simulate(&s, Some(4)).unwrap();
+    assert_eq!(
+        serde_json::to_string(&one).unwrap(),
+        serde_json::to_string(&four).unwrap()
+    );
+    let _ = PRICING;
+}
