@@ -613,26 +613,6 @@ pub fn on_throttle(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_in_every_unit() {
-        assert_eq!(parse_duration("90s"), Some(90.0));
-        assert_eq!(parse_duration("30m"), Some(1800.0));
-        assert_eq!(parse_duration("6h"), Some(21_600.0));
-        assert_eq!(parse_duration("7d"), Some(604_800.0));
-        assert_eq!(parse_duration("0.5d"), Some(43_200.0));
-        assert_eq!(parse_duration("1w"), None);
-        assert_eq!(parse_duration("d"), None);
-        assert_eq!(parse_duration("-1h"), None);
-        assert_eq!(show_secs(86_400.0), "1 d");
-        assert_eq!(show_secs(3600.0), "1 h");
-        assert_eq!(show_secs(90.0), "90 s");
-    }
-}
-
 /// Checks of `[load]` that need the whole scenario: a 1-hour TTL on models
 /// that offer it, quotas on models whose calls are throttled, a reservation
 /// for every quota'd call, a fallback that can answer.
@@ -771,4 +751,24 @@ pub fn warnings(s: &super::Scenario) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_in_every_unit() {
+        assert_eq!(parse_duration("90s"), Some(90.0));
+        assert_eq!(parse_duration("30m"), Some(1800.0));
+        assert_eq!(parse_duration("6h"), Some(21_600.0));
+        assert_eq!(parse_duration("7d"), Some(604_800.0));
+        assert_eq!(parse_duration("0.5d"), Some(43_200.0));
+        assert_eq!(parse_duration("1w"), None);
+        assert_eq!(parse_duration("d"), None);
+        assert_eq!(parse_duration("-1h"), None);
+        assert_eq!(show_secs(86_400.0), "1 d");
+        assert_eq!(show_secs(3600.0), "1 h");
+        assert_eq!(show_secs(90.0), "90 s");
+    }
 }
