@@ -188,7 +188,7 @@ fn a_quota_far_above_the_load_throttles_nothing_and_reproduces_the_static_engine
                 assert_eq!(hx.len(), hy.len());
                 let qs = [0.5, 0.95, 0.99];
                 let (mut vx, mut vy) = (vec![0.0; 3], vec![0.0; 3]);
-                if hx.len() > 0 {
+                if !hx.is_empty() {
                     simroute::engine::histogram::LatencyHistogram::quantiles_into(
                         &[hx],
                         &qs,
