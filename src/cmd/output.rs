@@ -38,6 +38,9 @@ impl Outputs {
             }
             if charts.run {
                 names.extend(charts::run_chart_names(&stem));
+                if scenario.load.is_some() {
+                    names.push(charts::load_chart_name(&stem));
+                }
             }
             v.extend(names.into_iter().map(|n| Planned {
                 shown: format!("--charts {}: {}", dir.display(), dir.join(&n).display()),

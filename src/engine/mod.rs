@@ -111,7 +111,12 @@ fn prices(p: &crate::pricing::ModelPrice) -> Prices {
         output: f(p.output),
         cache_read: f(p.cache_read),
         cache_write: p.cache_write.map(femto_per_token).unwrap_or(input),
-        cache_write_1h: p.cache_write_1h.map(femto_per_token).unwrap_or(0),
+        // A model without a 1-hour cache keeps the 5-minute one (and its price).
+        cache_write_1h: p
+            .cache_write_1h
+            .or(p.cache_write)
+            .map(femto_per_token)
+            .unwrap_or(input),
         batch_input: f(p.batch_input),
         batch_output: f(p.batch_output),
         per_request: p.per_request.map(femto_per_call).unwrap_or(0),

@@ -17,8 +17,8 @@ pub struct Prices {
     pub cache_read: FemtoPerToken,
     /// Cache writes: `cache_write`, or `input` where the table has none.
     pub cache_write: FemtoPerToken,
-    /// 1-hour cache writes (0 where the table has none: validation refuses a
-    /// 1-hour TTL on such a model).
+    /// 1-hour cache writes; a model without a 1-hour cache keeps the
+    /// 5-minute one: `cache_write` (a warning says so).
     pub cache_write_1h: FemtoPerToken,
     pub batch_input: FemtoPerToken,
     pub batch_output: FemtoPerToken,

@@ -31,6 +31,10 @@ pub struct RunResults {
     /// The scenario's `[targets]`, which each policy's `verdict` judges; `null`
     /// without targets.
     pub targets: Option<Targets>,
+    /// Under `[load]`: replication 1's per-minute traffic, for the load chart
+    /// (not in the JSON).
+    #[serde(skip)]
+    pub load_lines: Vec<super::time::results::LoadLine>,
 }
 
 /// What was simulated.
@@ -396,6 +400,9 @@ impl RunResults {
             scenario: ScenarioInfo::new(s),
             policies,
             targets: (!s.targets.is_empty()).then(|| s.targets.clone()),
+            load_lines: raw.series.as_deref().map_or_else(Vec::new, |series| {
+                super::time::results::load_lines(s, series)
+            }),
         }
     }
 }

@@ -613,8 +613,8 @@ pub fn on_throttle(
     }
 }
 
-/// Checks of `[load]` that need the whole scenario: a 1-hour TTL on models
-/// that offer it, quotas on models whose calls are throttled, a reservation
+/// Checks of `[load]` that need the whole scenario: quotas on models whose
+/// calls are throttled, a reservation
 /// for every quota'd call, a fallback that can answer.
 pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
     let Some(load) = &s.load else {
@@ -628,28 +628,6 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
     }
     for (pi, p) in s.policies.iter().enumerate() {
         let pp = root().key("policy").index(pi);
-        let on_demand: Vec<ModelId> = p
-            .routes
-            .iter()
-            .zip(&p.batch)
-            .filter(|(_, b)| !**b)
-            .flat_map(|(r, _)| r.iter().copied())
-            .chain(p.fallback)
-            .collect();
-        if p.prompt_caching && p.cache_ttl == CacheTtl::OneHour {
-            for &m in &on_demand {
-                let price = &s.models[m].price;
-                if price.caches() && price.cache_write_1h.is_none() {
-                    return Err(Invalid::new(
-                        pp.key("prompt_caching"),
-                        format!(
-                            "policy \"{}\" caches for 1 hour, but model \"{}\" ({}) has no 1-hour cache write price (cache_write_1h) in the pricing table: use \"5m\", or add its price",
-                            p.name, s.models[m].name, price.key
-                        ),
-                    ));
-                }
-            }
-        }
         if let Some(f) = p.fallback {
             let model = &s.models[f];
             if model.price.output.is_none() || model.price.per_request.is_some() {
@@ -716,13 +694,38 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// What the reader must know of `[load]`: a class without `max_tokens` whose
+/// What the reader must know of `[load]`: a 1-hour policy on models without
+/// a 1-hour cache (they keep 5 minutes), a class without `max_tokens` whose
 /// calls reserve a model's whole maximum output against a token quota.
 pub fn warnings(s: &super::Scenario) -> Vec<String> {
-    let Some(load) = &s.load else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
+    for p in &s.policies {
+        if !(p.prompt_caching && p.cache_ttl == CacheTtl::OneHour) {
+            continue;
+        }
+        let mut short: Vec<String> = Vec::new();
+        for (r, _) in p.routes.iter().zip(&p.batch).filter(|(_, b)| !**b) {
+            for &m in r.iter().chain(p.fallback.iter()) {
+                let price = &s.models[m].price;
+                let name = format!("{} ({})", s.models[m].name, price.key);
+                if price.caches() && price.cache_write_1h.is_none() && !short.contains(&name) {
+                    short.push(name);
+                }
+            }
+        }
+        if !short.is_empty() {
+            out.push(format!(
+                "policy {} caches for 1 hour, but {} {} no 1-hour cache in the pricing table (no cache_write_1h): {} prefixes are cached for 5 minutes, at the 5-minute write price",
+                p.name,
+                short.join(", "),
+                if short.len() == 1 { "has" } else { "have" },
+                if short.len() == 1 { "its" } else { "their" }
+            ));
+        }
+    }
+    let Some(load) = &s.load else {
+        return out;
+    };
     for (c, class) in s.classes.iter().enumerate() {
         if class.max_tokens.is_some() {
             continue;

@@ -46,7 +46,32 @@ fn number(s: &str, what: &str, arg: &str) -> Result<f64, UsageError> {
     Ok(v)
 }
 
-/// Parses `KEY=FROM..TO:STEP`, `KEY=V1,V2,...` or `KEY=V`.
+/// A policy's cache TTL, swept as its minutes: "5m" → 5, "1h" → 60, "off"
+/// (or "false") → 0.
+fn ttl_minutes(v: &str, arg: &str) -> Result<f64, UsageError> {
+    match v.trim() {
+        "5m" | "true" => Ok(5.0),
+        "1h" => Ok(60.0),
+        "off" | "false" => Ok(0.0),
+        other => Err(usage(format!(
+            "--param {arg}: \"{other}\" is not a cache TTL Bedrock offers: the values of prompt_caching are 5m, 1h or off, e.g. prompt_caching=5m,1h"
+        ))),
+    }
+}
+
+/// The value a swept prompt_caching takes for `minutes` ([`ttl_minutes`]).
+fn ttl_value(minutes: f64) -> Value {
+    if minutes == 0.0 {
+        Value::Boolean(false)
+    } else if minutes == 60.0 {
+        Value::String("1h".into())
+    } else {
+        Value::String("5m".into())
+    }
+}
+
+/// Parses `KEY=FROM..TO:STEP`, `KEY=V1,V2,...` or `KEY=V`; a policy's
+/// `prompt_caching` takes TTLs (`5m,1h,off`), kept as minutes.
 pub fn parse(arg: &str) -> Result<ParamSpec, UsageError> {
     let (key, spec) = arg.split_once('=').ok_or_else(|| {
         usage(format!(
@@ -88,6 +113,10 @@ pub fn parse(arg: &str) -> Result<ParamSpec, UsageError> {
         return Err(usage(format!(
             "--param {arg}: a range needs a step: FROM..TO:STEP, e.g. 0.3..0.9:0.05"
         )));
+    } else if key == "prompt_caching" || key.ends_with(".prompt_caching") {
+        spec.split(',')
+            .map(|v| ttl_minutes(v, arg))
+            .collect::<Result<Vec<f64>, _>>()?
     } else {
         spec.split(',')
             .map(|v| number(v, "value", arg))
@@ -124,7 +153,13 @@ impl Leaf {
 }
 
 fn walk(v: &Value, path: &str, doc: Doc, segs: &mut Vec<Seg>, out: &mut Vec<Leaf>) {
+    let ttl = segs.last() == Some(&Seg::Key("prompt_caching".into()));
     match v {
+        Value::String(_) | Value::Boolean(_) if ttl => out.push(Leaf {
+            path: path.to_string(),
+            doc,
+            segs: segs.clone(),
+        }),
         Value::Integer(_) | Value::Float(_) => out.push(Leaf {
             path: path.to_string(),
             doc,
@@ -204,7 +239,9 @@ pub fn leaves(scenario: &Table, pricing: &Table) -> Vec<Leaf> {
 
 /// The tables a dotted path may start from; any other first segment is a key
 /// of the swept policy.
-const ROOTS: [&str; 6] = ["scenario", "models", "traffic", "policy", "targets", "eval"];
+const ROOTS: [&str; 8] = [
+    "scenario", "models", "traffic", "policy", "targets", "eval", "load", "quotas",
+];
 
 /// Finds `key` among `leaves`; a key that does not start at one of the
 /// document's tables (`threshold`, `threshold.0`, `by_class.chat.threshold`)
@@ -263,14 +300,16 @@ pub fn resolve<'a>(key: &str, policy: &str, leaves: &'a [Leaf]) -> Result<&'a Le
         _ => String::new(),
     };
     Err(usage(format!(
-        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}{class_hint}. Keys are dotted paths such as threshold, by_class.CLASS.threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate; a key must be set in the file to be swept"
+        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}{class_hint}. Keys are dotted paths such as threshold, by_class.CLASS.threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate, load.scale, quotas.KEY.tpm, prompt_caching (5m,1h,off); a key must be set in the file to be swept"
     )))
 }
 
 /// Sets the number at `leaf` in `doc` to `v`, keeping integers integers.
 pub fn set(doc: &mut Table, segs: &[Seg], v: f64) {
+    let ttl = segs.last() == Some(&Seg::Key("prompt_caching".into()));
     let node = crate::input::value_at_mut(doc, segs);
     *node = match node {
+        _ if ttl => ttl_value(v),
         Value::Integer(_) if v.fract() == 0.0 && v.abs() < 9.0e15 => Value::Integer(v as i64),
         _ => Value::Float(v),
     };
@@ -290,6 +329,12 @@ mod tests {
         assert!(p.values.contains(&0.45));
         assert_eq!(parse("x=0.5,0.6,0.8").unwrap().values, vec![0.5, 0.6, 0.8]);
         assert_eq!(parse("x=3").unwrap().values, vec![3.0]);
+        assert_eq!(
+            parse("prompt_caching=5m,1h,off").unwrap().values,
+            vec![5.0, 60.0, 0.0]
+        );
+        let e = parse("policy.p.prompt_caching=10m").unwrap_err();
+        assert!(e.0.contains("5m, 1h or off"), "{}", e.0);
         assert_eq!(
             parse("x=1..2:0.3").unwrap().values,
             vec![1.0, 1.3, 1.6, 1.9]

@@ -37,7 +37,7 @@ use super::{CHUNK, Engine, mix, stream_seed};
 use super::{Pooled, Raw};
 use crate::input::InputError;
 use crate::scenario::Scenario;
-use crate::scenario::load::Load;
+use crate::scenario::load::{CacheTtl, Load};
 use crate::units::{Femto, cost_of};
 use figures::{MinuteSeries, TimeAcc};
 use state::{Arrivals, Bucket, Entry, Picker, Secs, backoff};
@@ -65,9 +65,10 @@ pub struct TimeEngine {
     prefixes_total: usize,
     /// Per class: max_tokens.
     max_tokens: Vec<Option<u64>>,
-    /// Per policy: the cache's TTL (s), and the block of each model that it
+    /// Per policy and model: the cache's TTL (s): the policy's, or 5 minutes
+    /// on a model without a 1-hour cache; and the block of each model that it
     /// caches on.
-    ttl: Vec<Secs>,
+    ttl: Vec<Vec<Secs>>,
     cache_block: Vec<Vec<Option<usize>>>,
 }
 
@@ -153,7 +154,22 @@ impl TimeEngine {
             class_base,
             prefixes_total: total,
             max_tokens: s.classes.iter().map(|c| c.max_tokens).collect(),
-            ttl: s.policies.iter().map(|p| p.cache_ttl.seconds()).collect(),
+            ttl: s
+                .policies
+                .iter()
+                .map(|p| {
+                    s.models
+                        .iter()
+                        .map(|m| {
+                            if m.price.cache_write_1h.is_some() {
+                                p.cache_ttl.seconds()
+                            } else {
+                                CacheTtl::FiveMinutes.seconds()
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
             cache_block,
         }
     }
@@ -378,7 +394,7 @@ impl Engine {
                 if let Some(b) = block {
                     let entries = &w.cache[b * t.prefixes_total..(b + 1) * t.prefixes_total];
                     for e in entries {
-                        if e.unread > 0 && e.last + t.ttl[pi] < drained {
+                        if e.unread > 0 && e.last + t.ttl[pi][m] < drained {
                             w.time.wasted_tokens[m] += e.unread;
                         }
                     }
@@ -590,7 +606,7 @@ impl Engine {
             let b = t.cache_block[fl.policy][m].unwrap_or(0);
             let e =
                 &mut w.cache[b * t.prefixes_total + t.class_base[fl.class] + fl.prefix as usize];
-            hit = at - e.last <= t.ttl[fl.policy];
+            hit = at - e.last <= t.ttl[fl.policy][m];
             if hit {
                 e.unread = 0;
             } else {

@@ -152,3 +152,40 @@ impl TrafficResult {
         }
     }
 }
+
+/// One line of the load chart: a model's per-minute traffic under a policy
+/// in replication 1, and its quotas.
+#[derive(Debug, Clone)]
+pub struct LoadLine {
+    /// "POLICY · MODEL".
+    pub label: String,
+    pub rpm: Vec<f64>,
+    pub tpm: Vec<f64>,
+    pub quota_rpm: Option<f64>,
+    pub quota_tpm: Option<f64>,
+}
+
+/// The load chart's lines: every (policy, model) with calls on demand, in
+/// policy and model order.
+pub fn load_lines(s: &Scenario, series: &[super::figures::MinuteSeries]) -> Vec<LoadLine> {
+    let Some(load) = &s.load else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (p, by_model) in s.policies.iter().zip(series) {
+        for (m, minutes) in s.models.iter().zip(by_model) {
+            if minutes.rpm.iter().all(|&v| v == 0.0) {
+                continue;
+            }
+            let quota = load.quotas.iter().find(|q| q.key == m.price.key);
+            out.push(LoadLine {
+                label: format!("{} \u{b7} {}", p.name, m.name),
+                rpm: minutes.rpm.clone(),
+                tpm: minutes.tpm.clone(),
+                quota_rpm: quota.and_then(|q| q.rpm),
+                quota_tpm: quota.and_then(|q| q.tpm),
+            });
+        }
+    }
+    out
+}

@@ -92,13 +92,36 @@ pub fn write_run_charts(
     stem: &str,
 ) -> Result<Vec<PathBuf>, ChartError> {
     let [a, b, c] = run_chart_names(stem);
-    write_all(
-        dir,
-        vec![
-            (a, frontier(r, targets)?),
-            (b, latency(r, targets)?),
-            (c, breakdown(r)?),
-        ],
+    let mut files = vec![
+        (a, frontier(r, targets)?),
+        (b, latency(r, targets)?),
+        (c, breakdown(r)?),
+    ];
+    if r.scenario.load.is_some() {
+        files.push((load_chart_name(stem), load_of_run(r)?));
+    }
+    write_all(dir, files)
+}
+
+/// The load chart of a run with `[load]`.
+pub fn load_of_run(r: &RunResults) -> Result<String, ChartError> {
+    let series: Vec<LoadSeries> = r
+        .load_lines
+        .iter()
+        .map(|l| LoadSeries {
+            label: &l.label,
+            rpm: &l.rpm,
+            tpm: &l.tpm,
+            quota_rpm: l.quota_rpm,
+            quota_tpm: l.quota_tpm,
+        })
+        .collect();
+    load(
+        &format!(
+            "{}: per-minute traffic against quotas (replication 1)",
+            r.scenario.name
+        ),
+        &series,
     )
 }
 
