@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::format::{count, ms, pct, usd};
+use super::format::{count, ms, pct, qty, usd};
 use super::{Format, Section, markdown, table};
 use crate::stats::Estimate;
 use crate::sweep::{Check, SweepPoint, SweepResults};
@@ -63,10 +63,17 @@ pub fn header(s: &SweepResults) -> String {
 /// The table of points.
 pub fn sections(s: &SweepResults) -> Vec<Section> {
     let mut header: Vec<String> = s.params.clone();
+    // Under [load] the month follows the swept traffic (load.scale).
+    let month = if s.scenario.load.is_some() {
+        "per month".to_string()
+    } else {
+        format!("per month ({} req)", count(s.scenario.monthly_requests))
+    };
+    let over_time = s.points.iter().any(|p| p.result.traffic.is_some());
     header.extend(
         [
             "per request",
-            &format!("per month ({} req)", count(s.scenario.monthly_requests)),
+            &month,
             "saving vs baseline",
             "escalation",
             "quality",
@@ -75,6 +82,9 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
         ]
         .map(String::from),
     );
+    if over_time {
+        header.extend(["failed", "retries/request"].map(String::from));
+    }
     // The figures a class's own targets judge.
     for c in &s.targets.classes {
         if c.quality.is_some() {
@@ -91,7 +101,12 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
         .enumerate()
         .map(|(i, p)| {
             let r = &p.result;
-            let mut row: Vec<String> = p.values.iter().map(|v| v.to_string()).collect();
+            let mut row: Vec<String> = p
+                .values
+                .iter()
+                .zip(&s.params)
+                .map(|(v, k)| crate::sweep::param::show_value(k, *v))
+                .collect();
             row.extend([
                 usd(&r.cost_per_request),
                 usd(&r.cost_per_month),
@@ -101,6 +116,11 @@ pub fn sections(s: &SweepResults) -> Vec<Section> {
                 opt(r.e2e_latency_ms.as_ref().map(|l| &l.p95), ms),
                 opt(r.ttft_ms.as_ref().map(|l| &l.p95), ms),
             ]);
+            if over_time {
+                let t = r.traffic.as_ref();
+                row.push(opt(t.map(|t| &t.failed_rate), pct));
+                row.push(opt(t.map(|t| &t.retries_per_request), qty));
+            }
             for c in &s.targets.classes {
                 let class = &r.classes[c.index];
                 if c.quality.is_some() {

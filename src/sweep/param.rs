@@ -59,6 +59,20 @@ fn ttl_minutes(v: &str, arg: &str) -> Result<f64, UsageError> {
     }
 }
 
+/// A swept value as the user wrote it: a TTL of prompt_caching as `5m`,
+/// `1h` or `off`, a number as itself.
+pub fn show_value(key: &str, v: f64) -> String {
+    if key == "prompt_caching" || key.ends_with(".prompt_caching") {
+        match v {
+            0.0 => "off".into(),
+            60.0 => "1h".into(),
+            _ => "5m".into(),
+        }
+    } else {
+        v.to_string()
+    }
+}
+
 /// The value a swept prompt_caching takes for `minutes` ([`ttl_minutes`]).
 fn ttl_value(minutes: f64) -> Value {
     if minutes == 0.0 {

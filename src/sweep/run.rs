@@ -71,7 +71,7 @@ fn label(params: &[ParamSpec], values: &[f64]) -> String {
     params
         .iter()
         .zip(values)
-        .map(|(p, v)| format!("{}={v}", p.key))
+        .map(|(p, v)| format!("{}={}", p.key, param::show_value(&p.key, *v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
