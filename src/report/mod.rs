@@ -500,50 +500,72 @@ fn traffic_sections(r: &RunResults) -> Vec<Section> {
             .collect(),
         ..Section::default()
     };
-    let models = Section {
-        title: "Traffic over time: by model (per minute; TPM in quota tokens, output × burndown)"
-            .into(),
-        header: strings([
-            "policy",
-            "model",
-            "cache hit",
-            "throttled",
-            "RPM mean",
-            "RPM peak",
-            "TPM mean",
-            "TPM peak",
-            "quota",
-        ]),
-        rows: r
-            .policies
+    let rows = |f: &dyn Fn(&crate::engine::time::results::ModelTraffic) -> Vec<String>| {
+        r.policies
             .iter()
             .filter_map(|p| p.traffic.as_ref().map(|t| (p, t)))
             .flat_map(|(p, t)| {
                 t.models.iter().map(move |m| {
-                    let quota = m.quota.as_ref().map_or("-".to_string(), |q| {
-                        let mut parts = Vec::new();
-                        parts.extend(q.rpm.map(|v| format!("{} RPM", count(v))));
-                        parts.extend(q.tpm.map(|v| format!("{} TPM", count(v))));
-                        parts.extend(q.tpd.map(|v| format!("{} TPD", count(v))));
-                        parts.join(", ")
-                    });
-                    vec![
-                        p.name.clone(),
-                        m.model.clone(),
-                        opt(&m.cache_hit_rate, pct),
-                        opt(&m.throttled_rate, pct),
-                        qty(&m.rpm_mean),
-                        qty(&m.rpm_peak),
-                        qty(&m.tpm_mean),
-                        qty(&m.tpm_peak),
-                        quota,
-                    ]
+                    let mut row = vec![p.name.clone(), m.model.clone()];
+                    row.extend(f(m));
+                    row
                 })
             })
-            .collect(),
+            .collect::<Vec<_>>()
+    };
+    let cache = Section {
+        title: "Traffic over time: cache and quota by model".into(),
+        header: strings([
+            "policy",
+            "model",
+            "cache hit",
+            "unread writes per 1K",
+            "throttled",
+            "quota",
+        ]),
+        rows: rows(&|m| {
+            let quota = m.quota.as_ref().map_or("-".to_string(), |q| {
+                let mut parts = Vec::new();
+                parts.extend(q.rpm.map(|v| format!("{} RPM", count(v))));
+                parts.extend(q.tpm.map(|v| format!("{} TPM", count(v))));
+                parts.extend(q.tpd.map(|v| format!("{} TPD", count(v))));
+                parts.join(", ")
+            });
+            vec![
+                opt(&m.cache_hit_rate, pct),
+                usd(&m.unread_cache_writes.scale(1000.0)),
+                opt(&m.throttled_rate, pct),
+                quota,
+            ]
+        }),
         ..Section::default()
     };
-    vec![requests, models]
+    let quota = Section {
+        title: "Traffic over time: what a quota request asks for (per minute; TPM in quota tokens, output × burndown)"
+            .into(),
+        header: strings([
+            "policy",
+            "model",
+            "RPM mean",
+            "RPM peak",
+            "TPM mean",
+            "TPM peak",
+            "input tokens/call",
+            "output tokens/call",
+        ]),
+        rows: rows(&|m| {
+            vec![
+                qty(&m.rpm_mean),
+                qty(&m.rpm_peak),
+                qty(&m.tpm_mean),
+                qty(&m.tpm_peak),
+                opt(&m.input_tokens_per_call, qty),
+                opt(&m.output_tokens_per_call, qty),
+            ]
+        }),
+        ..Section::default()
+    };
+    vec![requests, cache, quota]
 }
 
 /// Formats an optional estimate, "-" where it does not exist.
