@@ -53,6 +53,9 @@ pub struct Load {
     pub warmup_s: Secs,
     /// Relative rate by hour of day, 24 weights of mean 1.
     pub profile: [f64; 24],
+    /// Where the profile comes from: "flat", "scenario" (load.profile), or
+    /// "logs" (the hours of the logged records' timestamps).
+    pub profile_from: &'static str,
     pub retry: Retry,
     /// The quotas, by pricing key.
     pub quotas: Vec<Quota>,
@@ -227,6 +230,7 @@ pub fn load(
     monthly_requests: f64,
     table: &PriceTable,
     models: &[Model],
+    measured: &super::Measured,
 ) -> Result<Option<Load>, Invalid> {
     let Some(l) = &raw.load else {
         if let Some(q) = raw.quotas.as_ref().and_then(|q| q.keys().next()) {
@@ -282,7 +286,24 @@ pub fn load(
         0.0,
         MAX_WARMUP_S,
     )?;
-    let profile = profile(l, &lp)?;
+    let (profile, profile_from) = match &l.profile {
+        Some(_) => (profile(l, &lp)?, "scenario"),
+        None => {
+            // Logged traffic brings its own day: the hours of its timestamps.
+            let mut hours = [0u64; 24];
+            for log in &measured.logs {
+                for (h, n) in hours.iter_mut().zip(log.hours) {
+                    *h += n;
+                }
+            }
+            let total: u64 = hours.iter().sum();
+            if total > 0 {
+                (hours.map(|n| n as f64 * 24.0 / total as f64), "logs")
+            } else {
+                ([1.0; 24], "flat")
+            }
+        }
+    };
     let retry = retry(l, &lp)?;
     let quotas = quotas(raw.quotas.as_ref(), table, models)?;
     let load = Load {
@@ -291,6 +312,7 @@ pub fn load(
         duration_s,
         warmup_s,
         profile,
+        profile_from,
         retry,
         quotas,
     };

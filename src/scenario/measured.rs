@@ -112,6 +112,9 @@ pub struct LogData {
     /// The digest of the used records, in order: an exact replay reads the log
     /// again and stops if it no longer matches.
     pub digest: Digest,
+    /// Used records by UTC hour of day, of those whose timestamp parses: the
+    /// daily profile of traffic over time (`[load]`).
+    pub hours: [u64; 24],
 }
 
 /// An eval set as read, rows checked against the scenario.
@@ -285,9 +288,13 @@ fn read_one_log(
         skip_bad_lines,
     };
     let mut digest = Digest::default();
+    let mut hours = [0u64; 24];
     let summary = read_log(path, &opts, |r: &Record| {
         let entry = &mut classes[class_of(r, names, class_field.as_deref())?];
         digest.add(r);
+        if let Some(ms) = r.timestamp.and_then(crate::logs::time::parse_ms) {
+            hours[(ms.rem_euclid(86_400_000) / 3_600_000) as usize] += 1;
+        }
         entry.0 += 1;
         if keep {
             entry.1.push(pack(r));
@@ -341,6 +348,7 @@ fn read_one_log(
         no_model,
         latency,
         digest,
+        hours,
     })
 }
 

@@ -122,7 +122,7 @@ pub fn validate(
     let dir = path.parent().unwrap_or(Path::new("."));
     let classes = traffic(raw, &models, &model_ids, dir, &measured)?;
     let eval = eval_set(&classes, &model_ids, &measured);
-    let load = super::load::load(raw, h.monthly_requests, table, &models)?;
+    let load = super::load::load(raw, h.monthly_requests, table, &models, &measured)?;
     let mut requests = match &load {
         Some(l) => l.expected_requests().round() as u64,
         None => requests,

@@ -21,6 +21,8 @@ pub struct LoadInfo {
     pub warmup_s: f64,
     /// Relative arrival rate by hour of day (mean 1).
     pub profile: Vec<f64>,
+    /// Where it comes from: "flat", "scenario" or "logs".
+    pub profile_from: &'static str,
     /// The AWS SDK retry mode and attempts per call.
     pub retry: &'static str,
     pub max_attempts: u32,
@@ -34,6 +36,7 @@ impl LoadInfo {
             duration_s: l.duration_s,
             warmup_s: l.warmup_s,
             profile: l.profile.to_vec(),
+            profile_from: l.profile_from,
             retry: l.retry.mode.name(),
             max_attempts: l.retry.max_attempts,
         }
