@@ -168,7 +168,9 @@ fn a_quota_far_above_the_load_throttles_nothing_and_reproduces_the_static_engine
     let s = Scenario::load(&f.scenario).unwrap();
     let engine = Engine::new(&s);
     let t = TimeEngine::new(&s, s.load.as_ref().unwrap());
-    let over_time = engine.time_replication(&t, s.seed, 0, false, &|_| ());
+    let over_time = engine
+        .time_replication(&t, s.seed, 0, false, &|_| ())
+        .unwrap();
     let n = over_time.time[0].requests;
     assert!(n > 17_000, "{n} arrivals");
     // The static engine on the same number of requests draws the same ones.
@@ -220,4 +222,69 @@ fn the_same_seed_gives_the_same_figures_on_any_number_of_threads() {
         serde_json::to_string(&four).unwrap()
     );
     let _ = PRICING;
+}
+
+/// A scenario on the repo's sample invocation log (3,000 records, one every
+/// 3.7 s from 2026-01-01T00:00:00Z), replayed `replay`, with `load`.
+fn on_the_log(replay: &str, load: &str) -> String {
+    let log = format!(
+        "{}/scenarios/logs/support-invocations.jsonl.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    format!(
+        "{}replay = \"{replay}\"\n\n[models.s]\nprice = \"small\"\nskill = 0.9\n\n[[traffic]]\nname = \"classify\"\nlog = \"{log}\"\nclass_field = \"requestMetadata.feature\"\ndifficulty = 0.2\n\n[[traffic]]\nname = \"chat\"\nlog = \"{log}\"\nclass_field = \"requestMetadata.feature\"\ndifficulty = 0.2\n\n[[traffic]]\nname = \"summarize\"\nlog = \"{log}\"\nclass_field = \"requestMetadata.feature\"\ndifficulty = 0.2\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n\n[load]\n{load}\n",
+        header(3)
+    )
+}
+
+#[test]
+fn exact_replay_keeps_the_logged_arrival_times() {
+    // No warm-up: every logged record arrives in the measured period, once
+    // per replication; the span is the log's (3 h 5 min: 186 minutes).
+    let r = simulate(&on_the_log("exact", "warmup = \"0s\""));
+    let load = r.scenario.load.as_ref().unwrap();
+    assert_eq!(load.profile_from, "logs");
+    assert!(
+        (load.duration_s - 11_104.87).abs() < 0.01,
+        "{}",
+        load.duration_s
+    );
+    let p = policy(&r, "p");
+    let requests: f64 = 3000.0;
+    let t = p.traffic.as_ref().unwrap();
+    // 3,000 calls over 186 minutes (the last one partial), exactly in every
+    // replication.
+    let minutes = (11_104.87f64 / 60.0).ceil();
+    assert!((t.models[0].rpm_mean.mean - requests / minutes).abs() < 1e-9);
+    assert_eq!(t.models[0].rpm_mean.ci_low, t.models[0].rpm_mean.ci_high);
+    // A 30-minute warm-up leaves the records after it.
+    let r = simulate(&on_the_log("exact", "warmup = \"30m\""));
+    let t = policy(&r, "p").traffic.as_ref().unwrap();
+    let measured = t.models[0].rpm_mean.mean * minutes_after(11_104.87 - 1800.0);
+    assert!(measured < 2600.0 && measured > 2400.0, "{measured}");
+}
+
+fn minutes_after(secs: f64) -> f64 {
+    (secs / 60.0).ceil()
+}
+
+#[test]
+fn bootstrap_replay_takes_its_daily_profile_from_the_log() {
+    // The log's records all fall between 00:00 and 03:05 UTC: the profile
+    // has weight only in hours 0 to 3, in proportion to their records
+    // (973, 973, 973, 81 of 3,000 at one every 3.7 s), mean 1.
+    let r = simulate(&on_the_log(
+        "bootstrap",
+        "requests_per_s = 0.1\nduration = \"1d\"",
+    ));
+    let load = r.scenario.load.as_ref().unwrap();
+    assert_eq!(load.profile_from, "logs");
+    assert!(load.profile[4..].iter().all(|&w| w == 0.0));
+    let sum: f64 = load.profile.iter().sum();
+    assert!((sum - 24.0).abs() < 1e-9);
+    assert!((load.profile[0] - 24.0 * 973.0 / 3000.0).abs() < 24.0 * 2.0 / 3000.0);
+    // And the traffic follows it: no call starts after 04:00.
+    let series = &r.load_lines[0];
+    assert!(series.rpm[4 * 60..].iter().all(|&v| v == 0.0));
+    assert!(series.rpm[..4 * 60].iter().sum::<f64>() > 6000.0);
 }

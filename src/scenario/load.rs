@@ -56,6 +56,9 @@ pub struct Load {
     /// Where the profile comes from: "flat", "scenario" (load.profile), or
     /// "logs" (the hours of the logged records' timestamps).
     pub profile_from: &'static str,
+    /// Exact replay: the log's earliest timestamp (ms since the epoch), time 0
+    /// of the replay, whose arrivals are the logged ones.
+    pub exact_origin_ms: Option<i64>,
     pub retry: Retry,
     /// The quotas, by pricing key.
     pub quotas: Vec<Quota>,
@@ -231,6 +234,7 @@ pub fn load(
     table: &PriceTable,
     models: &[Model],
     measured: &super::Measured,
+    exact: Option<&super::measured::LogData>,
 ) -> Result<Option<Load>, Invalid> {
     let Some(l) = &raw.load else {
         if let Some(q) = raw.quotas.as_ref().and_then(|q| q.keys().next()) {
@@ -242,6 +246,9 @@ pub fn load(
         return Ok(None);
     };
     let lp = root().key("load");
+    if let Some(log) = exact {
+        return exact_load(raw, l, &lp, log, table, models, measured).map(Some);
+    }
     let scale = match l.scale {
         None => 1.0,
         Some(v) if v.is_finite() && v > 0.0 && v <= 1000.0 => v,
@@ -313,6 +320,7 @@ pub fn load(
         warmup_s,
         profile,
         profile_from,
+        exact_origin_ms: None,
         retry,
         quotas,
     };
@@ -330,6 +338,96 @@ pub fn load(
         ));
     }
     Ok(Some(load))
+}
+
+/// `[load]` under exact replay: the log's timestamps are the arrivals, so its
+/// span and rate are the log's; only the warm-up, retries and quotas are the
+/// scenario's.
+fn exact_load(
+    raw: &ScenarioFile,
+    l: &LoadEntry,
+    lp: &KeyPath,
+    log: &super::measured::LogData,
+    table: &PriceTable,
+    models: &[Model],
+    measured: &super::Measured,
+) -> Result<Load, Invalid> {
+    for (key, set, what) in [
+        ("scale", l.scale.is_some(), "its arrival rate"),
+        (
+            "requests_per_s",
+            l.requests_per_s.is_some(),
+            "its arrival rate",
+        ),
+        (
+            "duration",
+            l.duration.is_some(),
+            "its duration (first to last timestamp)",
+        ),
+        ("profile", l.profile.is_some(), "its daily profile"),
+    ] {
+        if set {
+            return Err(Invalid::new(
+                lp.key(key),
+                format!(
+                    "replay = \"exact\" keeps the logged arrival times, so the log gives {what}: remove load.{key}, or replay = \"bootstrap\" to draw arrivals at a rate of your own"
+                ),
+            ));
+        }
+    }
+    let used = log.summary.used;
+    let timed: u64 = log.hours.iter().sum();
+    if timed < used {
+        return Err(Invalid::new(
+            lp.clone(),
+            format!(
+                "replay = \"exact\" under [load] keeps the logged arrival times, but {} of the log's {} used records have no timestamp simroute can read ({})",
+                count((used - timed) as f64),
+                count(used as f64),
+                log.path.display()
+            ),
+        ));
+    }
+    let origin = log
+        .summary
+        .first_timestamp
+        .as_deref()
+        .and_then(crate::logs::time::parse_ms);
+    let span = log.summary.span_s().unwrap_or(0.0);
+    let warmup_s = duration(
+        l.warmup.as_deref().unwrap_or(DEFAULT_WARMUP),
+        &lp.key("warmup"),
+        0.0,
+        MAX_WARMUP_S,
+    )?;
+    // The last record arrives at `span`: the measured period ends just after.
+    let duration_s = span + 0.001 - warmup_s;
+    if duration_s <= 0.0 {
+        return Err(Invalid::new(
+            lp.key("warmup"),
+            format!(
+                "the log spans {} from its first to its last timestamp, and a warm-up of {} would leave nothing to measure: set load.warmup shorter (\"0s\" starts with cold caches)",
+                show_secs(span.round()),
+                show_secs(warmup_s)
+            ),
+        ));
+    }
+    let total: u64 = log.hours.iter().sum();
+    Ok(Load {
+        rate_per_s: used as f64 / span.max(0.001),
+        scale: 1.0,
+        duration_s,
+        warmup_s,
+        profile: log.hours.map(|n| n as f64 * 24.0 / total.max(1) as f64),
+        profile_from: "logs",
+        exact_origin_ms: origin,
+        retry: retry(l, lp)?,
+        quotas: quotas(raw.quotas.as_ref(), table, models)?,
+    })
+    .map(|l| {
+        let _ = measured;
+        l
+    })
 }
 
 fn profile(l: &LoadEntry, lp: &KeyPath) -> Result<[f64; 24], Invalid> {
@@ -642,12 +740,6 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
     let Some(load) = &s.load else {
         return Ok(());
     };
-    if s.replay == super::Replay::Exact {
-        return Err(Invalid::new(
-            root().key("load"),
-            "traffic over time does not replay a log exactly yet: use replay = \"bootstrap\" (the log's token counts, arrivals drawn at the [load] rate), or remove [load]",
-        ));
-    }
     for (pi, p) in s.policies.iter().enumerate() {
         let pp = root().key("policy").index(pi);
         if let Some(f) = p.fallback {

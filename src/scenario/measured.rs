@@ -42,7 +42,7 @@ pub struct LoadOptions {
 }
 
 /// One logged request's token counts, packed (16 bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Logged {
     pub input: u32,
     pub output: u32,

@@ -122,13 +122,24 @@ pub fn validate(
     let dir = path.parent().unwrap_or(Path::new("."));
     let classes = traffic(raw, &models, &model_ids, dir, &measured)?;
     let eval = eval_set(&classes, &model_ids, &measured);
-    let load = super::load::load(raw, h.monthly_requests, table, &models, &measured)?;
-    let mut requests = match &load {
-        Some(l) => l.expected_requests().round() as u64,
-        None => requests,
-    };
+    let mut requests = requests;
+    let mut exact_log = None;
     if replay == Replay::Exact {
         requests = exact_replay(raw, &classes, &measured)?;
+        if let Some(ClassTokens::Logged { log }) = classes.first().map(|c| &c.tokens) {
+            exact_log = Some(measured.logs[*log].as_ref());
+        }
+    }
+    let load = super::load::load(
+        raw,
+        h.monthly_requests,
+        table,
+        &models,
+        &measured,
+        exact_log,
+    )?;
+    if let (Some(l), Replay::Bootstrap) = (&load, replay) {
+        requests = l.expected_requests().round() as u64;
     }
     check_shares(&classes)?;
     if raw.policy.is_empty() {

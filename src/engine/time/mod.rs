@@ -38,6 +38,7 @@ use super::{Pooled, Raw};
 use crate::input::InputError;
 use crate::scenario::Scenario;
 use crate::scenario::load::{CacheTtl, Load};
+use crate::scenario::measured::{Digest, Logged, class_of, pack};
 use crate::units::{Femto, cost_of};
 use figures::{MinuteSeries, TimeAcc};
 use state::{Arrivals, Bucket, Entry, Picker, Secs, backoff};
@@ -255,7 +256,7 @@ impl Engine {
         seed: u64,
         reps: std::ops::Range<u32>,
         progress: &(dyn Fn(u64) + Sync),
-    ) -> Vec<TimeRep> {
+    ) -> Result<Vec<TimeRep>, InputError> {
         reps.into_par_iter()
             .map(|rep| self.time_replication(t, seed, rep, rep == 0, progress))
             .collect()
@@ -269,7 +270,7 @@ impl Engine {
         rep: u32,
         series: bool,
         progress: &(dyn Fn(u64) + Sync),
-    ) -> TimeRep {
+    ) -> Result<TimeRep, InputError> {
         let load = &t.load;
         let boot = self.resample_eval(seed, rep);
         let end = load.warmup_s + load.duration_s;
@@ -301,76 +302,52 @@ impl Engine {
             .collect();
         let mut clock = Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX - 1)));
         let mut arrivals = Arrivals::new(load.rate_per_s, &load.profile, load.warmup_s);
-        let mut heap: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::new();
-        let mut flights: Vec<Flight> = Vec::new();
-        let mut free: Vec<u32> = Vec::new();
-        let mut seq = 0u64;
-        let mut req = self.new_request();
-        let mut rng = Rng64::seed_from_u64(0);
-        let mut i = 0u64;
-        let mut reported = 0u64;
-        // The time of the last event: when the run ended.
-        let mut last_at: Secs = end;
-        let mut next = arrivals.next(&mut clock);
-        loop {
-            // Every event up to the next arrival (or all, after the last).
-            while let Some(&Reverse((bits, _, f))) = heap.peek() {
-                let at = f64::from_bits(bits);
-                if next < end && at > next {
-                    break;
-                }
-                heap.pop();
-                last_at = at;
-                let f = f as usize;
-                let done = self.event(t, &mut worlds, &mut flights[f], at, &mut |when| {
-                    seq += 1;
-                    heap.push(Reverse((when.to_bits(), seq, f as u32)));
-                });
-                if done {
-                    free.push(f as u32);
-                }
-            }
-            if next >= end {
-                break;
-            }
-            if i.is_multiple_of(CHUNK) {
-                rng = Rng64::seed_from_u64(stream_seed(seed, rep, i / CHUNK));
-                if i > 0 {
-                    progress(CHUNK);
-                    reported += CHUNK;
-                }
-            }
-            self.draw(&mut rng, &boot, &mut req);
-            let prefix = t.pickers[req.class].pick(&mut clock);
-            let measured = next >= load.warmup_s;
-            for (pi, p) in self.policies.iter().enumerate() {
-                let w = &mut worlds[pi];
-                if p.classes[req.class].batch {
-                    // Batch has its own quotas and no cache: as in a static run.
-                    if measured {
-                        route(&req, p, &self.models, &mut w.acc);
-                        w.time.requests += 1;
+        // Exact replay: the arrivals are the log's records, in time order.
+        let exact = load.exact_origin_ms.zip(self.exact.as_ref());
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Secs, usize, Logged)>>(4);
+        let mut batch: std::vec::IntoIter<(Secs, usize, Logged)> = Vec::new().into_iter();
+        let mut logged: Option<(usize, Logged)> = None;
+        std::thread::scope(|scope| -> Result<TimeRep, InputError> {
+            let reader =
+                exact.map(|(origin, log)| scope.spawn(move || read_in_order(log, origin, tx)));
+            let mut next_arrival =
+                |clock: &mut Rng64, logged: &mut Option<(usize, Logged)>| -> Secs {
+                    if exact.is_none() {
+                        return arrivals.next(clock);
                     }
-                    continue;
-                }
-                let f = match free.pop() {
-                    Some(f) => f as usize,
-                    None => {
-                        flights.push(Flight::default());
-                        flights.len() - 1
+                    loop {
+                        if let Some((at, c, r)) = batch.next() {
+                            *logged = Some((c, r));
+                            return at;
+                        }
+                        match rx.recv() {
+                            Ok(b) => batch = b.into_iter(),
+                            Err(_) => return f64::INFINITY,
+                        }
                     }
                 };
-                let fl = &mut flights[f];
-                let before = self.plan(t, &req, p, pi, fl, measured.then_some(&mut w.acc));
-                fl.arrival = next;
-                fl.measured = measured;
-                fl.prefix = prefix;
-                let start = next + before / 1000.0;
-                if before > 0.0 {
-                    seq += 1;
-                    heap.push(Reverse((start.to_bits(), seq, f as u32)));
-                } else {
-                    let done = self.event(t, &mut worlds, fl, start, &mut |when| {
+            let mut heap: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::new();
+            let mut flights: Vec<Flight> = Vec::new();
+            let mut free: Vec<u32> = Vec::new();
+            let mut seq = 0u64;
+            let mut req = self.new_request();
+            let mut rng = Rng64::seed_from_u64(0);
+            let mut i = 0u64;
+            let mut reported = 0u64;
+            // The time of the last event: when the run ended.
+            let mut last_at: Secs = end;
+            let mut next = next_arrival(&mut clock, &mut logged);
+            loop {
+                // Every event up to the next arrival (or all, after the last).
+                while let Some(&Reverse((bits, _, f))) = heap.peek() {
+                    let at = f64::from_bits(bits);
+                    if next < end && at > next {
+                        break;
+                    }
+                    heap.pop();
+                    last_at = at;
+                    let f = f as usize;
+                    let done = self.event(t, &mut worlds, &mut flights[f], at, &mut |when| {
                         seq += 1;
                         heap.push(Reverse((when.to_bits(), seq, f as u32)));
                     });
@@ -378,40 +355,104 @@ impl Engine {
                         free.push(f as u32);
                     }
                 }
-            }
-            i += 1;
-            next = arrivals.next(&mut clock);
-        }
-        progress(i - reported);
-        let drained = last_at.max(end);
-        let mut accs = Vec::with_capacity(worlds.len());
-        let mut time = Vec::with_capacity(worlds.len());
-        let mut all_series = series.then(Vec::new);
-        for (pi, mut w) in worlds.into_iter().enumerate() {
-            // Writes still unread whose entry expired before the run ended
-            // were wasted; those still alive are not counted either way.
-            for (m, block) in t.cache_block[pi].iter().enumerate() {
-                if let Some(b) = block {
-                    let entries = &w.cache[b * t.prefixes_total..(b + 1) * t.prefixes_total];
-                    for e in entries {
-                        if e.unread > 0 && e.last + t.ttl[pi][m] < drained {
-                            w.time.wasted_tokens[m] += e.unread;
+                if next >= end {
+                    break;
+                }
+                if i.is_multiple_of(CHUNK) {
+                    rng = Rng64::seed_from_u64(stream_seed(seed, rep, i / CHUNK));
+                    if i > 0 {
+                        progress(CHUNK);
+                        reported += CHUNK;
+                    }
+                }
+                match logged.take() {
+                    Some((c, r)) => {
+                        req.class = c;
+                        let output = self.set_tokens(&mut req, &r);
+                        self.draw_outcomes(&mut rng, &boot, output, &mut req);
+                    }
+                    None => self.draw(&mut rng, &boot, &mut req),
+                }
+                let prefix = t.pickers[req.class].pick(&mut clock);
+                let measured = next >= load.warmup_s;
+                for (pi, p) in self.policies.iter().enumerate() {
+                    let w = &mut worlds[pi];
+                    if p.classes[req.class].batch {
+                        // Batch has its own quotas and no cache: as in a static run.
+                        if measured {
+                            route(&req, p, &self.models, &mut w.acc);
+                            w.time.requests += 1;
+                        }
+                        continue;
+                    }
+                    let f = match free.pop() {
+                        Some(f) => f as usize,
+                        None => {
+                            flights.push(Flight::default());
+                            flights.len() - 1
+                        }
+                    };
+                    let fl = &mut flights[f];
+                    let before = self.plan(t, &req, p, pi, fl, measured.then_some(&mut w.acc));
+                    fl.arrival = next;
+                    fl.measured = measured;
+                    fl.prefix = prefix;
+                    let start = next + before / 1000.0;
+                    if before > 0.0 {
+                        seq += 1;
+                        heap.push(Reverse((start.to_bits(), seq, f as u32)));
+                    } else {
+                        let done = self.event(t, &mut worlds, fl, start, &mut |when| {
+                            seq += 1;
+                            heap.push(Reverse((when.to_bits(), seq, f as u32)));
+                        });
+                        if done {
+                            free.push(f as u32);
                         }
                     }
                 }
+                i += 1;
+                next = next_arrival(&mut clock, &mut logged);
             }
-            w.time.finish();
-            if let Some(s) = all_series.as_mut() {
-                s.push(w.time.take_series());
+            progress(i - reported);
+            drop(next_arrival);
+            drop(rx);
+            if let Some(reader) = reader {
+                match reader.join() {
+                    Ok(r) => r?,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
             }
-            accs.push(w.acc);
-            time.push(w.time);
-        }
-        TimeRep {
-            accs,
-            time,
-            series: all_series,
-        }
+            let drained = last_at.max(end);
+            let mut accs = Vec::with_capacity(worlds.len());
+            let mut time = Vec::with_capacity(worlds.len());
+            let mut all_series = series.then(Vec::new);
+            for (pi, mut w) in worlds.into_iter().enumerate() {
+                // Writes still unread whose entry expired before the run ended
+                // were wasted; those still alive are not counted either way.
+                for (m, block) in t.cache_block[pi].iter().enumerate() {
+                    if let Some(b) = block {
+                        let entries = &w.cache[b * t.prefixes_total..(b + 1) * t.prefixes_total];
+                        for e in entries {
+                            if e.unread > 0 && e.last + t.ttl[pi][m] < drained {
+                                w.time.wasted_tokens[m] += e.unread;
+                            }
+                        }
+                    }
+                }
+                w.time.finish();
+                if let Some(s) = all_series.as_mut() {
+                    s.push(w.time.take_series());
+                }
+                accs.push(w.acc);
+                time.push(w.time);
+            }
+            Ok(TimeRep {
+                accs,
+                time,
+                series: all_series,
+            })
+        })
     }
 
     /// Fills `fl` with policy `p`'s plan for `req`: the calls of its route that
@@ -756,7 +797,7 @@ pub fn simulate(
     let mut first = 0;
     while first < s.replications {
         let last = s.replications.min(first.saturating_add(group));
-        for mut rep in engine.time_group(&t, s.seed, first..last, progress) {
+        for mut rep in engine.time_group(&t, s.seed, first..last, progress)? {
             for (p, acc) in pooled.iter_mut().zip(&rep.accs) {
                 for c in &acc.classes {
                     p.e2e.merge(&c.e2e);
@@ -789,7 +830,7 @@ pub fn replication_figures(
     match &s.load {
         Some(load) => {
             let t = TimeEngine::new(s, load);
-            let r = engine.time_replication(&t, s.seed, rep, false, progress);
+            let r = engine.time_replication(&t, s.seed, rep, false, progress)?;
             let figures = r.figures(engine);
             Ok((r.accs, figures))
         }
@@ -802,4 +843,86 @@ pub fn replication_figures(
             Ok((accs, figures))
         }
     }
+}
+
+/// Records a log's records may be out of time order by: an exact replay sorts
+/// them in a window this long (Bedrock writes a file's records nearly in
+/// order; a log concatenated from files out of order is refused).
+pub const REORDER: usize = 1 << 16;
+
+/// Reads the log of an exact replay and sends its used records in time order,
+/// in batches: (seconds since `origin_ms`, class, tokens). Checks that the log
+/// is what validation read.
+fn read_in_order(
+    log: &super::ExactLog,
+    origin_ms: i64,
+    tx: std::sync::mpsc::SyncSender<Vec<(Secs, usize, Logged)>>,
+) -> Result<(), InputError> {
+    let opts = crate::logs::LogOptions {
+        class_field: log.data.class_field.as_deref(),
+        skip_bad_lines: log.skip_bad_lines,
+    };
+    let mut window: BinaryHeap<Reverse<(i64, u64, usize, Logged)>> = BinaryHeap::new();
+    let mut out: Vec<(Secs, usize, Logged)> = Vec::with_capacity(CHUNK as usize);
+    let mut last = i64::MIN;
+    let mut seq = 0u64;
+    let mut late: Option<(i64, i64)> = None;
+    let mut untimed = 0u64;
+    let mut digest = Digest::default();
+    let emit = |item: Reverse<(i64, u64, usize, Logged)>,
+                out: &mut Vec<(Secs, usize, Logged)>,
+                last: &mut i64,
+                late: &mut Option<(i64, i64)>| {
+        let Reverse((ms, _, c, r)) = item;
+        if ms < *last && late.is_none() {
+            *late = Some((ms, *last));
+        }
+        *last = (*last).max(ms);
+        out.push(((ms - origin_ms) as f64 / 1000.0, c, r));
+        if out.len() == CHUNK as usize {
+            // A closed channel: the simulation stopped; the read ends.
+            let _ = tx.send(std::mem::replace(out, Vec::with_capacity(CHUNK as usize)));
+        }
+    };
+    let summary = crate::logs::read_log(&log.data.path, &opts, |r| {
+        let c = class_of(r, &log.names, opts.class_field)?;
+        digest.add(r);
+        let Some(ms) = r.timestamp.and_then(crate::logs::time::parse_ms) else {
+            untimed += 1;
+            return Ok(());
+        };
+        seq += 1;
+        window.push(Reverse((ms, seq, c, pack(r))));
+        if window.len() > REORDER
+            && let Some(item) = window.pop()
+        {
+            emit(item, &mut out, &mut last, &mut late);
+        }
+        Ok(())
+    })?;
+    while let Some(item) = window.pop() {
+        emit(item, &mut out, &mut last, &mut late);
+    }
+    if !out.is_empty() {
+        let _ = tx.send(out);
+    }
+    let path = &log.data.path;
+    if summary.used != log.data.summary.used || digest != log.data.digest || untimed > 0 {
+        return Err(InputError::file(
+            path,
+            "the log changed while simroute ran: its used records differ from the first read; replay a log that is not being written to",
+        ));
+    }
+    if let Some((ms, after)) = late {
+        return Err(InputError::file(
+            path,
+            format!(
+                "the log is not in time order: a record at {} comes more than {} records after one at {}; sort the log by timestamp to replay it over time",
+                crate::logs::time::format_ms(ms),
+                crate::numfmt::count(REORDER as f64),
+                crate::logs::time::format_ms(after)
+            ),
+        ));
+    }
+    Ok(())
 }
