@@ -66,7 +66,7 @@ pub struct QuotaEntry {
 
 /// `prompt_caching`: on or off (`true` is the 5-minute cache), or a TTL.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "true, false, \"5m\" or \"1h\"")]
+#[serde(untagged, expecting = "a cache setting: true, false, \"5m\" or \"1h\"")]
 pub enum CachingEntry {
     On(bool),
     Ttl(String),
@@ -74,7 +74,10 @@ pub enum CachingEntry {
 
 /// `on_throttle`: what a call does once its attempts are spent.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "\"fail\" or { fallback = \"MODEL\" }")]
+#[serde(
+    untagged,
+    expecting = "an action: \"fail\" or { fallback = \"MODEL\" }"
+)]
 pub enum OnThrottleEntry {
     Fail(String),
     Fallback(FallbackEntry),
@@ -90,7 +93,10 @@ pub struct FallbackEntry {
 
 /// `prefix_popularity`: how requests pick one of a class's prefixes.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "\"uniform\" or { zipf = EXPONENT }")]
+#[serde(
+    untagged,
+    expecting = "a popularity law: \"uniform\" or { zipf = EXPONENT }"
+)]
 pub enum PopularityEntry {
     Named(String),
     Zipf(ZipfEntry),

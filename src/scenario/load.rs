@@ -541,8 +541,9 @@ fn quotas(
                 Some(v) => Err(Invalid::new(
                     qp.key(k),
                     format!(
-                        "{} is not a quota: {what}, a number above 0 (a quota of 0 would refuse every call)",
-                        readable(v)
+                        "{} is not a quota: {what} must be above 0 and at most {} (a quota of 0 would refuse every call; leave the key out for no quota)",
+                        readable(v),
+                        count(1e15)
                     ),
                 )),
             }
@@ -580,8 +581,8 @@ fn quotas(
     Ok(out)
 }
 
-/// A class's `prefixes`, `prefix_popularity` and `max_tokens`: the first two
-/// only under `[load]`.
+/// A class's `prefixes`, `prefix_popularity` and `max_tokens`: all three only
+/// under `[load]`.
 pub fn class_keys(
     t: &TrafficEntry,
     tp: &KeyPath,
@@ -724,7 +725,7 @@ pub fn on_throttle(
             None => Err(Invalid::new(
                 op.key("fallback"),
                 format!(
-                    "no model is named \"{}\"{}",
+                    "\"{}\" is not a model of this scenario{}; models are defined as [models.NAME]",
                     f.fallback,
                     did_you_mean(&f.fallback, ids.keys().map(String::as_str))
                 ),
@@ -799,7 +800,7 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
             return Err(Invalid::new(
                 root().key("quotas").key(&q.key),
                 format!(
-                    "no policy calls \"{}\" on demand in a route or as a fallback, the calls quotas throttle (extra calls, classifiers and batch are not throttled)",
+                    "no policy calls \"{}\" on demand, in a route or as its on_throttle fallback, and only those calls are throttled (extra calls, classifier calls and batch classes are not): the quota would change nothing; remove it",
                     q.key
                 ),
             ));
