@@ -247,7 +247,7 @@ pub fn load(
     };
     let lp = root().key("load");
     if let Some(log) = exact {
-        return exact_load(raw, l, &lp, log, table, models, measured).map(Some);
+        return exact_load(raw, l, &lp, log, table, models).map(Some);
     }
     let scale = match l.scale {
         None => 1.0,
@@ -350,7 +350,6 @@ fn exact_load(
     log: &super::measured::LogData,
     table: &PriceTable,
     models: &[Model],
-    measured: &super::Measured,
 ) -> Result<Load, Invalid> {
     for (key, set, what) in [
         ("scale", l.scale.is_some(), "its arrival rate"),
@@ -423,10 +422,6 @@ fn exact_load(
         exact_origin_ms: origin,
         retry: retry(l, lp)?,
         quotas: quotas(raw.quotas.as_ref(), table, models)?,
-    })
-    .map(|l| {
-        let _ = measured;
-        l
     })
 }
 

@@ -415,7 +415,6 @@ impl Engine {
                 next = next_arrival(&mut clock, &mut logged);
             }
             progress(i - reported);
-            drop(next_arrival);
             drop(rx);
             if let Some(reader) = reader {
                 match reader.join() {
