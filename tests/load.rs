@@ -288,3 +288,20 @@ fn bootstrap_replay_takes_its_daily_profile_from_the_log() {
     assert!(series.rpm[4 * 60..].iter().all(|&v| v == 0.0));
     assert!(series.rpm[..4 * 60].iter().sum::<f64>() > 6000.0);
 }
+
+#[test]
+fn requests_on_the_command_line_is_refused_under_load() {
+    let f = fixture(&quota_scenario(2.0, "rpm = 90"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .arg("run")
+        .arg(&f.scenario)
+        .args(["--requests", "1000"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--requests 1000: under [load] the requests follow from the arrival rate and load.duration"),
+        "{err}"
+    );
+}

@@ -32,12 +32,18 @@ pub struct RunSize {
 
 impl RunSize {
     /// Applies the overrides to `s`. Exact replay's number of requests is the
-    /// log's, so `--requests` is a usage error there.
+    /// log's, and under `[load]` it follows from the rate and duration, so
+    /// `--requests` is a usage error there.
     pub fn apply(&self, s: &mut Scenario) -> Result<(), UsageError> {
         if let Some(v) = self.seed {
             s.seed = v;
         }
         if let Some(v) = self.requests {
+            if s.load.is_some() {
+                return Err(UsageError(format!(
+                    "--requests {v}: under [load] the requests follow from the arrival rate and load.duration; drop --requests, or change load.duration (or load.scale, load.requests_per_s)"
+                )));
+            }
             if s.replay == crate::scenario::Replay::Exact {
                 return Err(UsageError(format!(
                     "--requests {v}: exact replay runs each of the log's {} records once; drop --requests, or use --replay bootstrap to draw {v}",
