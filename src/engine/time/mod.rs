@@ -13,18 +13,18 @@
 //!   same model within the policy's TTL ([`state::Entry`]);
 //! - whether the model's quotas let it start ([`state::Bucket`]).
 //!
-//! Within a replication, time runs in order on one thread: a binary heap of
-//! pending call starts and ends, ties broken by the order they were scheduled,
-//! so the output does not depend on the number of threads. Replications run in
-//! parallel. Memory: the calls in flight, one cache entry per prefix, model and
-//! policy, and one bucket per quota and policy; not the requests.
+//! Within a replication, time runs in order on one thread: a queue of pending
+//! call starts and ends ([`queue::EventQueue`], a radix heap), ties taken in
+//! the order they were scheduled, so the output does not depend on the number
+//! of threads. Replications run in parallel. Memory: the calls in flight (a
+//! slot each, and its steps in one arena, reused as calls finish), one cache
+//! entry per prefix, model and policy, and one bucket per quota and policy;
+//! not the requests.
 
 pub mod figures;
+mod queue;
 pub mod results;
 pub mod state;
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
@@ -40,6 +40,7 @@ use crate::scenario::Scenario;
 use crate::scenario::load::Load;
 use crate::units::{Femto, cost_of};
 use figures::{MinuteSeries, TimeAcc};
+use queue::EventQueue;
 use state::{Arrivals, Bucket, Entry, Picker, Secs, backoff};
 
 /// What the time engine needs beyond the static engine, compiled.
@@ -69,6 +70,8 @@ pub struct TimeEngine {
     /// caches on.
     ttl: Vec<Secs>,
     cache_block: Vec<Vec<Option<usize>>>,
+    /// Step slots per flight: the longest route, plus one for a fallback.
+    stride: usize,
 }
 
 /// What a bucket counts.
@@ -155,6 +158,15 @@ impl TimeEngine {
             max_tokens: s.classes.iter().map(|c| c.max_tokens).collect(),
             ttl: s.policies.iter().map(|p| p.cache_ttl.seconds()).collect(),
             cache_block,
+            stride: s
+                .policies
+                .iter()
+                .flat_map(|p| p.routes.iter())
+                .map(|r| r.len())
+                .max()
+                .unwrap_or(1)
+                .max(1)
+                + 1,
         }
     }
 }
@@ -162,53 +174,55 @@ impl TimeEngine {
 /// One call of a request's plan.
 #[derive(Debug, Clone, Copy, Default)]
 struct Step {
-    model: usize,
     input: u64,
-    /// Cacheable prefix tokens.
-    prefix: u64,
     output: u64,
     ttft: f64,
     latency: f64,
+    model: u32,
     correct: bool,
 }
 
-/// A request in flight under one policy.
+/// A request in flight under one policy. Its steps live apart, in the
+/// replication's step arena at `[f * stride, (f + 1) * stride)`: the calls the
+/// policy's routing makes, in order (the last one answers), then the
+/// fallback's call where the policy has one. The fields an event reads first
+/// come first (one cache line).
 #[derive(Debug, Clone, Default)]
 struct Flight {
-    policy: usize,
-    class: usize,
-    arrival: Secs,
+    policy: u32,
+    class: u32,
+    /// The step being made (`n`: the fallback), the steps of the route.
+    k: u32,
+    n: u32,
+    /// Attempts made at the current call.
+    attempts: u32,
+    /// The picked prefix.
+    prefix: u32,
+    /// Whether the current event is the current call's end (else its start).
+    ending: bool,
     measured: bool,
-    prefix: u64,
-    /// The calls the policy's routing makes, in order; the last one answers.
-    steps: Vec<Step>,
     /// Whether the answering call is past the first tier (an escalation).
     escalated: bool,
-    /// The fallback's call, where the policy has one.
-    fallback: Option<Step>,
-    /// The step being made, attempts made at it, whether it is the fallback.
-    k: usize,
-    attempts: u32,
-    on_fallback: bool,
-    /// The current call's start and reservation (quota tokens).
-    started: Secs,
+    /// Whether the policy has a fallback (in slot `n`).
+    has_fallback: bool,
+    /// The current call's reservation (quota tokens) and what it settles to.
     reserved: f64,
     settled: f64,
+    /// Cacheable prefix tokens (every call of the request sends them).
+    prefix_tokens: u64,
+    arrival: Secs,
+    /// The current call's start.
+    started: Secs,
     /// Time to first token the current call saves on a cache hit, ms.
     saved_ms: f64,
     /// Femto-dollars billed so far.
     cost: Femto,
-    /// Whether the current event is the current call's end (else its start).
-    ending: bool,
 }
 
 impl Flight {
-    fn step(&self) -> &Step {
-        if self.on_fallback {
-            self.fallback.as_ref().unwrap_or(&self.steps[self.k])
-        } else {
-            &self.steps[self.k]
-        }
+    #[inline]
+    fn on_fallback(&self) -> bool {
+        self.k == self.n
     }
 }
 
@@ -285,10 +299,11 @@ impl Engine {
             .collect();
         let mut clock = Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX - 1)));
         let mut arrivals = Arrivals::new(load.rate_per_s, &load.profile, load.warmup_s);
-        let mut heap: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::new();
+        let mut heap = EventQueue::default();
         let mut flights: Vec<Flight> = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
+        let stride = t.stride;
         let mut free: Vec<u32> = Vec::new();
-        let mut seq = 0u64;
         let mut req = self.new_request();
         let mut rng = Rng64::seed_from_u64(0);
         let mut i = 0u64;
@@ -298,20 +313,27 @@ impl Engine {
         let mut next = arrivals.next(&mut clock);
         loop {
             // Every event up to the next arrival (or all, after the last).
-            while let Some(&Reverse((bits, _, f))) = heap.peek() {
+            while let Some((bits, _)) = heap.peek() {
                 let at = f64::from_bits(bits);
                 if next < end && at > next {
                     break;
                 }
-                heap.pop();
+                let Some((_, f)) = heap.pop() else { break };
                 last_at = at;
                 let f = f as usize;
-                let done = self.event(t, &mut worlds, &mut flights[f], at, &mut |when| {
-                    seq += 1;
-                    heap.push(Reverse((when.to_bits(), seq, f as u32)));
-                });
-                if done {
-                    free.push(f as u32);
+                // The next event's flight is, most often, the queue's next:
+                // fetch its lines while this one is handled (the flights and
+                // their steps are megabytes, touched in no order).
+                if let Some((_, g)) = heap.peek() {
+                    let g = g as usize;
+                    prefetch(&flights[g]);
+                    prefetch(&steps[g * stride..(g + 1) * stride]);
+                }
+                let fl = &mut flights[f];
+                let st = &steps[f * stride..(f + 1) * stride];
+                match self.event(t, &mut worlds, fl, st, at) {
+                    Some(when) => heap.push(when.to_bits(), f as u32),
+                    None => free.push(f as u32),
                 }
             }
             if next >= end {
@@ -341,26 +363,25 @@ impl Engine {
                     Some(f) => f as usize,
                     None => {
                         flights.push(Flight::default());
+                        steps.resize(steps.len() + stride, Step::default());
                         flights.len() - 1
                     }
                 };
                 let fl = &mut flights[f];
-                let before = self.plan(t, &req, p, pi, fl, measured.then_some(&mut w.acc));
+                let st = &mut steps[f * stride..(f + 1) * stride];
+                let before = self.plan(t, &req, p, pi, fl, st, measured.then_some(&mut w.acc));
                 fl.arrival = next;
                 fl.measured = measured;
-                fl.prefix = prefix;
+                fl.prefix = prefix as u32;
                 let start = next + before / 1000.0;
-                if before > 0.0 {
-                    seq += 1;
-                    heap.push(Reverse((start.to_bits(), seq, f as u32)));
+                let when = if before > 0.0 {
+                    Some(start)
                 } else {
-                    let done = self.event(t, &mut worlds, fl, start, &mut |when| {
-                        seq += 1;
-                        heap.push(Reverse((when.to_bits(), seq, f as u32)));
-                    });
-                    if done {
-                        free.push(f as u32);
-                    }
+                    self.event(t, &mut worlds, fl, st, start)
+                };
+                match when {
+                    Some(when) => heap.push(when.to_bits(), f as u32),
+                    None => free.push(f as u32),
                 }
             }
             i += 1;
@@ -398,10 +419,12 @@ impl Engine {
         }
     }
 
-    /// Fills `fl` with policy `p`'s plan for `req`: the calls of its route that
-    /// its trigger makes, as [`route`] decides them. Bills the extra calls and
-    /// a classifier's call (into `acc`, where the request is measured) and
-    /// returns the classifier's latency, ms (the route starts after it).
+    /// Fills `fl` and its step slots `st` with policy `p`'s plan for `req`:
+    /// the calls of its route that its trigger makes, as [`route`] decides
+    /// them, then the fallback's. Bills the extra calls and a classifier's
+    /// call (into `acc`, where the request is measured) and returns the
+    /// classifier's latency, ms (the route starts after it).
+    #[allow(clippy::too_many_arguments)]
     fn plan(
         &self,
         t: &TimeEngine,
@@ -409,19 +432,19 @@ impl Engine {
         p: &EnginePolicy,
         pi: usize,
         fl: &mut Flight,
+        st: &mut [Step],
         mut acc: Option<&mut PolicyAcc>,
     ) -> f64 {
         let c = req.class;
         let routing = &p.classes[c];
         let route = &routing.route;
-        fl.policy = pi;
-        fl.class = c;
-        fl.steps.clear();
+        fl.policy = pi as u32;
+        fl.class = c as u32;
         fl.k = 0;
         fl.attempts = 0;
-        fl.on_fallback = false;
         fl.ending = false;
         fl.cost = 0;
+        fl.prefix_tokens = req.cache_read + req.cache_write;
         for &(m, f) in &req.extra {
             if let Some(a) = acc.as_deref_mut() {
                 a.cost[m][EXTRA] += f;
@@ -432,9 +455,8 @@ impl Engine {
         let step = |m: usize| -> Step {
             let d = &req.models[m];
             let mut s = Step {
-                model: m,
+                model: m as u32,
                 input: req.input,
-                prefix: req.cache_read + req.cache_write,
                 output: d.output,
                 ttft: d.ttft,
                 latency: d.latency,
@@ -481,8 +503,10 @@ impl Engine {
             _ => (0, route.len() - 1),
         };
         let mut answered = last;
+        let mut n = 0;
         for (i, &m) in route.iter().enumerate().take(last + 1).skip(first) {
-            fl.steps.push(step(m));
+            st[n] = step(m);
+            n += 1;
             if i == last {
                 break;
             }
@@ -500,25 +524,31 @@ impl Engine {
                 break;
             }
         }
+        fl.n = n as u32;
         fl.escalated = answered > 0;
-        fl.fallback = p.fallback.map(step);
+        fl.has_fallback = p.fallback.is_some();
+        if let Some(m) = p.fallback {
+            st[n] = step(m);
+        }
         before
     }
 
-    /// Handles the pending event of flight `fl` at time `at`: a call's start
-    /// (an attempt) or its end. `schedule` queues the flight's next event.
-    /// Returns whether the request is finished (its slot free).
+    /// Handles the pending event of flight `fl` (steps `st`) at time `at`: a
+    /// call's start (an attempt) or its end. Returns the time of the flight's
+    /// next event, or `None` when the request is finished (its slot free).
     fn event(
         &self,
         t: &TimeEngine,
         worlds: &mut [World],
         fl: &mut Flight,
+        st: &[Step],
         at: Secs,
-        schedule: &mut dyn FnMut(Secs),
-    ) -> bool {
-        let w = &mut worlds[fl.policy];
+    ) -> Option<Secs> {
+        let pi = fl.policy as usize;
+        let class = fl.class as usize;
+        let w = &mut worlds[pi];
         if fl.ending {
-            let m = fl.step().model;
+            let m = st[fl.k as usize].model as usize;
             if let Some(q) = t.quota_of[m] {
                 for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
                     if kind == Kind::Tokens {
@@ -527,151 +557,151 @@ impl Engine {
                 }
             }
             fl.ending = false;
-            if fl.on_fallback || fl.k + 1 == fl.steps.len() {
-                self.finish(fl, w, at, true);
-                return true;
+            if fl.on_fallback() || fl.k + 1 == fl.n {
+                self.finish(fl, st, w, at, true);
+                return None;
             }
             fl.k += 1;
             fl.attempts = 0;
         }
-        // A start: an attempt at the current call.
-        let step = *fl.step();
-        let m = step.model;
-        let caches = t.cache_block[fl.policy][m].is_some()
-            && step.prefix > 0
-            && step.prefix >= t.min_cache[m];
-        fl.attempts += 1;
-        if fl.measured {
-            w.time.attempts[m] += 1;
-        }
-        if let Some(q) = t.quota_of[m] {
-            let out_reserved = t.max_tokens[fl.class].unwrap_or(t.max_output[m]);
-            // Reserved: the whole prompt, cache reads included, and max_tokens.
-            let reserve = (step.input + step.prefix + out_reserved) as f64;
-            let ok =
-                w.buckets[q]
+        // A start: an attempt at the current call (again on the fallback's,
+        // where this one is throttled on every attempt).
+        loop {
+            let step = st[fl.k as usize];
+            let m = step.model as usize;
+            let prefix = fl.prefix_tokens;
+            let caches = t.cache_block[pi][m].is_some() && prefix > 0 && prefix >= t.min_cache[m];
+            fl.attempts += 1;
+            if fl.measured {
+                w.time.attempts[m] += 1;
+            }
+            if let Some(q) = t.quota_of[m] {
+                let out_reserved = t.max_tokens[class].unwrap_or(t.max_output[m]);
+                // Reserved: the whole prompt, cache reads included, and max_tokens.
+                let reserve = (step.input + prefix + out_reserved) as f64;
+                let ok = w.buckets[q]
                     .iter_mut()
                     .zip(&t.buckets[q])
                     .all(|(b, &(_, _, kind))| match kind {
                         Kind::Requests => b.holds(at, 1.0),
                         Kind::Tokens => b.holds(at, reserve),
                     });
-            if !ok {
+                if !ok {
+                    if fl.measured {
+                        w.time.throttled[m] += 1;
+                    }
+                    if fl.attempts < t.load.retry.max_attempts {
+                        if fl.measured {
+                            w.time.retries += 1;
+                        }
+                        return Some(at + backoff(&mut w.rng, fl.attempts));
+                    }
+                    if !fl.on_fallback() && fl.has_fallback && st[fl.n as usize].model as usize != m
+                    {
+                        fl.k = fl.n;
+                        fl.attempts = 0;
+                        if fl.measured {
+                            w.time.fell_back += 1;
+                        }
+                        continue;
+                    }
+                    self.finish(fl, st, w, at, false);
+                    return None;
+                }
+                for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
+                    b.take(if kind == Kind::Requests { 1.0 } else { reserve });
+                }
+                fl.reserved = reserve;
+            }
+            // The prompt cache: a hit if the prefix was read or written on this
+            // model within the TTL.
+            let mut hit = false;
+            if caches {
+                let b = t.cache_block[pi][m].unwrap_or(0);
+                let e =
+                    &mut w.cache[b * t.prefixes_total + t.class_base[class] + fl.prefix as usize];
+                hit = at - e.last <= t.ttl[pi];
+                if hit {
+                    e.unread = 0;
+                } else {
+                    if e.unread > 0 {
+                        w.time.wasted_tokens[m] += e.unread;
+                    }
+                    e.unread = if fl.measured { prefix } else { 0 };
+                }
+                e.last = at;
                 if fl.measured {
-                    w.time.throttled[m] += 1;
+                    w.time.lookup(m, class, hit);
                 }
-                if fl.attempts < t.load.retry.max_attempts {
-                    if fl.measured {
-                        w.time.retries += 1;
-                    }
-                    schedule(at + backoff(&mut w.rng, fl.attempts));
-                    return false;
-                }
-                if !fl.on_fallback && fl.fallback.is_some_and(|f| f.model != m) {
-                    fl.on_fallback = true;
-                    fl.attempts = 0;
-                    if fl.measured {
-                        w.time.fell_back += 1;
-                    }
-                    return self.event(t, worlds, fl, at, schedule);
-                }
-                self.finish(fl, w, at, false);
-                return true;
             }
-            for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
-                b.take(if kind == Kind::Requests { 1.0 } else { reserve });
-            }
-            fl.reserved = reserve;
-        }
-        // The prompt cache: a hit if the prefix was read or written on this
-        // model within the TTL.
-        let mut hit = false;
-        if caches {
-            let b = t.cache_block[fl.policy][m].unwrap_or(0);
-            let e =
-                &mut w.cache[b * t.prefixes_total + t.class_base[fl.class] + fl.prefix as usize];
-            hit = at - e.last <= t.ttl[fl.policy];
-            if hit {
-                e.unread = 0;
+            let (cache_read, cache_write) = match (caches, hit) {
+                (false, _) => (0, 0),
+                (true, true) => (prefix, 0),
+                (true, false) => (0, prefix),
+            };
+            // Billing, as a static run bills a call.
+            let model = &self.models[m];
+            let pr = &model.prices;
+            let p = &self.policies[pi];
+            let write_price = if p.one_hour {
+                pr.cache_write_1h
             } else {
-                if e.unread > 0 {
-                    w.time.wasted_tokens[m] += e.unread;
-                }
-                e.unread = if fl.measured { step.prefix } else { 0 };
-            }
-            e.last = at;
+                pr.cache_write
+            };
+            let input_cost = if caches {
+                cost_of(step.input, pr.input)
+            } else {
+                cost_of(step.input + prefix, pr.input)
+            };
+            let read_cost = cost_of(cache_read, pr.cache_read);
+            let write_cost = cost_of(cache_write, write_price);
+            let output_cost = cost_of(step.output, pr.output);
             if fl.measured {
-                w.time.lookup(m, fl.class, hit);
+                let row = &mut w.acc.cost[m];
+                row[INPUT] += input_cost;
+                row[OUTPUT] += output_cost;
+                if read_cost + write_cost > 0 {
+                    row[CACHE_READ] += read_cost;
+                    row[CACHE_WRITE] += write_cost;
+                }
+                w.acc.calls[m] += 1;
             }
-        }
-        let (cache_read, cache_write) = match (caches, hit) {
-            (false, _) => (0, 0),
-            (true, true) => (step.prefix, 0),
-            (true, false) => (0, step.prefix),
-        };
-        // Billing, as a static run bills a call.
-        let model = &self.models[m];
-        let pr = &model.prices;
-        let p = &self.policies[fl.policy];
-        let write_price = if p.one_hour {
-            pr.cache_write_1h
-        } else {
-            pr.cache_write
-        };
-        let input_cost = if caches {
-            cost_of(step.input, pr.input)
-        } else {
-            cost_of(step.input + step.prefix, pr.input)
-        };
-        let read_cost = cost_of(cache_read, pr.cache_read);
-        let write_cost = cost_of(cache_write, write_price);
-        let output_cost = cost_of(step.output, pr.output);
-        if fl.measured {
-            let row = &mut w.acc.cost[m];
-            row[INPUT] += input_cost;
-            row[OUTPUT] += output_cost;
-            if read_cost + write_cost > 0 {
-                row[CACHE_READ] += read_cost;
-                row[CACHE_WRITE] += write_cost;
+            fl.cost += input_cost + read_cost + write_cost + output_cost;
+            // The quota tokens the call settles to: cache reads do not count.
+            let uncached = if caches {
+                step.input
+            } else {
+                step.input + prefix
+            };
+            fl.settled = (uncached + cache_write) as f64 + step.output as f64 * t.burndown[m];
+            if at >= t.load.warmup_s && at < t.load.warmup_s + t.load.duration_s {
+                w.time.started(
+                    m,
+                    ((at - t.load.warmup_s) / 60.0) as usize,
+                    fl.settled,
+                    uncached + cache_read + cache_write,
+                    step.output,
+                );
             }
-            w.acc.calls[m] += 1;
+            // A hit skips the prefix's prefill: the first token comes sooner.
+            let saved = if hit {
+                (cache_read as f64 * t.prefill_ms_per_token[m]).min(step.ttft * 0.999)
+            } else {
+                0.0
+            };
+            fl.started = at;
+            fl.saved_ms = saved;
+            fl.ending = true;
+            return Some(at + (step.latency - saved) / 1000.0);
         }
-        fl.cost += input_cost + read_cost + write_cost + output_cost;
-        // The quota tokens the call settles to: cache reads do not count.
-        let uncached = if caches {
-            step.input
-        } else {
-            step.input + step.prefix
-        };
-        fl.settled = (uncached + cache_write) as f64 + step.output as f64 * t.burndown[m];
-        if at >= t.load.warmup_s && at < t.load.warmup_s + t.load.duration_s {
-            w.time.started(
-                m,
-                ((at - t.load.warmup_s) / 60.0) as usize,
-                fl.settled,
-                uncached + cache_read + cache_write,
-                step.output,
-            );
-        }
-        // A hit skips the prefix's prefill: the first token comes sooner.
-        let saved = if hit {
-            (cache_read as f64 * t.prefill_ms_per_token[m]).min(step.ttft * 0.999)
-        } else {
-            0.0
-        };
-        fl.started = at;
-        fl.saved_ms = saved;
-        fl.ending = true;
-        schedule(at + (step.latency - saved) / 1000.0);
-        false
     }
 
     /// Records a finished request: answered (`ok`) or failed.
-    fn finish(&self, fl: &Flight, w: &mut World, at: Secs, ok: bool) {
+    fn finish(&self, fl: &Flight, st: &[Step], w: &mut World, at: Secs, ok: bool) {
         if !fl.measured {
             return;
         }
-        let class = &mut w.acc.classes[fl.class];
+        let class = &mut w.acc.classes[fl.class as usize];
         class.requests += 1;
         class.cost += fl.cost;
         w.time.requests += 1;
@@ -679,9 +709,9 @@ impl Engine {
             w.time.failed += 1;
             return;
         }
-        let step = fl.step();
+        let step = &st[fl.k as usize];
         class.correct += step.correct as u64;
-        if fl.escalated && !fl.on_fallback {
+        if fl.escalated && !fl.on_fallback() {
             class.escalated += 1;
             class.escalated_correct += step.correct as u64;
         }
@@ -690,6 +720,30 @@ impl Engine {
             .ttft
             .record((fl.started - fl.arrival) * 1000.0 + step.ttft - fl.saved_ms);
     }
+}
+
+/// Asks the CPU to bring the cache lines of `v` in, without waiting for them.
+#[inline(always)]
+fn prefetch<T: ?Sized>(v: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = v as *const T as *const i8;
+        let len = std::mem::size_of_val(v);
+        let mut off = 0;
+        while off < len {
+            // SAFETY: a prefetch is a hint: it reads nothing into the program
+            // and never faults, and `p + off` is within `v`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
+            off += 64;
+        }
+        // SAFETY: as above; the last byte of `v` (its last line).
+        if len > 0 {
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(len - 1)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
 }
 
 impl TimeRep {
