@@ -110,7 +110,7 @@ fn the_measured_example_and_its_readme_figures_are_up_to_date() {
     let quoted: Vec<&str> = readme
         .lines()
         .skip_while(|l| !l.starts_with("### Measured inputs"))
-        .take_while(|l| !l.starts_with("## Files"))
+        .take_while(|l| !l.starts_with("## Files") && !l.starts_with("### Traffic over time"))
         .filter(|l| l.starts_with("│ ") && !l.starts_with("│ policy"))
         .collect();
     assert!(quoted.len() >= 4, "{quoted:?}");
@@ -189,5 +189,144 @@ fn the_sensitivity_example_and_its_readme_line_are_up_to_date() {
     assert!(
         readme.contains(advice),
         "README.md does not quote the advice line `{advice}`"
+    );
+}
+
+/// The cells of a quoted table row.
+fn row_cells(l: &str) -> Vec<String> {
+    l.trim_matches('│')
+        .split('┆')
+        .map(|c| c.trim().to_string())
+        .collect()
+}
+
+/// Each row of `quoted` (README lines) matches the row of `out`'s table
+/// `title` with the same first cells, cell for cell; "..." abridges middle
+/// columns.
+fn rows_match(quoted: &[&str], out: &str, title: &str, what: &str) {
+    assert!(!quoted.is_empty(), "{what}: nothing quoted");
+    let table: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != title)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(!table.is_empty(), "{what}: no table {title:?} in\n{out}");
+    for q in quoted {
+        let q = row_cells(q);
+        let row = table
+            .iter()
+            .filter(|l| l.starts_with("│ "))
+            .map(|l| row_cells(l))
+            .find(|r| r[0] == q[0] && (q.len() < 2 || q[1] == "..." || r[1] == q[1]))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{what}: no row {:?} in\n{out}",
+                    q[..2.min(q.len())].to_vec()
+                )
+            });
+        let cut = q.iter().position(|c| c == "...").unwrap_or(q.len());
+        assert_eq!(q[..cut], row[..cut], "{what}: README row {q:?} is stale");
+        let tail = &q[(cut + 1).min(q.len())..];
+        assert!(
+            tail.is_empty() || row.windows(tail.len()).any(|w| w == tail),
+            "{what}: README row {q:?} is stale: not in {row:?}"
+        );
+    }
+}
+
+#[test]
+fn the_traffic_over_time_section_its_figures_and_its_chart_are_up_to_date() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let section: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("### Traffic over time"))
+        .take_while(|l| !l.starts_with("## Files"))
+        .collect();
+    // The quoted blocks, in order: the run's cache table, the scale sweep,
+    // the run at 3x's quota table.
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    let mut inside = false;
+    for l in &section {
+        if l.starts_with("```text") {
+            inside = true;
+            blocks.push(Vec::new());
+        } else if l.starts_with("```") {
+            inside = false;
+        } else if inside
+            && l.starts_with("│ ")
+            && !l.starts_with("│ policy")
+            && !l.starts_with("│ load.scale")
+        {
+            blocks.last_mut().unwrap().push(l);
+        }
+    }
+    assert_eq!(blocks.len(), 3, "{blocks:?}");
+    let run = |args: &[&str]| -> String {
+        let out = Command::cargo_bin("simroute")
+            .unwrap()
+            .current_dir(repo)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The run, with its load chart.
+    let dir = tempfile::tempdir().unwrap();
+    let charts = dir.path().to_str().unwrap();
+    let out = run(&["run", "scenarios/support-load.toml", "--charts", charts]);
+    rows_match(
+        &blocks[0],
+        &out,
+        "Traffic over time: cache and quota by model",
+        "run scenarios/support-load.toml",
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("support-load-load.svg")).unwrap(),
+        std::fs::read_to_string(repo.join("docs/example/support-load-load.svg")).unwrap(),
+        "docs/example/support-load-load.svg is stale: regenerate it with simroute run scenarios/support-load.toml --charts docs/example"
+    );
+    let ttl = run(&[
+        "sweep",
+        "scenarios/support-load.toml",
+        "--policy",
+        "cascade",
+        "--param",
+        "prompt_caching=5m,1h",
+    ]);
+    assert!(
+        section.iter().any(|l| ttl
+            .lines()
+            .any(|o| o == *l && o.starts_with("recommended:"))),
+        "the TTL sweep's recommendation is stale:\n{ttl}"
+    );
+    let sweep = run(&[
+        "sweep",
+        "scenarios/support-load.toml",
+        "--policy",
+        "all-sonnet",
+        "--param",
+        "load.scale=1,2,3",
+    ]);
+    rows_match(
+        &blocks[1],
+        &sweep,
+        "Policy all-sonnet at each setting",
+        "sweep load.scale=1,2,3",
+    );
+    // The run at 3x the traffic: the same file with scale = 3.
+    let text = std::fs::read_to_string(repo.join("scenarios/support-load.toml"))
+        .unwrap()
+        .replace("scale = 1\n", "scale = 3\n")
+        .replace("\"../pricing/", &format!("\"{}/pricing/", repo.display()));
+    let tripled = dir.path().join("support-load-3x.toml");
+    std::fs::write(&tripled, text).unwrap();
+    let out = run(&["run", tripled.to_str().unwrap()]);
+    rows_match(
+        &blocks[2],
+        &out,
+        "Traffic over time: what a quota request asks for (per minute; TPM in quota tokens, output × burndown)",
+        "run at scale = 3",
     );
 }

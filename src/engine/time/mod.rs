@@ -13,13 +13,16 @@
 //!   same model within the policy's TTL ([`state::Entry`]);
 //! - whether the model's quotas let it start ([`state::Bucket`]).
 //!
-//! Within a replication, time runs in order on one thread: a binary heap of
-//! pending call starts and ends, ties broken by the order they were scheduled,
-//! so the output does not depend on the number of threads. Replications run in
-//! parallel. Memory: the calls in flight, one cache entry per prefix, model and
-//! policy, and one bucket per quota and policy; not the requests.
+//! Within a replication, time runs in order on one thread: a queue of pending
+//! call starts and ends ([`queue::EventQueue`], a radix heap), ties taken in
+//! the order they were scheduled, so the output does not depend on the number
+//! of threads. Replications run in parallel. Memory: the calls in flight (a
+//! slot each, and its steps in one arena, reused as calls finish), one cache
+//! entry per prefix, model and policy, and one bucket per quota and policy;
+//! not the requests.
 
 pub mod figures;
+mod queue;
 pub mod results;
 pub mod state;
 
@@ -41,6 +44,7 @@ use crate::scenario::load::{CacheTtl, Load};
 use crate::scenario::measured::{Digest, Logged, class_of, pack};
 use crate::units::{Femto, cost_of};
 use figures::{MinuteSeries, TimeAcc};
+use queue::EventQueue;
 use state::{Arrivals, Bucket, Entry, Picker, Secs, backoff};
 
 /// What the time engine needs beyond the static engine, compiled.
@@ -67,10 +71,12 @@ pub struct TimeEngine {
     /// Per class: max_tokens.
     max_tokens: Vec<Option<u64>>,
     /// Per policy and model: the cache's TTL (s): the policy's, or 5 minutes
-    /// on a model without a 1-hour cache; and the block of each model that it
+    /// on a model without a 1-hour cache; and per policy the block of each model that it
     /// caches on.
     ttl: Vec<Vec<Secs>>,
     cache_block: Vec<Vec<Option<usize>>>,
+    /// Step slots per flight: the longest route, plus one for a fallback.
+    stride: usize,
 }
 
 /// What a bucket counts.
@@ -172,6 +178,15 @@ impl TimeEngine {
                 })
                 .collect(),
             cache_block,
+            stride: s
+                .policies
+                .iter()
+                .flat_map(|p| p.routes.iter())
+                .map(|r| r.len())
+                .max()
+                .unwrap_or(1)
+                .max(1)
+                + 1,
         }
     }
 }
@@ -179,53 +194,55 @@ impl TimeEngine {
 /// One call of a request's plan.
 #[derive(Debug, Clone, Copy, Default)]
 struct Step {
-    model: usize,
     input: u64,
-    /// Cacheable prefix tokens.
-    prefix: u64,
     output: u64,
     ttft: f64,
     latency: f64,
+    model: u32,
     correct: bool,
 }
 
-/// A request in flight under one policy.
+/// A request in flight under one policy. Its steps live apart, in the
+/// replication's step arena at `[f * stride, (f + 1) * stride)`: the calls the
+/// policy's routing makes, in order (the last one answers), then the
+/// fallback's call where the policy has one. The fields an event reads first
+/// come first (one cache line).
 #[derive(Debug, Clone, Default)]
 struct Flight {
-    policy: usize,
-    class: usize,
-    arrival: Secs,
+    policy: u32,
+    class: u32,
+    /// The step being made (`n`: the fallback), the steps of the route.
+    k: u32,
+    n: u32,
+    /// Attempts made at the current call.
+    attempts: u32,
+    /// The picked prefix.
+    prefix: u32,
+    /// Whether the current event is the current call's end (else its start).
+    ending: bool,
     measured: bool,
-    prefix: u64,
-    /// The calls the policy's routing makes, in order; the last one answers.
-    steps: Vec<Step>,
     /// Whether the answering call is past the first tier (an escalation).
     escalated: bool,
-    /// The fallback's call, where the policy has one.
-    fallback: Option<Step>,
-    /// The step being made, attempts made at it, whether it is the fallback.
-    k: usize,
-    attempts: u32,
-    on_fallback: bool,
-    /// The current call's start and reservation (quota tokens).
-    started: Secs,
+    /// Whether the policy has a fallback (in slot `n`).
+    has_fallback: bool,
+    /// The current call's reservation (quota tokens) and what it settles to.
     reserved: f64,
     settled: f64,
+    /// Cacheable prefix tokens (every call of the request sends them).
+    prefix_tokens: u64,
+    arrival: Secs,
+    /// The current call's start.
+    started: Secs,
     /// Time to first token the current call saves on a cache hit, ms.
     saved_ms: f64,
     /// Femto-dollars billed so far.
     cost: Femto,
-    /// Whether the current event is the current call's end (else its start).
-    ending: bool,
 }
 
 impl Flight {
-    fn step(&self) -> &Step {
-        if self.on_fallback {
-            self.fallback.as_ref().unwrap_or(&self.steps[self.k])
-        } else {
-            &self.steps[self.k]
-        }
+    #[inline]
+    fn on_fallback(&self) -> bool {
+        self.k == self.n
     }
 }
 
@@ -302,162 +319,172 @@ impl Engine {
             .collect();
         let mut clock = Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX - 1)));
         let mut arrivals = Arrivals::new(load.rate_per_s, &load.profile, load.warmup_s);
-        // Exact replay: the arrivals are the log's records, in time order.
+        // Exact replay: the arrivals are the log's records, in time order,
+        // read by a thread of their own.
         let exact = load.exact_origin_ms.zip(self.exact.as_ref());
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Secs, usize, Logged)>>(4);
         let mut batch: std::vec::IntoIter<(Secs, usize, Logged)> = Vec::new().into_iter();
         let mut logged: Option<(usize, Logged)> = None;
-        std::thread::scope(|scope| -> Result<TimeRep, InputError> {
-            let reader =
-                exact.map(|(origin, log)| scope.spawn(move || read_in_order(log, origin, tx)));
-            let mut next_arrival =
-                |clock: &mut Rng64, logged: &mut Option<(usize, Logged)>| -> Secs {
-                    if exact.is_none() {
-                        return arrivals.next(clock);
-                    }
-                    loop {
-                        if let Some((at, c, r)) = batch.next() {
-                            *logged = Some((c, r));
-                            return at;
-                        }
-                        match rx.recv() {
-                            Ok(b) => batch = b.into_iter(),
-                            Err(_) => return f64::INFINITY,
-                        }
-                    }
-                };
-            let mut heap: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::new();
-            let mut flights: Vec<Flight> = Vec::new();
-            let mut free: Vec<u32> = Vec::new();
-            let mut seq = 0u64;
-            let mut req = self.new_request();
-            let mut rng = Rng64::seed_from_u64(0);
-            let mut i = 0u64;
-            let mut reported = 0u64;
-            // The time of the last event: when the run ended.
-            let mut last_at: Secs = end;
-            let mut next = next_arrival(&mut clock, &mut logged);
+        let reader = exact.map(|(origin, log)| {
+            let log = log.clone();
+            std::thread::spawn(move || read_in_order(&log, origin, tx))
+        });
+        let mut next_arrival = |clock: &mut Rng64, logged: &mut Option<(usize, Logged)>| -> Secs {
+            if exact.is_none() {
+                return arrivals.next(clock);
+            }
             loop {
-                // Every event up to the next arrival (or all, after the last).
-                while let Some(&Reverse((bits, _, f))) = heap.peek() {
-                    let at = f64::from_bits(bits);
-                    if next < end && at > next {
-                        break;
-                    }
-                    heap.pop();
-                    last_at = at;
-                    let f = f as usize;
-                    let done = self.event(t, &mut worlds, &mut flights[f], at, &mut |when| {
-                        seq += 1;
-                        heap.push(Reverse((when.to_bits(), seq, f as u32)));
-                    });
-                    if done {
-                        free.push(f as u32);
-                    }
+                if let Some((at, c, r)) = batch.next() {
+                    *logged = Some((c, r));
+                    return at;
                 }
-                if next >= end {
+                match rx.recv() {
+                    Ok(b) => batch = b.into_iter(),
+                    Err(_) => return f64::INFINITY,
+                }
+            }
+        };
+        let mut heap = EventQueue::default();
+        let mut flights: Vec<Flight> = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
+        let stride = t.stride;
+        let mut free: Vec<u32> = Vec::new();
+        let mut req = self.new_request();
+        let mut rng = Rng64::seed_from_u64(0);
+        let mut i = 0u64;
+        let mut reported = 0u64;
+        // The time of the last event: when the run ended.
+        let mut last_at: Secs = end;
+        let mut next = next_arrival(&mut clock, &mut logged);
+        loop {
+            // Every event up to the next arrival (or all, after the last).
+            while let Some((bits, _)) = heap.peek() {
+                let at = f64::from_bits(bits);
+                if next < end && at > next {
                     break;
                 }
-                if i.is_multiple_of(CHUNK) {
-                    rng = Rng64::seed_from_u64(stream_seed(seed, rep, i / CHUNK));
-                    if i > 0 {
-                        progress(CHUNK);
-                        reported += CHUNK;
-                    }
+                let Some((_, f)) = heap.pop() else { break };
+                last_at = at;
+                let f = f as usize;
+                // The next event's flight is, most often, the queue's next:
+                // fetch its lines while this one is handled (the flights and
+                // their steps are megabytes, touched in no order).
+                if let Some((_, g)) = heap.peek() {
+                    let g = g as usize;
+                    prefetch(&flights[g]);
+                    prefetch(&steps[g * stride..(g + 1) * stride]);
                 }
-                match logged.take() {
-                    Some((c, r)) => {
-                        req.class = c;
-                        let output = self.set_tokens(&mut req, &r);
-                        self.draw_outcomes(&mut rng, &boot, output, &mut req);
-                    }
-                    None => self.draw(&mut rng, &boot, &mut req),
-                }
-                let prefix = t.pickers[req.class].pick(&mut clock);
-                let measured = next >= load.warmup_s;
-                for (pi, p) in self.policies.iter().enumerate() {
-                    let w = &mut worlds[pi];
-                    if p.classes[req.class].batch {
-                        // Batch has its own quotas and no cache: as in a static run.
-                        if measured {
-                            route(&req, p, &self.models, &mut w.acc);
-                            w.time.requests += 1;
-                        }
-                        continue;
-                    }
-                    let f = match free.pop() {
-                        Some(f) => f as usize,
-                        None => {
-                            flights.push(Flight::default());
-                            flights.len() - 1
-                        }
-                    };
-                    let fl = &mut flights[f];
-                    let before = self.plan(t, &req, p, pi, fl, measured.then_some(&mut w.acc));
-                    fl.arrival = next;
-                    fl.measured = measured;
-                    fl.prefix = prefix;
-                    let start = next + before / 1000.0;
-                    if before > 0.0 {
-                        seq += 1;
-                        heap.push(Reverse((start.to_bits(), seq, f as u32)));
-                    } else {
-                        let done = self.event(t, &mut worlds, fl, start, &mut |when| {
-                            seq += 1;
-                            heap.push(Reverse((when.to_bits(), seq, f as u32)));
-                        });
-                        if done {
-                            free.push(f as u32);
-                        }
-                    }
-                }
-                i += 1;
-                next = next_arrival(&mut clock, &mut logged);
-            }
-            progress(i - reported);
-            drop(rx);
-            if let Some(reader) = reader {
-                match reader.join() {
-                    Ok(r) => r?,
-                    Err(panic) => std::panic::resume_unwind(panic),
+                let fl = &mut flights[f];
+                let st = &steps[f * stride..(f + 1) * stride];
+                match self.event(t, &mut worlds, fl, st, at) {
+                    Some(when) => heap.push(when.to_bits(), f as u32),
+                    None => free.push(f as u32),
                 }
             }
-            let drained = last_at.max(end);
-            let mut accs = Vec::with_capacity(worlds.len());
-            let mut time = Vec::with_capacity(worlds.len());
-            let mut all_series = series.then(Vec::new);
-            for (pi, mut w) in worlds.into_iter().enumerate() {
-                // Writes still unread whose entry expired before the run ended
-                // were wasted; those still alive are not counted either way.
-                for (m, block) in t.cache_block[pi].iter().enumerate() {
-                    if let Some(b) = block {
-                        let entries = &w.cache[b * t.prefixes_total..(b + 1) * t.prefixes_total];
-                        for e in entries {
-                            if e.unread > 0 && e.last + t.ttl[pi][m] < drained {
-                                w.time.wasted_tokens[m] += e.unread;
-                            }
+            if next >= end {
+                break;
+            }
+            if i.is_multiple_of(CHUNK) {
+                rng = Rng64::seed_from_u64(stream_seed(seed, rep, i / CHUNK));
+                if i > 0 {
+                    progress(CHUNK);
+                    reported += CHUNK;
+                }
+            }
+            match logged.take() {
+                Some((c, r)) => {
+                    req.class = c;
+                    let output = self.set_tokens(&mut req, &r);
+                    self.draw_outcomes(&mut rng, &boot, output, &mut req);
+                }
+                None => self.draw(&mut rng, &boot, &mut req),
+            }
+            let prefix = t.pickers[req.class].pick(&mut clock);
+            let measured = next >= load.warmup_s;
+            for (pi, p) in self.policies.iter().enumerate() {
+                let w = &mut worlds[pi];
+                if p.classes[req.class].batch {
+                    // Batch has its own quotas and no cache: as in a static run.
+                    if measured {
+                        route(&req, p, &self.models, &mut w.acc);
+                        w.time.requests += 1;
+                    }
+                    continue;
+                }
+                let f = match free.pop() {
+                    Some(f) => f as usize,
+                    None => {
+                        flights.push(Flight::default());
+                        steps.resize(steps.len() + stride, Step::default());
+                        flights.len() - 1
+                    }
+                };
+                let fl = &mut flights[f];
+                let st = &mut steps[f * stride..(f + 1) * stride];
+                let before = self.plan(t, &req, p, pi, fl, st, measured.then_some(&mut w.acc));
+                fl.arrival = next;
+                fl.measured = measured;
+                fl.prefix = prefix as u32;
+                let start = next + before / 1000.0;
+                let when = if before > 0.0 {
+                    Some(start)
+                } else {
+                    self.event(t, &mut worlds, fl, st, start)
+                };
+                match when {
+                    Some(when) => heap.push(when.to_bits(), f as u32),
+                    None => free.push(f as u32),
+                }
+            }
+            i += 1;
+            next = next_arrival(&mut clock, &mut logged);
+        }
+        progress(i - reported);
+        // A reader still sending finds the channel closed and ends.
+        drop(rx);
+        if let Some(reader) = reader {
+            match reader.join() {
+                Ok(r) => r?,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        let drained = last_at.max(end);
+        let mut accs = Vec::with_capacity(worlds.len());
+        let mut time = Vec::with_capacity(worlds.len());
+        let mut all_series = series.then(Vec::new);
+        for (pi, mut w) in worlds.into_iter().enumerate() {
+            // Writes still unread whose entry expired before the run ended
+            // were wasted; those still alive are not counted either way.
+            for (m, block) in t.cache_block[pi].iter().enumerate() {
+                if let Some(b) = block {
+                    let entries = &w.cache[b * t.prefixes_total..(b + 1) * t.prefixes_total];
+                    for e in entries {
+                        if e.unread > 0 && e.last + t.ttl[pi][m] < drained {
+                            w.time.wasted_tokens[m] += e.unread;
                         }
                     }
                 }
-                w.time.finish();
-                if let Some(s) = all_series.as_mut() {
-                    s.push(w.time.take_series());
-                }
-                accs.push(w.acc);
-                time.push(w.time);
             }
-            Ok(TimeRep {
-                accs,
-                time,
-                series: all_series,
-            })
+            w.time.finish();
+            if let Some(s) = all_series.as_mut() {
+                s.push(w.time.take_series());
+            }
+            accs.push(w.acc);
+            time.push(w.time);
+        }
+        Ok(TimeRep {
+            accs,
+            time,
+            series: all_series,
         })
     }
 
-    /// Fills `fl` with policy `p`'s plan for `req`: the calls of its route that
-    /// its trigger makes, as [`route`] decides them. Bills the extra calls and
-    /// a classifier's call (into `acc`, where the request is measured) and
-    /// returns the classifier's latency, ms (the route starts after it).
+    /// Fills `fl` and its step slots `st` with policy `p`'s plan for `req`:
+    /// the calls of its route that its trigger makes, as [`route`] decides
+    /// them, then the fallback's. Bills the extra calls and a classifier's
+    /// call (into `acc`, where the request is measured) and returns the
+    /// classifier's latency, ms (the route starts after it).
+    #[allow(clippy::too_many_arguments)]
     fn plan(
         &self,
         t: &TimeEngine,
@@ -465,19 +492,19 @@ impl Engine {
         p: &EnginePolicy,
         pi: usize,
         fl: &mut Flight,
+        st: &mut [Step],
         mut acc: Option<&mut PolicyAcc>,
     ) -> f64 {
         let c = req.class;
         let routing = &p.classes[c];
         let route = &routing.route;
-        fl.policy = pi;
-        fl.class = c;
-        fl.steps.clear();
+        fl.policy = pi as u32;
+        fl.class = c as u32;
         fl.k = 0;
         fl.attempts = 0;
-        fl.on_fallback = false;
         fl.ending = false;
         fl.cost = 0;
+        fl.prefix_tokens = req.cache_read + req.cache_write;
         for &(m, f) in &req.extra {
             if let Some(a) = acc.as_deref_mut() {
                 a.cost[m][EXTRA] += f;
@@ -488,9 +515,8 @@ impl Engine {
         let step = |m: usize| -> Step {
             let d = &req.models[m];
             let mut s = Step {
-                model: m,
+                model: m as u32,
                 input: req.input,
-                prefix: req.cache_read + req.cache_write,
                 output: d.output,
                 ttft: d.ttft,
                 latency: d.latency,
@@ -537,8 +563,10 @@ impl Engine {
             _ => (0, route.len() - 1),
         };
         let mut answered = last;
+        let mut n = 0;
         for (i, &m) in route.iter().enumerate().take(last + 1).skip(first) {
-            fl.steps.push(step(m));
+            st[n] = step(m);
+            n += 1;
             if i == last {
                 break;
             }
@@ -556,25 +584,31 @@ impl Engine {
                 break;
             }
         }
+        fl.n = n as u32;
         fl.escalated = answered > 0;
-        fl.fallback = p.fallback.map(step);
+        fl.has_fallback = p.fallback.is_some();
+        if let Some(m) = p.fallback {
+            st[n] = step(m);
+        }
         before
     }
 
-    /// Handles the pending event of flight `fl` at time `at`: a call's start
-    /// (an attempt) or its end. `schedule` queues the flight's next event.
-    /// Returns whether the request is finished (its slot free).
+    /// Handles the pending event of flight `fl` (steps `st`) at time `at`: a
+    /// call's start (an attempt) or its end. Returns the time of the flight's
+    /// next event, or `None` when the request is finished (its slot free).
     fn event(
         &self,
         t: &TimeEngine,
         worlds: &mut [World],
         fl: &mut Flight,
+        st: &[Step],
         at: Secs,
-        schedule: &mut dyn FnMut(Secs),
-    ) -> bool {
-        let w = &mut worlds[fl.policy];
+    ) -> Option<Secs> {
+        let pi = fl.policy as usize;
+        let class = fl.class as usize;
+        let w = &mut worlds[pi];
         if fl.ending {
-            let m = fl.step().model;
+            let m = st[fl.k as usize].model as usize;
             if let Some(q) = t.quota_of[m] {
                 for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
                     if kind == Kind::Tokens {
@@ -583,151 +617,151 @@ impl Engine {
                 }
             }
             fl.ending = false;
-            if fl.on_fallback || fl.k + 1 == fl.steps.len() {
-                self.finish(fl, w, at, true);
-                return true;
+            if fl.on_fallback() || fl.k + 1 == fl.n {
+                self.finish(fl, st, w, at, true);
+                return None;
             }
             fl.k += 1;
             fl.attempts = 0;
         }
-        // A start: an attempt at the current call.
-        let step = *fl.step();
-        let m = step.model;
-        let caches = t.cache_block[fl.policy][m].is_some()
-            && step.prefix > 0
-            && step.prefix >= t.min_cache[m];
-        fl.attempts += 1;
-        if fl.measured {
-            w.time.attempts[m] += 1;
-        }
-        if let Some(q) = t.quota_of[m] {
-            let out_reserved = t.max_tokens[fl.class].unwrap_or(t.max_output[m]);
-            // Reserved: the whole prompt, cache reads included, and max_tokens.
-            let reserve = (step.input + step.prefix + out_reserved) as f64;
-            let ok =
-                w.buckets[q]
+        // A start: an attempt at the current call (again on the fallback's,
+        // where this one is throttled on every attempt).
+        loop {
+            let step = st[fl.k as usize];
+            let m = step.model as usize;
+            let prefix = fl.prefix_tokens;
+            let caches = t.cache_block[pi][m].is_some() && prefix > 0 && prefix >= t.min_cache[m];
+            fl.attempts += 1;
+            if fl.measured {
+                w.time.attempts[m] += 1;
+            }
+            if let Some(q) = t.quota_of[m] {
+                let out_reserved = t.max_tokens[class].unwrap_or(t.max_output[m]);
+                // Reserved: the whole prompt, cache reads included, and max_tokens.
+                let reserve = (step.input + prefix + out_reserved) as f64;
+                let ok = w.buckets[q]
                     .iter_mut()
                     .zip(&t.buckets[q])
                     .all(|(b, &(_, _, kind))| match kind {
                         Kind::Requests => b.holds(at, 1.0),
                         Kind::Tokens => b.holds(at, reserve),
                     });
-            if !ok {
+                if !ok {
+                    if fl.measured {
+                        w.time.throttled[m] += 1;
+                    }
+                    if fl.attempts < t.load.retry.max_attempts {
+                        if fl.measured {
+                            w.time.retries += 1;
+                        }
+                        return Some(at + backoff(&mut w.rng, fl.attempts));
+                    }
+                    if !fl.on_fallback() && fl.has_fallback && st[fl.n as usize].model as usize != m
+                    {
+                        fl.k = fl.n;
+                        fl.attempts = 0;
+                        if fl.measured {
+                            w.time.fell_back += 1;
+                        }
+                        continue;
+                    }
+                    self.finish(fl, st, w, at, false);
+                    return None;
+                }
+                for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
+                    b.take(if kind == Kind::Requests { 1.0 } else { reserve });
+                }
+                fl.reserved = reserve;
+            }
+            // The prompt cache: a hit if the prefix was read or written on this
+            // model within the TTL.
+            let mut hit = false;
+            if caches {
+                let b = t.cache_block[pi][m].unwrap_or(0);
+                let e =
+                    &mut w.cache[b * t.prefixes_total + t.class_base[class] + fl.prefix as usize];
+                hit = at - e.last <= t.ttl[pi][m];
+                if hit {
+                    e.unread = 0;
+                } else {
+                    if e.unread > 0 {
+                        w.time.wasted_tokens[m] += e.unread;
+                    }
+                    e.unread = if fl.measured { prefix } else { 0 };
+                }
+                e.last = at;
                 if fl.measured {
-                    w.time.throttled[m] += 1;
+                    w.time.lookup(m, class, hit);
                 }
-                if fl.attempts < t.load.retry.max_attempts {
-                    if fl.measured {
-                        w.time.retries += 1;
-                    }
-                    schedule(at + backoff(&mut w.rng, fl.attempts));
-                    return false;
-                }
-                if !fl.on_fallback && fl.fallback.is_some_and(|f| f.model != m) {
-                    fl.on_fallback = true;
-                    fl.attempts = 0;
-                    if fl.measured {
-                        w.time.fell_back += 1;
-                    }
-                    return self.event(t, worlds, fl, at, schedule);
-                }
-                self.finish(fl, w, at, false);
-                return true;
             }
-            for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
-                b.take(if kind == Kind::Requests { 1.0 } else { reserve });
-            }
-            fl.reserved = reserve;
-        }
-        // The prompt cache: a hit if the prefix was read or written on this
-        // model within the TTL.
-        let mut hit = false;
-        if caches {
-            let b = t.cache_block[fl.policy][m].unwrap_or(0);
-            let e =
-                &mut w.cache[b * t.prefixes_total + t.class_base[fl.class] + fl.prefix as usize];
-            hit = at - e.last <= t.ttl[fl.policy][m];
-            if hit {
-                e.unread = 0;
+            let (cache_read, cache_write) = match (caches, hit) {
+                (false, _) => (0, 0),
+                (true, true) => (prefix, 0),
+                (true, false) => (0, prefix),
+            };
+            // Billing, as a static run bills a call.
+            let model = &self.models[m];
+            let pr = &model.prices;
+            let p = &self.policies[pi];
+            let write_price = if p.one_hour {
+                pr.cache_write_1h
             } else {
-                if e.unread > 0 {
-                    w.time.wasted_tokens[m] += e.unread;
-                }
-                e.unread = if fl.measured { step.prefix } else { 0 };
-            }
-            e.last = at;
+                pr.cache_write
+            };
+            let input_cost = if caches {
+                cost_of(step.input, pr.input)
+            } else {
+                cost_of(step.input + prefix, pr.input)
+            };
+            let read_cost = cost_of(cache_read, pr.cache_read);
+            let write_cost = cost_of(cache_write, write_price);
+            let output_cost = cost_of(step.output, pr.output);
             if fl.measured {
-                w.time.lookup(m, fl.class, hit);
+                let row = &mut w.acc.cost[m];
+                row[INPUT] += input_cost;
+                row[OUTPUT] += output_cost;
+                if read_cost + write_cost > 0 {
+                    row[CACHE_READ] += read_cost;
+                    row[CACHE_WRITE] += write_cost;
+                }
+                w.acc.calls[m] += 1;
             }
-        }
-        let (cache_read, cache_write) = match (caches, hit) {
-            (false, _) => (0, 0),
-            (true, true) => (step.prefix, 0),
-            (true, false) => (0, step.prefix),
-        };
-        // Billing, as a static run bills a call.
-        let model = &self.models[m];
-        let pr = &model.prices;
-        let p = &self.policies[fl.policy];
-        let write_price = if p.one_hour {
-            pr.cache_write_1h
-        } else {
-            pr.cache_write
-        };
-        let input_cost = if caches {
-            cost_of(step.input, pr.input)
-        } else {
-            cost_of(step.input + step.prefix, pr.input)
-        };
-        let read_cost = cost_of(cache_read, pr.cache_read);
-        let write_cost = cost_of(cache_write, write_price);
-        let output_cost = cost_of(step.output, pr.output);
-        if fl.measured {
-            let row = &mut w.acc.cost[m];
-            row[INPUT] += input_cost;
-            row[OUTPUT] += output_cost;
-            if read_cost + write_cost > 0 {
-                row[CACHE_READ] += read_cost;
-                row[CACHE_WRITE] += write_cost;
+            fl.cost += input_cost + read_cost + write_cost + output_cost;
+            // The quota tokens the call settles to: cache reads do not count.
+            let uncached = if caches {
+                step.input
+            } else {
+                step.input + prefix
+            };
+            fl.settled = (uncached + cache_write) as f64 + step.output as f64 * t.burndown[m];
+            if at >= t.load.warmup_s && at < t.load.warmup_s + t.load.duration_s {
+                w.time.started(
+                    m,
+                    ((at - t.load.warmup_s) / 60.0) as usize,
+                    fl.settled,
+                    uncached + cache_read + cache_write,
+                    step.output,
+                );
             }
-            w.acc.calls[m] += 1;
+            // A hit skips the prefix's prefill: the first token comes sooner.
+            let saved = if hit {
+                (cache_read as f64 * t.prefill_ms_per_token[m]).min(step.ttft * 0.999)
+            } else {
+                0.0
+            };
+            fl.started = at;
+            fl.saved_ms = saved;
+            fl.ending = true;
+            return Some(at + (step.latency - saved) / 1000.0);
         }
-        fl.cost += input_cost + read_cost + write_cost + output_cost;
-        // The quota tokens the call settles to: cache reads do not count.
-        let uncached = if caches {
-            step.input
-        } else {
-            step.input + step.prefix
-        };
-        fl.settled = (uncached + cache_write) as f64 + step.output as f64 * t.burndown[m];
-        if at >= t.load.warmup_s && at < t.load.warmup_s + t.load.duration_s {
-            w.time.started(
-                m,
-                ((at - t.load.warmup_s) / 60.0) as usize,
-                fl.settled,
-                uncached + cache_read + cache_write,
-                step.output,
-            );
-        }
-        // A hit skips the prefix's prefill: the first token comes sooner.
-        let saved = if hit {
-            (cache_read as f64 * t.prefill_ms_per_token[m]).min(step.ttft * 0.999)
-        } else {
-            0.0
-        };
-        fl.started = at;
-        fl.saved_ms = saved;
-        fl.ending = true;
-        schedule(at + (step.latency - saved) / 1000.0);
-        false
     }
 
     /// Records a finished request: answered (`ok`) or failed.
-    fn finish(&self, fl: &Flight, w: &mut World, at: Secs, ok: bool) {
+    fn finish(&self, fl: &Flight, st: &[Step], w: &mut World, at: Secs, ok: bool) {
         if !fl.measured {
             return;
         }
-        let class = &mut w.acc.classes[fl.class];
+        let class = &mut w.acc.classes[fl.class as usize];
         class.requests += 1;
         class.cost += fl.cost;
         w.time.requests += 1;
@@ -735,9 +769,9 @@ impl Engine {
             w.time.failed += 1;
             return;
         }
-        let step = fl.step();
+        let step = &st[fl.k as usize];
         class.correct += step.correct as u64;
-        if fl.escalated && !fl.on_fallback {
+        if fl.escalated && !fl.on_fallback() {
             class.escalated += 1;
             class.escalated_correct += step.correct as u64;
         }
@@ -746,6 +780,30 @@ impl Engine {
             .ttft
             .record((fl.started - fl.arrival) * 1000.0 + step.ttft - fl.saved_ms);
     }
+}
+
+/// Asks the CPU to bring the cache lines of `v` in, without waiting for them.
+#[inline(always)]
+fn prefetch<T: ?Sized>(v: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = v as *const T as *const i8;
+        let len = std::mem::size_of_val(v);
+        let mut off = 0;
+        while off < len {
+            // SAFETY: a prefetch is a hint: it reads nothing into the program
+            // and never faults, and `p + off` is within `v`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
+            off += 64;
+        }
+        // SAFETY: as above; the last byte of `v` (its last line).
+        if len > 0 {
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(len - 1)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
 }
 
 impl TimeRep {
