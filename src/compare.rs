@@ -128,8 +128,19 @@ pub fn compare(
     let mut first = 0;
     while first < a.replications {
         let last = a.replications.min(first.saturating_add(group));
-        let fa = ea.figures(a.seed, first..last, a.requests, progress)?;
-        let fb = eb.figures(b.seed, first..last, b.requests, progress)?;
+        // Traffic over time ([load]) runs its own engine, a replication at a
+        // time; a static side runs its group as before.
+        let figures = |s: &Scenario, e: &Engine| -> anyhow::Result<Vec<Vec<RepFigures>>> {
+            if s.load.is_some() {
+                (first..last)
+                    .map(|rep| Ok(crate::engine::time::replication_figures(s, e, rep, progress)?.1))
+                    .collect()
+            } else {
+                Ok(e.figures(s.seed, first..last, s.requests, progress)?)
+            }
+        };
+        let fa = figures(a, &ea)?;
+        let fb = figures(b, &eb)?;
         for (ra, rb) in fa.iter().zip(&fb) {
             for (&(pa, pb), m) in pairs.iter().zip(&mut moments) {
                 for ((_, f), m) in METRICS.iter().zip(m.iter_mut()) {

@@ -305,3 +305,43 @@ fn requests_on_the_command_line_is_refused_under_load() {
         "{err}"
     );
 }
+
+#[test]
+fn generate_log_refuses_a_scenario_over_time() {
+    let f = fixture(&one_prefix(0.01, "5m", "1h"));
+    let out = f.dir.path().join("log.jsonl");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .arg("generate-log")
+        .arg(&f.scenario)
+        .args(["--records", "10", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("under [load] the hit rate is an output"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn compare_runs_traffic_over_time_on_both_sides() {
+    // The same scenario at twice the rate: the monthly bill doubles, cost per
+    // request and quality stay (nothing is throttled, one prefix: hits ~1).
+    let a = fixture(&one_prefix(0.5, "5m", "2h"));
+    let b = fixture(&one_prefix(1.0, "5m", "2h"));
+    let sa = simroute::scenario::Scenario::load(&a.scenario).unwrap();
+    let sb = simroute::scenario::Scenario::load(&b.scenario).unwrap();
+    let r = simroute::compare::compare(&sa, &sb, &|_| ()).unwrap();
+    let month = r.policies[0]
+        .deltas
+        .iter()
+        .find(|d| d.metric == "cost_per_month_usd")
+        .unwrap();
+    assert!(
+        (month.b.mean / month.a.mean - 2.0).abs() < 0.01,
+        "{month:?}"
+    );
+}

@@ -280,6 +280,14 @@ impl<'s> Generator<'s> {
     /// [`UsageError`] for a class replayed exactly from a log (no records in
     /// memory to draw from).
     pub fn new(s: &'s Scenario, opts: &GenerateOptions) -> Result<Generator<'s>, UsageError> {
+        // Under [load] a class's cache hits come from traffic over time; a
+        // record drawn on its own has no hit rate to draw them from.
+        if s.load.is_some() {
+            return Err(UsageError(format!(
+                "{}: generate-log draws each record on its own, with the cache hit rate its class gives, and under [load] the hit rate is an output of traffic over time: generate from the scenario without its [load] table (and with cache_hit_rate)",
+                s.path.display()
+            )));
+        }
         // Timestamps advance at the monthly rate: the last must be a date
         // (found by fuzzing: at monthly_requests = 0 the arithmetic overflowed).
         if s.monthly_requests <= 0.0 {

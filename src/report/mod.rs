@@ -111,9 +111,25 @@ pub fn summary_line(r: &RunResults) -> String {
         Some(_) => "; traffic resampled from the log",
         None => "",
     };
+    let over_time = s.load.as_ref().map_or(String::new(), |l| {
+        format!(
+            "; over time: {} measured after a {} warm-up at {} requests/s ({} profile), {} retries ({} attempts)",
+            crate::scenario::load::show_secs(l.duration_s.round()),
+            crate::scenario::load::show_secs(l.warmup_s),
+            crate::numfmt::readable(crate::numfmt::round_sig(l.requests_per_s, 3)),
+            l.profile_from,
+            l.retry,
+            l.max_attempts
+        )
+    });
     format!(
-        "{description}scenario {}: {} requests x {} replications, seed {}; pricing {} as of {}; baseline {}{replay}; {interval}",
+        "{description}scenario {}: {}{} requests x {} replications, seed {}; pricing {} as of {}; baseline {}{replay}{over_time}; {interval}",
         s.name,
+        if s.load.is_some() && r.inputs.replay != Some("exact") {
+            "about "
+        } else {
+            ""
+        },
         count(s.requests as f64),
         s.replications,
         s.seed,
