@@ -257,6 +257,7 @@ const REPO_PRICING: &str = include_str!("../pricing/bedrock-us-east-1.toml");
 const TEST_PRICING: &str = include_str!("../tests/fixtures/pricing.toml");
 const SUPPORT: &str = include_str!("../scenarios/support.toml");
 const SUPPORT_MEASURED: &str = include_str!("../scenarios/support-measured.toml");
+const SUPPORT_LOAD: &str = include_str!("../scenarios/support-load.toml");
 const SUPPORT_LOG_GZ: &[u8] = include_bytes!("../scenarios/logs/support-invocations.jsonl.gz");
 const SUPPORT_EVAL: &str = include_str!("../scenarios/evals/support.csv");
 const LOG_BEDROCK: &str = include_str!("../tests/fixtures/logs/bedrock.jsonl");
@@ -668,6 +669,18 @@ fn clamp(s: &mut Scenario) -> Option<()> {
     }
     if s.replay != Replay::Exact {
         s.requests = s.requests.min(MAX_SIM_REQUESTS);
+    }
+    // Traffic over time: its work is the arrivals, rate x (warm-up + duration).
+    if let Some(l) = s.load.as_mut()
+        && l.exact_origin_ms.is_none()
+    {
+        let cap = MAX_SIM_REQUESTS as f64 / l.rate_per_s.max(1e-12);
+        l.warmup_s = l.warmup_s.min(cap / 2.0);
+        l.duration_s = l
+            .duration_s
+            .min(cap - l.warmup_s)
+            .clamp(1.0, 7.0 * 86_400.0);
+        s.requests = l.expected_requests().ceil() as u64;
     }
     s.replications = s.replications.min(3);
     let work = s.requests * u64::from(s.replications) * s.policies.len() as u64;
@@ -2351,6 +2364,7 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
         "scenario" => {
             v.push(own("support.toml", SUPPORT));
             v.push(own("support-measured.toml", SUPPORT_MEASURED));
+            v.push(own("support-load.toml", SUPPORT_LOAD));
             for (name, s) in SEED_SCENARIOS {
                 v.push(own(&format!("{name}.toml"), s));
             }

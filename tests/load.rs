@@ -345,3 +345,26 @@ fn compare_runs_traffic_over_time_on_both_sides() {
         "{month:?}"
     );
 }
+
+#[test]
+fn a_cache_too_large_to_hold_is_refused_naming_the_prefixes() {
+    let body = one_prefix(0.01, "5m", "1h").replace(
+        "cached_prefix_tokens = 2000\n",
+        "cached_prefix_tokens = 2000\nprefixes = 1000000\n",
+    );
+    // One class, one caching model, one policy: 1,000,000 entries, accepted.
+    let f = fixture(&body);
+    assert!(simroute::scenario::Scenario::load(&f.scenario).is_ok());
+    // 21 policies caching it: 21,000,000 entries.
+    let policies: String = (0..20)
+        .map(|i| format!("\n[[policy]]\nname = \"p{i}\"\nroute = [\"s\"]\n"))
+        .collect();
+    let f = fixture(&body.replace("[load]", &format!("{policies}\n[load]")));
+    let e = simroute::scenario::Scenario::load(&f.scenario)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("traffic[0].prefixes") && e.contains("21,000,000 cache entries"),
+        "{e}"
+    );
+}

@@ -37,6 +37,9 @@ const MAX_WARMUP_S: Secs = 7.0 * 86_400.0;
 /// The most distinct prefixes a class may have: the cache holds one entry per
 /// prefix, model and policy.
 pub const MAX_PREFIXES: u64 = 1_000_000;
+/// The most prompt-cache entries a run holds (16 bytes each): prefixes ×
+/// caching models × policies.
+pub const MAX_CACHE_ENTRIES: u64 = 20_000_000;
 /// The longest AWS SDK backoff between attempts (standard and legacy modes).
 pub const MAX_BACKOFF_S: Secs = 20.0;
 
@@ -780,6 +783,44 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
                 }
             }
         }
+    }
+    // The cache holds an entry per prefix, caching model and policy.
+    let prefixes: u64 = s.classes.iter().map(|c| c.prefixes.count).sum();
+    let caching: u64 = s
+        .policies
+        .iter()
+        .filter(|p| p.prompt_caching)
+        .map(|p| {
+            (0..s.models.len())
+                .filter(|&m| {
+                    s.models[m].price.caches()
+                        && (p.fallback == Some(m)
+                            || p.routes
+                                .iter()
+                                .zip(&p.batch)
+                                .any(|(r, b)| !*b && r.contains(&m)))
+                })
+                .count() as u64
+        })
+        .sum();
+    if prefixes.saturating_mul(caching) > MAX_CACHE_ENTRIES {
+        let c = s
+            .classes
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, c)| c.prefixes.count)
+            .map_or(0, |(i, _)| i);
+        return Err(Invalid::new(
+            root().key("traffic").index(c).key("prefixes"),
+            format!(
+                "{} prefixes in all, cached on {} (model, policy) pairs, make {} cache entries, more than simroute holds ({}, about {} MB): fewer prefixes (a popularity law keeps the few that matter), or fewer policies per run",
+                count(prefixes as f64),
+                count(caching as f64),
+                count(prefixes.saturating_mul(caching) as f64),
+                count(MAX_CACHE_ENTRIES as f64),
+                MAX_CACHE_ENTRIES * 16 / 1_000_000
+            ),
+        ));
     }
     for q in &load.quotas {
         let throttled = s.policies.iter().any(|p| {
