@@ -368,3 +368,45 @@ fn a_cache_too_large_to_hold_is_refused_naming_the_prefixes() {
         "{e}"
     );
 }
+
+#[test]
+fn the_csv_carries_the_traffic_figures_of_the_json() {
+    let f = fixture(&quota_scenario(2.0, "rpm = 60"));
+    let run = |format: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_simroute"))
+            .arg("run")
+            .arg(&f.scenario)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let csv = run("csv");
+    let row = |prefix: &str| -> Vec<f64> {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no row {prefix} in\n{csv}"));
+        line.split(',')
+            .skip(4)
+            .map(|v| v.parse().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let t = &json["policies"][0]["traffic"];
+    assert_eq!(
+        row("p,,,failed_rate,")[0],
+        t["failed_rate"]["mean"].as_f64().unwrap()
+    );
+    let m = &t["models"][0];
+    assert_eq!(
+        row("p,,s,rpm_mean,")[0],
+        m["rpm_mean"]["mean"].as_f64().unwrap()
+    );
+    assert_eq!(
+        row("p,,s,throttled_rate,")[1],
+        m["throttled_rate"]["ci_low"].as_f64().unwrap()
+    );
+    assert_eq!(row("p,,s,quota_rpm,")[0], 60.0);
+}

@@ -152,6 +152,47 @@ impl super::Report for Csv {
                 w.pct(n, &c.class, "ttft_ms", &c.ttft_ms)?;
                 w.pct(n, &c.class, "batch_latency_ms", &c.batch_latency_ms)?;
             }
+            // Traffic over time ([load]): the policy's, then each model's.
+            if let Some(t) = &p.traffic {
+                w.est(n, "", "", "retries_per_request", &t.retries_per_request)?;
+                w.est(n, "", "", "failed_rate", &t.failed_rate)?;
+                w.est(n, "", "", "fallback_rate", &t.fallback_rate)?;
+                for m in &t.models {
+                    let k = m.model.as_str();
+                    if let Some(e) = &m.cache_hit_rate {
+                        w.est(n, "", k, "cache_hit_rate", e)?;
+                    }
+                    for c in &m.cache_hit_rate_by_class {
+                        w.est(n, &c.class, k, "cache_hit_rate", &c.cache_hit_rate)?;
+                    }
+                    w.est(n, "", k, "unread_cache_writes_usd", &m.unread_cache_writes)?;
+                    if let Some(e) = &m.throttled_rate {
+                        w.est(n, "", k, "throttled_rate", e)?;
+                    }
+                    w.est(n, "", k, "rpm_mean", &m.rpm_mean)?;
+                    w.est(n, "", k, "rpm_peak", &m.rpm_peak)?;
+                    w.est(n, "", k, "tpm_mean", &m.tpm_mean)?;
+                    w.est(n, "", k, "tpm_peak", &m.tpm_peak)?;
+                    if let Some(e) = &m.input_tokens_per_call {
+                        w.est(n, "", k, "input_tokens_per_call", e)?;
+                    }
+                    if let Some(e) = &m.output_tokens_per_call {
+                        w.est(n, "", k, "output_tokens_per_call", e)?;
+                    }
+                    if let Some(q) = &m.quota {
+                        for (metric, v) in [
+                            ("quota_rpm", q.rpm),
+                            ("quota_tpm", q.tpm),
+                            ("quota_tpd", q.tpd),
+                        ] {
+                            if let Some(v) = v {
+                                w.mean(n, k, metric, v)?;
+                            }
+                        }
+                        w.mean(n, k, "quota_output_burndown", q.output_burndown)?;
+                    }
+                }
+            }
         }
         // The as-logged cost is a sum, not an estimate: a mean without interval.
         if let Some(a) = &r.as_logged {
