@@ -955,6 +955,31 @@ pub fn measured_rate(s: &Scenario) -> Option<f64> {
     {
         return None;
     }
+    if let Some(load) = &s.load {
+        // Traffic over time: a short stretch of the same traffic, timed.
+        if load.exact_origin_ms.is_some() {
+            return None;
+        }
+        let mut short = load.clone();
+        short.warmup_s = 0.0;
+        short.duration_s = (CALIBRATION as f64 / short.rate_per_s).clamp(1.0, load.duration_s);
+        let t = time::TimeEngine::new(s, &short);
+        engine
+            .time_replication(&t, s.seed, 0, false, &|_| ())
+            .ok()?;
+        let start = std::time::Instant::now();
+        let r = engine
+            .time_replication(&t, s.seed, 0, false, &|_| ())
+            .ok()?;
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        let n = r.time.first().map_or(0, |t| t.requests);
+        // A replication runs on one thread: the pace of all threads is
+        // this times the threads that replications can keep busy.
+        let threads = rayon::current_num_threads()
+            .min(s.replications as usize)
+            .max(1);
+        return (n > 0).then(|| n as f64 / secs * threads as f64);
+    }
     let n = s.requests.min(CALIBRATION);
     // Once to warm the caches and allocate the histograms, once timed.
     engine.replication(s.seed, 0, n, &|_| ());
