@@ -410,3 +410,55 @@ fn the_csv_carries_the_traffic_figures_of_the_json() {
     );
     assert_eq!(row("p,,s,quota_rpm,")[0], 60.0);
 }
+
+#[test]
+fn exact_replay_refuses_a_log_out_of_time_order_beyond_its_window() {
+    // 70,000 records a second apart, then one stamped before all of them:
+    // more than 65,536 records come before it in the file that it precedes
+    // in time.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    let mut text = String::from("class,input_tokens,output_tokens,timestamp\n");
+    let at = |s: u64| {
+        format!(
+            "2026-01-{:02}T{:02}:{:02}:{:02}Z",
+            1 + s / 86_400,
+            s % 86_400 / 3600,
+            s % 3600 / 60,
+            s % 60
+        )
+    };
+    for s in 1..=70_000u64 {
+        text.push_str(&format!("t,100,10,{}\n", at(s)));
+    }
+    text.push_str(&format!("t,100,10,{}\n", at(0)));
+    std::fs::write(&log, text).unwrap();
+    let body = format!(
+        "{}replay = \"exact\"\n\n[models.s]\nprice = \"small\"\nskill = 0.9\n\n[[traffic]]\nname = \"t\"\nlog = \"{}\"\ndifficulty = 0.2\n\n[[policy]]\nname = \"p\"\nroute = [\"s\"]\n\n[load]\nwarmup = \"0s\"\n",
+        header(2),
+        log.display()
+    );
+    let f = fixture(&body);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .arg("run")
+        .arg(&f.scenario)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("log.csv")
+            && err.contains("the log is not in time order: a record at 2026-01-01T00:00:00"),
+        "{err}"
+    );
+    // Within the window, records out of order replay in time order: the
+    // same early record after 1,000 others.
+    let mut text = String::from("class,input_tokens,output_tokens,timestamp\n");
+    for s in 1..1_000u64 {
+        text.push_str(&format!("t,100,10,{}\n", at(s)));
+    }
+    text.push_str(&format!("t,100,10,{}\n", at(0)));
+    std::fs::write(&log, text).unwrap();
+    let r = simulate(&body);
+    assert_eq!(r.scenario.requests, 1000);
+}

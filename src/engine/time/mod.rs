@@ -931,10 +931,17 @@ fn read_in_order(
                 last: &mut i64,
                 late: &mut Option<(i64, i64)>| {
         let Reverse((ms, _, c, r)) = item;
-        if ms < *last && late.is_none() {
-            *late = Some((ms, *last));
+        if late.is_some() {
+            // The replay stops at the first record out of order: nothing
+            // after it is sent (time never runs backwards), and the run
+            // ends with the error below.
+            return;
         }
-        *last = (*last).max(ms);
+        if ms < *last {
+            *late = Some((ms, *last));
+            return;
+        }
+        *last = ms;
         out.push(((ms - origin_ms) as f64 / 1000.0, c, r));
         if out.len() == CHUNK as usize {
             // A closed channel: the simulation stopped; the read ends.
