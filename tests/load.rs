@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{PRICING, fixture, policy, simulate};
+use common::{fixture, policy, simulate};
 use simroute::engine::results::RunResults;
 use simroute::stats::Estimate;
 
@@ -221,7 +221,6 @@ fn the_same_seed_gives_the_same_figures_on_any_number_of_threads() {
         serde_json::to_string(&one).unwrap(),
         serde_json::to_string(&four).unwrap()
     );
-    let _ = PRICING;
 }
 
 /// A scenario on the repo's sample invocation log (3,000 records, one every
@@ -257,15 +256,18 @@ fn exact_replay_keeps_the_logged_arrival_times() {
     let minutes = (11_104.87f64 / 60.0).ceil();
     assert!((t.models[0].rpm_mean.mean - requests / minutes).abs() < 1e-9);
     assert_eq!(t.models[0].rpm_mean.ci_low, t.models[0].rpm_mean.ci_high);
-    // A 30-minute warm-up leaves the records after it.
+    // A 30-minute warm-up leaves the records after it: record i arrives at
+    // i x 2,592,000 s / 700,000 (generate-log's spacing), so those from
+    // i = 487 (1,803.3 s) to 2,999: 2,513.
     let r = simulate(&on_the_log("exact", "warmup = \"30m\""));
     let t = policy(&r, "p").traffic.as_ref().unwrap();
-    let measured = t.models[0].rpm_mean.mean * minutes_after(11_104.87 - 1800.0);
-    assert!(measured < 2600.0 && measured > 2400.0, "{measured}");
-}
-
-fn minutes_after(secs: f64) -> f64 {
-    (secs / 60.0).ceil()
+    let spacing = 2_592_000.0 / 700_000.0;
+    let first = (1800.0_f64 / spacing).ceil();
+    let want = 3000.0 - first;
+    assert_eq!(want, 2513.0);
+    let minutes = ((11_104.87f64 - 1800.0) / 60.0).ceil();
+    let measured = t.models[0].rpm_mean.mean * minutes;
+    assert!((measured - want).abs() < 1e-6, "{measured} vs {want}");
 }
 
 #[test]

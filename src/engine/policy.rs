@@ -132,6 +132,71 @@ pub struct Request {
     pub extra_tokens: Vec<(u64, u64)>,
 }
 
+/// A pre-routing classifier's call on one request: what it costs, how long
+/// it takes, and which tier of the route it picks.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassifierCall {
+    pub model: usize,
+    pub input: u64,
+    pub output: u64,
+    /// Its latency, ms: the route starts after it.
+    pub latency: f64,
+    /// The route tier it sends the request to: the first or the last.
+    pub tier: usize,
+}
+
+impl EngineTrigger {
+    /// The classifier's call on `req` for `route`, where this trigger is a
+    /// classifier. One rule for the static and the time engine.
+    #[inline(always)]
+    pub fn classify(
+        &self,
+        req: &Request,
+        route: &[usize],
+        models: &[EngineModel],
+    ) -> Option<ClassifierCall> {
+        let EngineTrigger::Classifier {
+            model,
+            half_mu,
+            z_threshold,
+            input,
+            output,
+        } = self
+        else {
+            return None;
+        };
+        let cm = &models[*model];
+        let (ti, to) = (input.at(req.cls_z[0], 0), output.at(req.cls_z[1], 0));
+        let first_right = req.models[route[0]].correct;
+        let score = req.cls_noise + if first_right { *half_mu } else { -*half_mu };
+        Some(ClassifierCall {
+            model: *model,
+            input: ti,
+            output: to,
+            latency: cm.ttft.at(req.cls_z[2]) + 1000.0 * to as f64 / cm.tps.at(req.cls_z[3]),
+            tier: if score >= *z_threshold {
+                0
+            } else {
+                route.len() - 1
+            },
+        })
+    }
+
+    /// Whether tier `i`'s answer `d` stops the cascade (is delivered) rather
+    /// than escalating. One rule for the static and the time engine.
+    #[inline(always)]
+    pub fn stops(&self, i: usize, d: &ModelDraw) -> bool {
+        match self {
+            EngineTrigger::Confidence(z) => d.z >= z[i],
+            EngineTrigger::Validator {
+                catches,
+                false_alarm,
+            } => d.v >= if d.correct { *false_alarm } else { *catches },
+            _ => true,
+        }
+    }
+}
+
 /// Runs `req` through `policy`, adding to `acc`. Inlined into both callers (the
 /// synthetic and the replay loop): it runs once per request and policy.
 #[inline(always)]
@@ -147,37 +212,23 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     }
     // Latency of the calls before the one being made, ms.
     let mut before = 0.0;
-    let (first, last) = match trigger {
-        EngineTrigger::Classifier {
-            model,
-            half_mu,
-            z_threshold,
-            input,
-            output,
-        } => {
-            let cm = &models[*model];
-            let (ti, to) = (input.at(req.cls_z[0], 0), output.at(req.cls_z[1], 0));
+    let (first, last) = match trigger.classify(req, route, models) {
+        Some(k) => {
+            let cm = &models[k.model];
             let (ci, co) = if batch {
                 (cm.prices.batch_input, cm.prices.batch_output)
             } else {
                 (cm.prices.input, cm.prices.output)
             };
-            let (input_cost, output_cost) = (cost_of(ti, ci), cost_of(to, co));
-            acc.cost[*model][INPUT] += input_cost;
-            acc.cost[*model][OUTPUT] += output_cost;
-            acc.calls[*model] += 1;
+            let (input_cost, output_cost) = (cost_of(k.input, ci), cost_of(k.output, co));
+            acc.cost[k.model][INPUT] += input_cost;
+            acc.cost[k.model][OUTPUT] += output_cost;
+            acc.calls[k.model] += 1;
             cost += input_cost + output_cost;
-            before = cm.ttft.at(req.cls_z[2]) + 1000.0 * to as f64 / cm.tps.at(req.cls_z[3]);
-            let first_right = req.models[route[0]].correct;
-            let score = req.cls_noise + if first_right { *half_mu } else { -*half_mu };
-            let i = if score >= *z_threshold {
-                0
-            } else {
-                route.len() - 1
-            };
-            (i, i)
+            before = k.latency;
+            (k.tier, k.tier)
         }
-        _ => (0, route.len() - 1),
+        None => (0, route.len() - 1),
     };
     let mut answered = last;
     for (i, &m) in route.iter().enumerate().take(last + 1).skip(first) {
@@ -219,15 +270,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         if i == last {
             break;
         }
-        let stop = match trigger {
-            EngineTrigger::Confidence(z) => d.z >= z[i],
-            EngineTrigger::Validator {
-                catches,
-                false_alarm,
-            } => d.v >= if d.correct { *false_alarm } else { *catches },
-            _ => true,
-        };
-        if stop {
+        if trigger.stops(i, d) {
             answered = i;
             break;
         }

@@ -299,16 +299,7 @@ fn validate_model(
     }
     let output_burndown = match e.output_burndown {
         None => 1.0,
-        Some(b) if b.is_finite() && (1.0..=100.0).contains(&b) => b,
-        Some(b) => {
-            return Err(Invalid::new(
-                path.key("output_burndown"),
-                format!(
-                    "{} is not a burndown rate: `output_burndown` is how many quota tokens one output token uses up, a number from 1 to 100 (1 for most models, 5 for recent Claude models)",
-                    readable(b)
-                ),
-            ));
-        }
+        Some(b) => burndown(b, &path.key("output_burndown"))?,
     };
     if let Some(r) = e.prefill_tokens_per_s
         && !(r.is_finite() && (1.0..=1e9).contains(&r))
@@ -370,6 +361,21 @@ fn validate_model(
         output_tokens_per_s,
         source: e.source.clone(),
     })
+}
+
+/// An `output_burndown` (the pricing table's, or a `[quotas]` override): the
+/// quota tokens one output token uses up, from 1 to 100.
+pub fn burndown(b: f64, path: &KeyPath) -> Result<f64, Invalid> {
+    if b.is_finite() && (1.0..=100.0).contains(&b) {
+        return Ok(b);
+    }
+    Err(Invalid::new(
+        path.clone(),
+        format!(
+            "{} is not a burndown rate: `output_burndown` is how many quota tokens one output token uses up, a number from 1 to 100 (1 for most models, 5 for recent Claude models)",
+            readable(b)
+        ),
+    ))
 }
 
 /// What a latency spread measures, and the range its draws must stay in.

@@ -68,6 +68,11 @@ pub struct Load {
 }
 
 impl Load {
+    /// The quota of pricing key `key`, if the scenario sets one.
+    pub fn quota(&self, key: &str) -> Option<&Quota> {
+        self.quotas.iter().find(|q| q.key == key)
+    }
+
     /// Requests expected per replication, warm-up included.
     pub fn expected_requests(&self) -> f64 {
         self.rate_per_s * (self.duration_s + self.warmup_s)
@@ -123,6 +128,14 @@ pub struct Quota {
     pub tpd: Option<f64>,
     /// Quota tokens per output token.
     pub burndown: f64,
+}
+
+impl Quota {
+    /// Whether it counts tokens (`tpm` or `tpd`): calls then reserve their
+    /// `max_tokens` against it.
+    pub fn counts_tokens(&self) -> bool {
+        self.tpm.is_some() || self.tpd.is_some()
+    }
 }
 
 /// A class's cacheable prefixes under `[load]`.
@@ -557,16 +570,7 @@ fn quotas(
         }
         let burndown = match q.output_burndown {
             None => price.output_burndown,
-            Some(b) if b.is_finite() && (1.0..=100.0).contains(&b) => b,
-            Some(b) => {
-                return Err(Invalid::new(
-                    qp.key("output_burndown"),
-                    format!(
-                        "{} is not a burndown rate: the quota tokens one output token takes, from 1 to 100 (5 for recent Claude models)",
-                        readable(b)
-                    ),
-                ));
-            }
+            Some(b) => crate::pricing::burndown(b, &qp.key("output_burndown"))?,
         };
         out.push(Quota {
             key: key.clone(),
@@ -769,8 +773,7 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
             }
             for &m in r.iter().chain(p.fallback.iter()) {
                 let price = &s.models[m].price;
-                let quota = load.quotas.iter().find(|q| q.key == price.key);
-                if quota.is_some_and(|q| q.tpm.is_some() || q.tpd.is_some())
+                if load.quota(&price.key).is_some_and(Quota::counts_tokens)
                     && price.max_output_tokens.is_none()
                 {
                     return Err(Invalid::new(
@@ -792,14 +795,7 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
         .filter(|p| p.prompt_caching)
         .map(|p| {
             (0..s.models.len())
-                .filter(|&m| {
-                    s.models[m].price.caches()
-                        && (p.fallback == Some(m)
-                            || p.routes
-                                .iter()
-                                .zip(&p.batch)
-                                .any(|(r, b)| !*b && r.contains(&m)))
-                })
+                .filter(|&m| s.models[m].price.caches() && p.calls_on_demand(m))
                 .count() as u64
         })
         .sum();
@@ -824,13 +820,7 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
     }
     for q in &load.quotas {
         let throttled = s.policies.iter().any(|p| {
-            p.routes
-                .iter()
-                .zip(&p.batch)
-                .filter(|(_, b)| !**b)
-                .flat_map(|(r, _)| r.iter())
-                .chain(p.fallback.iter())
-                .any(|&m| s.models[m].price.key == q.key)
+            (0..s.models.len()).any(|m| s.models[m].price.key == q.key && p.calls_on_demand(m))
         });
         if !throttled {
             return Err(Invalid::new(
@@ -854,16 +844,13 @@ pub fn warnings(s: &super::Scenario) -> Vec<String> {
         if !(p.prompt_caching && p.cache_ttl == CacheTtl::OneHour) {
             continue;
         }
-        let mut short: Vec<String> = Vec::new();
-        for (r, _) in p.routes.iter().zip(&p.batch).filter(|(_, b)| !**b) {
-            for &m in r.iter().chain(p.fallback.iter()) {
+        let short: Vec<String> = (0..s.models.len())
+            .filter(|&m| {
                 let price = &s.models[m].price;
-                let name = format!("{} ({})", s.models[m].name, price.key);
-                if price.caches() && price.cache_write_1h.is_none() && !short.contains(&name) {
-                    short.push(name);
-                }
-            }
-        }
+                price.caches() && price.cache_write_1h.is_none() && p.calls_on_demand(m)
+            })
+            .map(|m| format!("{} ({})", s.models[m].name, s.models[m].price.key))
+            .collect();
         if !short.is_empty() {
             out.push(format!(
                 "policy {} caches for 1 hour, but {} {} no 1-hour cache in the pricing table (no cache_write_1h): {} prefixes are cached for 5 minutes, at the 5-minute write price",
@@ -888,10 +875,7 @@ pub fn warnings(s: &super::Scenario) -> Vec<String> {
             }
             for &m in p.routes[c].iter().chain(p.fallback.iter()) {
                 let price = &s.models[m].price;
-                let token_quota = load
-                    .quotas
-                    .iter()
-                    .any(|q| q.key == price.key && (q.tpm.is_some() || q.tpd.is_some()));
+                let token_quota = load.quota(&price.key).is_some_and(Quota::counts_tokens);
                 if token_quota && !seen.contains(&m) {
                     seen.push(m);
                     out.push(format!(

@@ -265,6 +265,20 @@ pub struct Policy {
     pub fallback: Option<ModelId>,
 }
 
+impl Policy {
+    /// Whether the policy calls model `m` on demand: in the route of a class
+    /// it does not send to batch, or as its `on_throttle` fallback. Those are
+    /// the calls traffic over time throttles and caches.
+    pub fn calls_on_demand(&self, m: ModelId) -> bool {
+        self.fallback == Some(m)
+            || self
+                .routes
+                .iter()
+                .zip(&self.batch)
+                .any(|(r, &b)| !b && r.contains(&m))
+    }
+}
+
 impl Scenario {
     /// Reads a scenario and its pricing table, and validates both.
     pub fn load(path: &Path) -> Result<Scenario, InputError> {

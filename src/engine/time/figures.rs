@@ -59,13 +59,7 @@ pub struct TimeAcc {
 }
 
 impl TimeAcc {
-    pub fn new(
-        models: usize,
-        classes: usize,
-        minutes: usize,
-        series: bool,
-        _duration_s: f64,
-    ) -> Self {
+    pub fn new(models: usize, classes: usize, minutes: usize, series: bool) -> Self {
         TimeAcc {
             classes,
             requests: 0,

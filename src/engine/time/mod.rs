@@ -34,7 +34,7 @@ use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
 use rayon::prelude::*;
 
 use super::accounting::{CACHE_READ, CACHE_WRITE, EXTRA, INPUT, OUTPUT, PolicyAcc, RepFigures};
-use super::policy::{EnginePolicy, EngineTrigger, Request, route};
+use super::policy::{EnginePolicy, Request, route};
 use super::summary::Summary;
 use super::{CHUNK, Engine, mix, stream_seed};
 use super::{Pooled, Raw};
@@ -108,9 +108,7 @@ impl TimeEngine {
             .models
             .iter()
             .map(|m| {
-                load.quotas
-                    .iter()
-                    .find(|q| q.key == m.price.key)
+                load.quota(&m.price.key)
                     .map_or(m.price.output_burndown, |q| q.burndown)
             })
             .collect();
@@ -127,13 +125,8 @@ impl TimeEngine {
                 let mut next = 0;
                 (0..s.models.len())
                     .map(|m| {
-                        let used = p
-                            .routes
-                            .iter()
-                            .zip(&p.batch)
-                            .any(|(r, &b)| !b && r.contains(&m))
-                            || p.fallback == Some(m);
-                        (p.prompt_caching && used && s.models[m].price.caches()).then(|| {
+                        let caches = p.prompt_caching && s.models[m].price.caches();
+                        (caches && p.calls_on_demand(m)).then(|| {
                             next += 1;
                             next - 1
                         })
@@ -308,13 +301,7 @@ impl Engine {
                     .collect(),
                 rng: Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX - 2 - pi as u64))),
                 acc: PolicyAcc::new(self.models.len(), self.classes.len()),
-                time: TimeAcc::new(
-                    self.models.len(),
-                    self.classes.len(),
-                    minutes,
-                    series,
-                    load.duration_s,
-                ),
+                time: TimeAcc::new(self.models.len(), self.classes.len(), minutes, series),
             })
             .collect();
         let mut clock = Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX - 1)));
@@ -533,34 +520,20 @@ impl Engine {
             s
         };
         let mut before = 0.0;
-        let (first, last) = match &routing.trigger {
-            EngineTrigger::Classifier {
-                model,
-                half_mu,
-                z_threshold,
-                input,
-                output,
-            } => {
-                let cm = &self.models[*model];
-                let (ti, to) = (input.at(req.cls_z[0], 0), output.at(req.cls_z[1], 0));
-                let (ic, oc) = (cost_of(ti, cm.prices.input), cost_of(to, cm.prices.output));
+        let (first, last) = match routing.trigger.classify(req, route, &self.models) {
+            Some(k) => {
+                let cm = &self.models[k.model].prices;
+                let (ic, oc) = (cost_of(k.input, cm.input), cost_of(k.output, cm.output));
                 if let Some(a) = acc {
-                    a.cost[*model][INPUT] += ic;
-                    a.cost[*model][OUTPUT] += oc;
-                    a.calls[*model] += 1;
+                    a.cost[k.model][INPUT] += ic;
+                    a.cost[k.model][OUTPUT] += oc;
+                    a.calls[k.model] += 1;
                 }
                 fl.cost += ic + oc;
-                before = cm.ttft.at(req.cls_z[2]) + 1000.0 * to as f64 / cm.tps.at(req.cls_z[3]);
-                let first_right = req.models[route[0]].correct;
-                let score = req.cls_noise + if first_right { *half_mu } else { -*half_mu };
-                let i = if score >= *z_threshold {
-                    0
-                } else {
-                    route.len() - 1
-                };
-                (i, i)
+                before = k.latency;
+                (k.tier, k.tier)
             }
-            _ => (0, route.len() - 1),
+            None => (0, route.len() - 1),
         };
         let mut answered = last;
         let mut n = 0;
@@ -570,16 +543,7 @@ impl Engine {
             if i == last {
                 break;
             }
-            let d = &req.models[m];
-            let stop = match &routing.trigger {
-                EngineTrigger::Confidence(z) => d.z >= z[i],
-                EngineTrigger::Validator {
-                    catches,
-                    false_alarm,
-                } => d.v >= if d.correct { *false_alarm } else { *catches },
-                _ => true,
-            };
-            if stop {
+            if routing.trigger.stops(i, &req.models[m]) {
                 answered = i;
                 break;
             }

@@ -139,16 +139,12 @@ impl TrafficResult {
                         tpm_peak: k.of(&m.peak_tpm),
                         input_tokens_per_call: m.prompt_per_call.map(|v| k.of(&v)),
                         output_tokens_per_call: m.output_per_call.map(|v| k.of(&v)),
-                        quota: load
-                            .quotas
-                            .iter()
-                            .find(|q| q.key == model.price.key)
-                            .map(|q| QuotaInfo {
-                                rpm: q.rpm,
-                                tpm: q.tpm,
-                                tpd: q.tpd,
-                                output_burndown: q.burndown,
-                            }),
+                        quota: load.quota(&model.price.key).map(|q| QuotaInfo {
+                            rpm: q.rpm,
+                            tpm: q.tpm,
+                            tpd: q.tpd,
+                            output_burndown: q.burndown,
+                        }),
                     }
                 })
                 .collect(),
@@ -180,7 +176,7 @@ pub fn load_lines(s: &Scenario, series: &[super::figures::MinuteSeries]) -> Vec<
             if minutes.rpm.iter().all(|&v| v == 0.0) {
                 continue;
             }
-            let quota = load.quotas.iter().find(|q| q.key == m.price.key);
+            let quota = load.quota(&m.price.key);
             out.push(LoadLine {
                 label: format!("{} \u{b7} {}", p.name, m.name),
                 rpm: minutes.rpm.clone(),
