@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Output;
-
 use assert_cmd::cargo::cargo_bin_cmd;
 use common::*;
 use serde_json::Value;
@@ -100,22 +97,6 @@ fn each_class_escalates_at_its_own_threshold() {
     assert_in_ci("cost", &p.cost_per_request, 0.0045);
 }
 
-/// `simroute ARGS` on `scenario`'s file, `--format json`, parsed.
-fn json(dir: &Path, args: &[&str]) -> Value {
-    let out: Output = cargo_bin_cmd!("simroute")
-        .current_dir(dir)
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// A policy of a run's JSON, without its name.
 fn figures(run: &Value, name: &str) -> String {
     let mut p = run["policies"]
@@ -170,8 +151,8 @@ fn the_same_threshold_per_class_or_for_the_policy_gives_the_same_figures() {
     };
     write("wide.toml", WIDE);
     write("per-class.toml", PER_CLASS);
-    let wide = json(dir.path(), &["run", "wide.toml", "--threads", "1"]);
-    let per_class = json(dir.path(), &["run", "per-class.toml", "--threads", "2"]);
+    let wide = run_json(dir.path(), &["run", "wide.toml", "--threads", "1"]);
+    let per_class = run_json(dir.path(), &["run", "per-class.toml", "--threads", "2"]);
     assert_eq!(figures(&wide, "p"), figures(&per_class, "p"));
     // Both in one scenario: each routes the same requests the same way.
     write(
@@ -181,7 +162,7 @@ fn the_same_threshold_per_class_or_for_the_policy_gives_the_same_figures() {
             PER_CLASS.replace("name = \"p\"", "name = \"q\"")
         ),
     );
-    let both = json(dir.path(), &["run", "both.toml"]);
+    let both = run_json(dir.path(), &["run", "both.toml"]);
     assert_eq!(figures(&both, "p"), figures(&both, "q"));
     assert_eq!(figures(&both, "p"), figures(&wide, "p"));
 }
@@ -205,8 +186,8 @@ fn a_class_threshold_moves_only_that_class() {
         scenario(20_000, 4, 0.8, &FOUR, WIDE),
     )
     .unwrap();
-    let own = json(dir.path(), &["run", "own.toml"]);
-    let wide = json(dir.path(), &["run", "wide.toml"]);
+    let own = run_json(dir.path(), &["run", "own.toml"]);
+    let wide = run_json(dir.path(), &["run", "wide.toml"]);
     let (a, b) = (policy_json(&own, "p"), policy_json(&wide, "p"));
     for c in ["agent", "faq", "other"] {
         assert_eq!(class_json(a, c), class_json(b, c), "class {c}");
@@ -224,7 +205,7 @@ fn a_sweep_of_one_class_threshold_changes_only_that_class() {
     let f = fixture(&scenario(20_000, 10, 0.5, &FOUR, SWEPT));
     let dir = f.dir.path();
     let sweep = |key: &str| {
-        json(
+        run_json(
             dir,
             &[
                 "sweep",

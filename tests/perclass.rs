@@ -373,25 +373,21 @@ fn the_sweeps_recommendation_honours_per_class_targets() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.toml");
         std::fs::write(&path, format!("{support}{extra}")).unwrap();
-        let out = simroute()
-            .args(["sweep", path.to_str().unwrap(), "--policy", "cascade"])
-            .args(["--param", "threshold=0.05..0.5:0.05"])
-            .args([
+        run_json(
+            dir.path(),
+            &[
+                "sweep",
+                "s.toml",
+                "--policy",
+                "cascade",
+                "--param",
+                "threshold=0.05..0.5:0.05",
                 "--requests",
                 "20000",
                 "--replications",
                 "4",
-                "--format",
-                "json",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+            ],
+        )
     };
     let chat_p95 = 6000.0;
     let with = sweep(&format!("\n[targets.chat]\np95_latency_ms = {chat_p95}\n"));

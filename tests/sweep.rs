@@ -31,17 +31,9 @@ fn scenario(target: &str) -> String {
 }
 
 fn sweep_json(f: &Fixture, args: &[&str]) -> Value {
-    let out = simroute()
-        .args(["sweep", f.scenario.to_str().unwrap(), "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut all = vec!["sweep", f.scenario.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run_json(f.dir.path(), &all)
 }
 
 #[test]

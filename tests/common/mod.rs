@@ -113,3 +113,19 @@ pub fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
         rel * 100.0
     );
 }
+
+/// `simroute ARGS --format json` run in `dir`, asserted to succeed, parsed.
+pub fn run_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = assert_cmd::cargo::cargo_bin_cmd!("simroute")
+        .current_dir(dir)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
