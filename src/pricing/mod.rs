@@ -67,6 +67,93 @@ pub struct ModelPrice {
     pub output_tokens_per_s: Option<Spread>,
     /// Provenance of the prices.
     pub source: Option<String>,
+    /// Long-prompt prices: a request whose prompt passes the threshold bills
+    /// all its tokens at these rates.
+    pub long_prompt: Option<LongPrompt>,
+    /// The Priority and Flex tiers' prices where the table has them (the
+    /// model's own prices are the Standard tier's).
+    pub tiers: BTreeMap<ServiceTier, TierPrice>,
+    /// The model through each cross-Region inference profile, by prefix
+    /// ("us", "global", …); empty for a profile's own price.
+    pub profiles: BTreeMap<String, ModelPrice>,
+    /// The inference profile these prices are for; `None`: in-Region.
+    pub profile: Option<String>,
+    /// The date AWS retires the model, where known (YYYY-MM-DD).
+    pub deprecation_date: Option<String>,
+}
+
+/// An on-demand service tier. The Standard tier is the model's own prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum ServiceTier {
+    Priority,
+    #[default]
+    Standard,
+    Flex,
+}
+
+impl ServiceTier {
+    /// Every tier, in the order simroute lists them.
+    pub const ALL: [ServiceTier; 3] = [
+        ServiceTier::Priority,
+        ServiceTier::Standard,
+        ServiceTier::Flex,
+    ];
+
+    /// The tier's name as Bedrock's `service_tier` parameter writes it
+    /// ("default" is accepted for Standard).
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceTier::Priority => "priority",
+            ServiceTier::Standard => "standard",
+            ServiceTier::Flex => "flex",
+        }
+    }
+
+    /// The tier a name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "priority" => Some(ServiceTier::Priority),
+            "standard" | "default" => Some(ServiceTier::Standard),
+            "flex" => Some(ServiceTier::Flex),
+            _ => None,
+        }
+    }
+}
+
+/// Per-token prices of one price set (the Standard tier, a service tier, or
+/// a long-prompt tier), USD per 1M tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    pub input: UsdPerMTok,
+    /// `None`: the model produces no output (embeddings).
+    pub output: Option<UsdPerMTok>,
+    /// `None`: no prompt caching at these rates.
+    pub cache_read: Option<UsdPerMTok>,
+    /// `None`: cache writes bill at `input`.
+    pub cache_write: Option<UsdPerMTok>,
+    /// `None`: no 1-hour cache (writes keep the 5-minute price).
+    pub cache_write_1h: Option<UsdPerMTok>,
+}
+
+/// Prices of a prompt longer than `above` tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LongPrompt {
+    /// A prompt (input + cache read + cache write) of more tokens than this
+    /// bills every token of the request at `rates`.
+    pub above: Tokens,
+    pub rates: Rates,
+}
+
+/// One service tier's prices and latency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierPrice {
+    pub rates: Rates,
+    pub long_prompt: Option<LongPrompt>,
+    /// Time to first token in this tier, ms; `None`: the model's.
+    pub ttft_ms: Option<Spread>,
+    /// Output speed in this tier, tokens/s; `None`: the model's.
+    pub output_tokens_per_s: Option<Spread>,
+    pub source: Option<String>,
 }
 
 /// Token counts of one call, in Bedrock's usage terms: `input` is the uncached
@@ -112,6 +199,12 @@ pub enum PriceError {
         "batch inference has no prompt caching: cache read/write tokens cannot be billed in batch mode"
     )]
     BatchCache,
+    #[error("`{0}` has no {1} tier in the pricing table{2}")]
+    NoTier(String, &'static str, String),
+    #[error(
+        "a prompt of {1} tokens is above {0}'s long-prompt threshold of {2} tokens, and the table has no long-prompt prices for {3}"
+    )]
+    NoLongPrompt(String, String, String, String),
 }
 
 impl ModelPrice {
@@ -122,6 +215,74 @@ impl ModelPrice {
     /// tokens on a model without `cache_read` bill at `input`. Batch: all input at
     /// `batch_input`, output at `batch_output`; no cache.
     pub fn cost(&self, t: &CallTokens, batch: bool) -> Result<CallCost, PriceError> {
+        self.cost_in(t, batch, ServiceTier::Standard)
+    }
+
+    /// The rates a call in `tier` with a prompt of `prompt` tokens bills at:
+    /// the tier's (Standard: the model's own), or its long-prompt rates where
+    /// the prompt passes their threshold.
+    pub fn rates(&self, tier: ServiceTier, prompt: Tokens) -> Result<Rates, PriceError> {
+        let (base, long, what) = match tier {
+            ServiceTier::Standard => (self.standard_rates(), self.long_prompt, "the Standard tier"),
+            t => {
+                let tp = self.tiers.get(&t).ok_or_else(|| {
+                    PriceError::NoTier(self.key.clone(), t.name(), self.tiers_hint())
+                })?;
+                (tp.rates, tp.long_prompt, t.name())
+            }
+        };
+        match (long, self.long_threshold()) {
+            (Some(l), _) if prompt > l.above => Ok(l.rates),
+            (None, Some(above)) if prompt > above => Err(PriceError::NoLongPrompt(
+                self.key.clone(),
+                crate::numfmt::count(prompt as f64),
+                crate::numfmt::count(above as f64),
+                what.to_string(),
+            )),
+            _ => Ok(base),
+        }
+    }
+
+    /// The model's own (Standard-tier) rates.
+    pub fn standard_rates(&self) -> Rates {
+        Rates {
+            input: self.input,
+            output: self.output,
+            cache_read: self.cache_read,
+            cache_write: self.cache_write,
+            cache_write_1h: self.cache_write_1h,
+        }
+    }
+
+    /// The lowest long-prompt threshold of any of the model's tiers: a prompt
+    /// above it has a price only where that tier lists long-prompt rates.
+    pub fn long_threshold(&self) -> Option<Tokens> {
+        self.long_prompt
+            .iter()
+            .chain(self.tiers.values().filter_map(|t| t.long_prompt.as_ref()))
+            .map(|l| l.above)
+            .min()
+    }
+
+    /// ": it has priority, flex" or ": it has none", for messages.
+    pub fn tiers_hint(&self) -> String {
+        if self.tiers.is_empty() {
+            " (it lists no Priority or Flex prices)".to_string()
+        } else {
+            let names: Vec<_> = self.tiers.keys().map(|t| t.name()).collect();
+            format!(" (it has: standard, {})", names.join(", "))
+        }
+    }
+
+    /// The cost of a call in a service tier; see [`ModelPrice::cost`]. A
+    /// prompt (input + cache read + cache write) above the long-prompt
+    /// threshold bills every token at the long-prompt rates.
+    pub fn cost_in(
+        &self,
+        t: &CallTokens,
+        batch: bool,
+        tier: ServiceTier,
+    ) -> Result<CallCost, PriceError> {
         if batch && (t.cache_read > 0 || t.cache_write > 0) {
             return Err(PriceError::BatchCache);
         }
@@ -136,6 +297,17 @@ impl ModelPrice {
         }
         let rate = |p: UsdPerMTok, n: Tokens| cost_of(n, femto_per_token(p));
         if batch {
+            let prompt = t.input + t.cache_read + t.cache_write;
+            if let Some(above) = self.long_threshold()
+                && prompt > above
+            {
+                return Err(PriceError::NoLongPrompt(
+                    self.key.clone(),
+                    crate::numfmt::count(prompt as f64),
+                    crate::numfmt::count(above as f64),
+                    "batch inference".to_string(),
+                ));
+            }
             let bi = self
                 .batch_input
                 .ok_or_else(|| PriceError::NoBatch(self.key.clone()))?;
@@ -153,20 +325,21 @@ impl ModelPrice {
                 ..CallCost::default()
             });
         }
+        let r = self.rates(tier, t.input + t.cache_read + t.cache_write)?;
         let output = if t.output > 0 {
-            let o = self
+            let o = r
                 .output
                 .ok_or_else(|| PriceError::NoOutput(self.key.clone()))?;
             rate(o, t.output)
         } else {
             0
         };
-        let (read, write) = match self.cache_read {
-            Some(r) => (r, self.cache_write.unwrap_or(self.input)),
-            None => (self.input, self.input),
+        let (read, write) = match r.cache_read {
+            Some(c) => (c, r.cache_write.unwrap_or(r.input)),
+            None => (r.input, r.input),
         };
         Ok(CallCost {
-            input: rate(self.input, t.input),
+            input: rate(r.input, t.input),
             output,
             cache_read: rate(read, t.cache_read),
             cache_write: rate(write, t.cache_write),
@@ -273,18 +446,16 @@ fn validate_model(
             )
         })?
     };
-    if cache_write.is_some() && cache_read.is_none() {
-        return Err(Invalid::new(
-            path.key("cache_write"),
-            "`cache_write` is set without `cache_read`: a model with prompt caching bills cache reads",
-        ));
-    }
-    if cache_write_1h.is_some() && cache_read.is_none() {
-        return Err(Invalid::new(
-            path.key("cache_write_1h"),
-            "`cache_write_1h` is set without `cache_read`: a 1-hour cache write price needs prompt caching, and a model with prompt caching has a `cache_read` price",
-        ));
-    }
+    check_caching(
+        &Rates {
+            input,
+            output,
+            cache_read,
+            cache_write,
+            cache_write_1h,
+        },
+        path,
+    )?;
     if let Some(m) = e.cache_min_tokens
         && m > crate::units::MAX_CALL_TOKENS
     {
@@ -342,7 +513,16 @@ fn validate_model(
         .as_ref()
         .map(|s| latency_spread(s, &path.key("output_tokens_per_s"), LatencyKind::Speed))
         .transpose()?;
-    Ok(ModelPrice {
+    let long_prompt = e
+        .long_prompt
+        .as_ref()
+        .map(|l| long_prompt(l, &path.key("long_prompt"), per_request.is_some()))
+        .transpose()?;
+    let tiers = tiers(e.tiers.as_ref(), &path.key("tiers"), per_request.is_some())?;
+    if let Some(d) = &e.deprecation_date {
+        check_date(d, &path.key("deprecation_date"))?;
+    }
+    let mut model = ModelPrice {
         key: key.to_string(),
         input,
         output,
@@ -360,7 +540,289 @@ fn validate_model(
         ttft_ms,
         output_tokens_per_s,
         source: e.source.clone(),
+        long_prompt,
+        tiers,
+        profiles: BTreeMap::new(),
+        profile: None,
+        deprecation_date: e.deprecation_date.clone(),
+    };
+    if let Some(profiles) = &e.profiles {
+        let mut out = BTreeMap::new();
+        for (name, p) in profiles {
+            let at = path.key("profiles").key(name);
+            out.insert(name.clone(), profile(&model, name, p, &at)?);
+        }
+        model.profiles = out;
+    }
+    Ok(model)
+}
+
+/// A rate set's optional prices, checked; `input` is required.
+fn rates(
+    input: Option<f64>,
+    output: Option<f64>,
+    cache: [Option<f64>; 3],
+    path: &KeyPath,
+) -> Result<Rates, Invalid> {
+    let input = price(input, &path.key("input"))?
+        .ok_or_else(|| Invalid::new(path.key("input"), "missing: an `input` price is required"))?;
+    let r = Rates {
+        input,
+        output: price(output, &path.key("output"))?,
+        cache_read: price(cache[0], &path.key("cache_read"))?,
+        cache_write: price(cache[1], &path.key("cache_write"))?,
+        cache_write_1h: price(cache[2], &path.key("cache_write_1h"))?,
+    };
+    check_caching(&r, path)?;
+    Ok(r)
+}
+
+/// Cache-write prices need a cache-read price (a model with prompt caching
+/// bills cache reads).
+fn check_caching(r: &Rates, path: &KeyPath) -> Result<(), Invalid> {
+    if r.cache_write.is_some() && r.cache_read.is_none() {
+        return Err(Invalid::new(
+            path.key("cache_write"),
+            "`cache_write` is set without `cache_read`: a model with prompt caching bills cache reads",
+        ));
+    }
+    if r.cache_write_1h.is_some() && r.cache_read.is_none() {
+        return Err(Invalid::new(
+            path.key("cache_write_1h"),
+            "`cache_write_1h` is set without `cache_read`: a 1-hour cache write price needs prompt caching, and a model with prompt caching has a `cache_read` price",
+        ));
+    }
+    Ok(())
+}
+
+fn no_per_request(per_request: bool, path: &KeyPath, what: &str) -> Result<(), Invalid> {
+    if per_request {
+        return Err(Invalid::new(
+            path.clone(),
+            format!(
+                "a model priced per request has no {what}: its calls cost `per_request` whatever their tokens"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn long_prompt(
+    l: &format::LongPromptEntry,
+    path: &KeyPath,
+    per_request: bool,
+) -> Result<LongPrompt, Invalid> {
+    no_per_request(per_request, path, "long-prompt prices")?;
+    let above = l.above.ok_or_else(|| {
+        Invalid::new(
+            path.key("above"),
+            "missing: `above` is the prompt length, in tokens, beyond which the long-prompt prices apply (e.g. 200000)",
+        )
+    })?;
+    if above == 0 || above > crate::units::MAX_CALL_TOKENS {
+        return Err(Invalid::new(
+            path.key("above"),
+            format!(
+                "{} tokens is not a prompt-length threshold: it must be from 1 to {} tokens",
+                crate::numfmt::count(above as f64),
+                crate::numfmt::count(crate::units::MAX_CALL_TOKENS as f64)
+            ),
+        ));
+    }
+    let rates = rates(
+        l.input,
+        l.output,
+        [l.cache_read, l.cache_write, l.cache_write_1h],
+        path,
+    )?;
+    Ok(LongPrompt { above, rates })
+}
+
+fn tiers(
+    raw: Option<&BTreeMap<String, format::TierEntry>>,
+    path: &KeyPath,
+    per_request: bool,
+) -> Result<BTreeMap<ServiceTier, TierPrice>, Invalid> {
+    let mut out = BTreeMap::new();
+    let Some(raw) = raw else { return Ok(out) };
+    for (name, t) in raw {
+        let at = path.key(name);
+        no_per_request(per_request, &at, "service-tier prices")?;
+        let tier = match ServiceTier::parse(name) {
+            Some(ServiceTier::Standard) => {
+                return Err(Invalid::new(
+                    at,
+                    "the Standard tier's prices are the model's own (`input`, `output`, …): list only \"priority\" and \"flex\" under `tiers`",
+                ));
+            }
+            Some(t) => t,
+            None => {
+                return Err(Invalid::new(
+                    at,
+                    format!(
+                        "\"{name}\" is not a Bedrock service tier: the tiers with prices of their own are \"priority\" and \"flex\""
+                    ),
+                ));
+            }
+        };
+        let rates = rates(
+            t.input,
+            t.output,
+            [t.cache_read, t.cache_write, t.cache_write_1h],
+            &at,
+        )?;
+        let long_prompt = t
+            .long_prompt
+            .as_ref()
+            .map(|l| long_prompt(l, &at.key("long_prompt"), false))
+            .transpose()?;
+        let ttft_ms = t
+            .ttft_ms
+            .as_ref()
+            .map(|s| latency_spread(s, &at.key("ttft_ms"), LatencyKind::Ttft))
+            .transpose()?;
+        let output_tokens_per_s = t
+            .output_tokens_per_s
+            .as_ref()
+            .map(|s| latency_spread(s, &at.key("output_tokens_per_s"), LatencyKind::Speed))
+            .transpose()?;
+        out.insert(
+            tier,
+            TierPrice {
+                rates,
+                long_prompt,
+                ttft_ms,
+                output_tokens_per_s,
+                source: t.source.clone(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// A profile's prefix: lowercase letters, digits and hyphens ("us", "global",
+/// "us-gov").
+fn profile_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 16
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The model through one inference profile: the profile's prices, the
+/// model's other keys. Its key is the profile id, `<prefix>.<model key>`.
+fn profile(
+    base: &ModelPrice,
+    name: &str,
+    p: &format::ProfileEntry,
+    path: &KeyPath,
+) -> Result<ModelPrice, Invalid> {
+    if !profile_name_ok(name) {
+        return Err(Invalid::new(
+            path.clone(),
+            format!(
+                "\"{name}\" is not an inference-profile prefix: write the prefix of the profile id, e.g. \"us\", \"eu\", \"apac\" or \"global\""
+            ),
+        ));
+    }
+    let per_request = price(p.per_request, &path.key("per_request"))?;
+    if per_request.is_some() != base.per_request.is_some() {
+        return Err(Invalid::new(
+            path.key(if base.per_request.is_some() {
+                "per_request"
+            } else {
+                "input"
+            }),
+            if base.per_request.is_some() {
+                "missing: the model is priced per request, so its profile needs a `per_request` price"
+            } else {
+                "the model is priced per token, so its profile takes token prices, not `per_request`"
+            },
+        ));
+    }
+    let r = if per_request.is_some() {
+        if p.input.is_some() || p.output.is_some() {
+            return Err(Invalid::new(
+                path.key("per_request"),
+                "a model priced per request takes no token prices (`input`, `output`)",
+            ));
+        }
+        Rates {
+            input: 0.0,
+            output: None,
+            cache_read: None,
+            cache_write: None,
+            cache_write_1h: None,
+        }
+    } else {
+        let r = rates(
+            p.input,
+            p.output,
+            [p.cache_read, p.cache_write, p.cache_write_1h],
+            path,
+        )?;
+        if base.output.is_some() && r.output.is_none() {
+            return Err(Invalid::new(
+                path.key("output"),
+                "missing: the model has an `output` price, so its profile needs one too",
+            ));
+        }
+        r
+    };
+    let batch_input = price(p.batch_input, &path.key("batch_input"))?;
+    let batch_output = price(p.batch_output, &path.key("batch_output"))?;
+    if batch_input.is_some() != batch_output.is_some() && r.output.is_some() {
+        return Err(Invalid::new(
+            path.key(if batch_input.is_some() {
+                "batch_output"
+            } else {
+                "batch_input"
+            }),
+            "missing: batch inference needs both `batch_input` and `batch_output`",
+        ));
+    }
+    let long = p
+        .long_prompt
+        .as_ref()
+        .map(|l| long_prompt(l, &path.key("long_prompt"), per_request.is_some()))
+        .transpose()?;
+    Ok(ModelPrice {
+        key: format!("{name}.{}", base.key),
+        input: r.input,
+        output: r.output,
+        cache_read: r.cache_read,
+        cache_write: r.cache_write,
+        cache_write_1h: r.cache_write_1h,
+        batch_input,
+        batch_output,
+        per_request,
+        long_prompt: long,
+        tiers: tiers(p.tiers.as_ref(), &path.key("tiers"), per_request.is_some())?,
+        profiles: BTreeMap::new(),
+        profile: Some(name.to_string()),
+        source: p.source.clone().or_else(|| base.source.clone()),
+        ..base.clone()
     })
+}
+
+/// A date written YYYY-MM-DD.
+fn check_date(d: &str, path: &KeyPath) -> Result<(), Invalid> {
+    let b = d.as_bytes();
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            path.clone(),
+            format!("\"{d}\" is not a date: write it YYYY-MM-DD, e.g. \"2027-04-08\""),
+        ))
+    }
 }
 
 /// An `output_burndown` (the pricing table's, or a `[quotas]` override): the
@@ -477,6 +939,11 @@ mod tests {
             ttft_ms: None,
             output_tokens_per_s: None,
             source: None,
+            long_prompt: None,
+            tiers: BTreeMap::new(),
+            profiles: BTreeMap::new(),
+            profile: None,
+            deprecation_date: None,
         }
     }
 
@@ -695,5 +1162,157 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(rerank.cost(&t, false).unwrap().total_usd(), 0.002);
+    }
+
+    /// A table holding one model with a long-prompt tier, a Priority tier and
+    /// a `us` profile, as `pricing import` writes them.
+    fn sonnet_table() -> PriceTable {
+        let raw: format::PricingFile = toml::from_str(
+            r#"
+[meta]
+region = "us-east-1"
+currency = "USD"
+unit = "per 1M tokens"
+as_of = "2026-11-27"
+source = "test"
+[models.s]
+input = 3.0
+output = 15.0
+cache_read = 0.3
+cache_write = 3.75
+cache_write_1h = 6.0
+batch_input = 1.5
+batch_output = 7.5
+long_prompt = { above = 200000, input = 6.0, output = 22.5, cache_read = 0.6, cache_write = 7.5, cache_write_1h = 12.0 }
+[models.s.tiers.priority]
+input = 5.25
+output = 26.25
+cache_read = 0.525
+[models.s.tiers.flex]
+input = 1.5
+output = 7.5
+cache_read = 0.15
+long_prompt = { above = 200000, input = 3.0, output = 11.25, cache_read = 0.3 }
+[models.s.profiles.us]
+input = 3.3
+output = 16.5
+cache_read = 0.33
+cache_write = 4.125
+long_prompt = { above = 200000, input = 6.6, output = 24.75 }
+"#,
+        )
+        .unwrap();
+        PriceTable::validate(&raw).unwrap()
+    }
+
+    #[test]
+    fn a_long_prompt_bills_every_token_at_the_long_rates() {
+        let t = sonnet_table();
+        let s = &t.models["s"];
+        // 150,000 input + 60,000 cache read = 210,000 > 200,000: every token at
+        // the long rates. By hand: 150,000 × $6/M = $0.90; 60,000 × $0.60/M =
+        // $0.036; 1,000 output × $22.50/M = $0.0225. Total $0.9585.
+        let long = CallTokens {
+            input: 150_000,
+            output: 1_000,
+            cache_read: 60_000,
+            cache_write: 0,
+        };
+        let c = s.cost(&long, false).unwrap();
+        assert_eq!(usd(c.input), 0.9);
+        assert_eq!(usd(c.cache_read), 0.036);
+        assert_eq!(usd(c.output), 0.0225);
+        // Exactly at the threshold: the base rates (200,000 is not above it).
+        let at = CallTokens {
+            input: 140_000,
+            ..long
+        };
+        let c = s.cost(&at, false).unwrap();
+        assert_eq!(usd(c.input), 140_000.0 * 3.0 / 1e6);
+        assert_eq!(usd(c.output), 0.015);
+        // Batch has no long-prompt prices in the table: refused, not guessed.
+        let batch = CallTokens {
+            input: 210_000,
+            output: 10,
+            ..Default::default()
+        };
+        assert!(matches!(
+            s.cost(&batch, true),
+            Err(PriceError::NoLongPrompt(..))
+        ));
+    }
+
+    #[test]
+    fn tiers_price_at_their_rates_and_a_missing_tier_is_named() {
+        let t = sonnet_table();
+        let s = &t.models["s"];
+        // 100,000 tokens of each kind: a tenth of each rate per 1M.
+        let call = CallTokens {
+            input: 100_000,
+            output: 100_000,
+            cache_read: 100_000,
+            cache_write: 0,
+        };
+        let c = s.cost_in(&call, false, ServiceTier::Priority).unwrap();
+        assert!((c.total_usd() - 0.1 * (5.25 + 26.25 + 0.525)).abs() < 1e-12);
+        let c = s.cost_in(&call, false, ServiceTier::Flex).unwrap();
+        assert!((c.total_usd() - 0.1 * (1.5 + 7.5 + 0.15)).abs() < 1e-12);
+        // Priority lists no long-prompt prices while the model has some.
+        let long = CallTokens {
+            input: 250_000,
+            ..Default::default()
+        };
+        let e = s.cost_in(&long, false, ServiceTier::Priority).unwrap_err();
+        assert!(e.to_string().contains("250,000"), "{e}");
+        assert!(e.to_string().contains("priority"), "{e}");
+        let c = s.cost_in(&long, false, ServiceTier::Flex).unwrap();
+        assert_eq!(c.total_usd(), 0.25 * 3.0);
+        // A profile without tiers has none.
+        let us = &s.profiles["us"];
+        let e = us.cost_in(&call, false, ServiceTier::Flex).unwrap_err();
+        assert!(e.to_string().contains("no flex tier"), "{e}");
+    }
+
+    #[test]
+    fn a_profile_is_the_model_at_the_profiles_prices() {
+        let t = sonnet_table();
+        let s = &t.models["s"];
+        let us = &s.profiles["us"];
+        assert_eq!(us.key, "us.s");
+        assert_eq!(us.profile.as_deref(), Some("us"));
+        // Non-price keys are the model's; batch is not offered through it here.
+        assert_eq!(us.output_burndown, s.output_burndown);
+        assert_eq!(us.batch_input, None);
+        let call = CallTokens {
+            input: 100_000,
+            output: 10_000,
+            cache_read: 50_000,
+            cache_write: 20_000,
+        };
+        let base = s.cost(&call, false).unwrap().total_usd();
+        let prof = us.cost(&call, false).unwrap().total_usd();
+        // $0.33 + $0.165 + $0.0165 + $0.0825 = $0.594, 1.1 × the base's $0.54.
+        assert!((prof - 0.594).abs() < 1e-12, "{prof}");
+        assert!((prof / base - 1.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_tier_and_profile_entries_name_their_key() {
+        let (at, msg) = finding("tiers.standard = { input = 1.0 }");
+        assert_eq!(at, "models.m.tiers.standard", "{msg}");
+        assert!(msg.contains("model's own"), "{msg}");
+        let (at, msg) = finding("tiers.turbo = { input = 1.0 }");
+        assert_eq!(at, "models.m.tiers.turbo", "{msg}");
+        assert!(msg.contains("\"priority\" and \"flex\""), "{msg}");
+        let (at, msg) = finding("long_prompt = { input = 6.0 }");
+        assert_eq!(at, "models.m.long_prompt.above", "{msg}");
+        let (at, msg) = finding("profiles.us = { output = 1.0 }");
+        assert_eq!(at, "models.m.profiles.us.input", "{msg}");
+        let (at, msg) = finding("profiles.US = { input = 1.0, output = 2.0 }");
+        assert_eq!(at, "models.m.profiles.US", "{msg}");
+        let (at, msg) = finding("profiles.us = { input = -1.0, output = 2.0 }");
+        assert_eq!(at, "models.m.profiles.us.input", "{msg}");
+        let (at, msg) = finding("deprecation_date = \"soon\"");
+        assert_eq!(at, "models.m.deprecation_date", "{msg}");
     }
 }
