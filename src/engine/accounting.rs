@@ -57,6 +57,12 @@ pub struct PolicyAcc {
     pub calls: Vec<u64>,
     /// By traffic class, latencies included.
     pub classes: Vec<ClassAcc>,
+    /// Calls whose prompt passed the model's context window (Bedrock refuses
+    /// them; simroute bills them as if served, and counts them).
+    pub beyond_context: u64,
+    /// Calls with a long prompt the table has no price for in their mode or
+    /// tier (billed at the short-prompt prices, and counted).
+    pub unpriced: u64,
 }
 
 impl PolicyAcc {
@@ -65,6 +71,8 @@ impl PolicyAcc {
             cost: vec![[0; KINDS]; models],
             calls: vec![0; models],
             classes: vec![ClassAcc::default(); classes],
+            beyond_context: 0,
+            unpriced: 0,
         }
     }
 
@@ -77,6 +85,8 @@ impl PolicyAcc {
         for (a, b) in self.calls.iter_mut().zip(&o.calls) {
             *a += b;
         }
+        self.beyond_context += o.beyond_context;
+        self.unpriced += o.unpriced;
         for (a, b) in self.classes.iter_mut().zip(&o.classes) {
             a.requests += b.requests;
             a.cost += b.cost;
@@ -110,6 +120,8 @@ impl PolicyAcc {
                 .map(|row| row.map(|v| usd(v) / n))
                 .collect(),
             calls: self.calls.iter().map(|&c| c as f64 / n).collect(),
+            beyond_context: self.beyond_context,
+            unpriced: self.unpriced,
             escalation: escalated as f64 / n,
             quality: correct as f64 / n,
             escalated_quality: (escalated > 0).then(|| escalated_correct as f64 / escalated as f64),
@@ -153,6 +165,10 @@ pub struct RepFigures {
     pub breakdown: Vec<[f64; KINDS]>,
     /// Calls per request by model.
     pub calls: Vec<f64>,
+    /// Calls past their model's context window, a count.
+    pub beyond_context: u64,
+    /// Calls with a long prompt the table has no price for, a count.
+    pub unpriced: u64,
     pub escalation: f64,
     pub quality: f64,
     /// Quality among escalated requests; `None` if none escalated.

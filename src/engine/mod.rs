@@ -36,7 +36,10 @@ use crate::stats::{binormal_mu, normal_quantile};
 use crate::units::{cost_of, femto_per_call, femto_per_token};
 use accounting::{PolicyAcc, RepFigures};
 use histogram::LatencyHistogram;
-use policy::{ClassRouting, EngineModel, EnginePolicy, EngineTrigger, ModelDraw, Prices, Request};
+use policy::{
+    ClassRouting, EngineModel, EnginePolicy, EngineTrigger, ModelDraw, Prices, Request, STANDARD,
+    TierPrices,
+};
 use sampling::{DifficultySampler, LogNormal, TokenSampler, normal, p_correct};
 use summary::Summary;
 
@@ -104,17 +107,23 @@ pub struct Engine {
 }
 
 fn prices(p: &crate::pricing::ModelPrice) -> Prices {
+    rated(p, &p.standard_rates())
+}
+
+/// The model's prices at `r`'s per-token rates (batch and per-request
+/// prices are the model's).
+fn rated(p: &crate::pricing::ModelPrice, r: &crate::pricing::Rates) -> Prices {
     let f = |v: Option<f64>| v.map(femto_per_token).unwrap_or(0);
-    let input = femto_per_token(p.input);
+    let input = femto_per_token(r.input);
     Prices {
         input,
-        output: f(p.output),
-        cache_read: f(p.cache_read),
-        cache_write: p.cache_write.map(femto_per_token).unwrap_or(input),
+        output: f(r.output),
+        cache_read: f(r.cache_read),
+        cache_write: r.cache_write.map(femto_per_token).unwrap_or(input),
         // A model without a 1-hour cache keeps the 5-minute one (and its price).
-        cache_write_1h: p
+        cache_write_1h: r
             .cache_write_1h
-            .or(p.cache_write)
+            .or(r.cache_write)
             .map(femto_per_token)
             .unwrap_or(input),
         batch_input: f(p.batch_input),
@@ -122,6 +131,36 @@ fn prices(p: &crate::pricing::ModelPrice) -> Prices {
         per_request: p.per_request.map(femto_per_call).unwrap_or(0),
         caches: p.caches(),
     }
+}
+
+/// The model's prices by service tier (priority, standard, flex), short and
+/// long prompts. A tier the table lacks takes the Standard prices: validation
+/// keeps every policy off it.
+fn tier_prices(p: &crate::pricing::ModelPrice) -> Box<[TierPrices; 3]> {
+    use crate::pricing::ServiceTier;
+    let above = p.long_threshold().unwrap_or(u64::MAX);
+    let make = |rates: &crate::pricing::Rates, long: Option<crate::pricing::LongPrompt>| {
+        let short = rated(p, rates);
+        match long {
+            Some(l) => TierPrices {
+                short,
+                long: rated(p, &l.rates),
+                above: l.above,
+                long_priced: true,
+            },
+            None => TierPrices {
+                short,
+                long: short,
+                above,
+                long_priced: false,
+            },
+        }
+    };
+    let standard = make(&p.standard_rates(), p.long_prompt);
+    Box::new(ServiceTier::ALL.map(|t| match p.tiers.get(&t) {
+        Some(tp) => make(&tp.rates, tp.long_prompt),
+        None => standard,
+    }))
 }
 
 fn lognormal(s: Option<crate::spec::Spread>) -> LogNormal {
@@ -181,6 +220,8 @@ impl Engine {
             .enumerate()
             .map(|(i, m)| EngineModel {
                 prices: prices(&m.price),
+                tiers: tier_prices(&m.price),
+                context: m.price.context_window.unwrap_or(u64::MAX),
                 routed: routed[i],
                 scored: scored[i],
                 skill: m.skill.unwrap_or(0.0),
@@ -255,6 +296,14 @@ impl Engine {
                         route: p.routes[c].clone(),
                         trigger: engine_trigger(&p.triggers[c]),
                         batch: p.batch[c],
+                        tier: if p.batch[c] {
+                            STANDARD
+                        } else {
+                            crate::pricing::ServiceTier::ALL
+                                .iter()
+                                .position(|&t| t == p.tiers[c])
+                                .unwrap_or(STANDARD)
+                        },
                     })
                     .collect(),
                 caching: p.prompt_caching,

@@ -27,10 +27,32 @@ pub struct Prices {
     pub caches: bool,
 }
 
+/// A model's prices in one service tier: a prompt of more than `above` tokens
+/// bills at `long`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TierPrices {
+    pub short: Prices,
+    pub long: Prices,
+    /// The long-prompt threshold, tokens (`u64::MAX`: none).
+    pub above: u64,
+    /// Whether the table prices long prompts in this tier (on demand; batch
+    /// never has long-prompt prices).
+    pub long_priced: bool,
+}
+
+/// Index of the Standard tier in [`EngineModel::tiers`].
+pub const STANDARD: usize = 1;
+
 /// A model as the engine uses it.
 #[derive(Debug, Clone)]
 pub struct EngineModel {
+    /// The Standard tier's prices for a short prompt.
     pub prices: Prices,
+    /// By service tier (priority, standard, flex; a tier the table lacks is
+    /// never used: validation refuses it).
+    pub tiers: Box<[TierPrices; 3]>,
+    /// The context window, tokens (`u64::MAX`: not stated).
+    pub context: u64,
     /// Whether per-request correctness and latency are drawn.
     pub routed: bool,
     /// Whether a confidence score is drawn (a non-last tier of a confidence route).
@@ -42,6 +64,25 @@ pub struct EngineModel {
     pub tps: LogNormal,
     /// Output tokens are capped here.
     pub max_output: u64,
+}
+
+impl EngineModel {
+    /// The prices of a call in `tier` with a prompt of `prompt` tokens, and
+    /// whether the table lacks a price for it (a long prompt in batch, or in a
+    /// tier without long-prompt prices: billed at the short prices, counted).
+    #[inline(always)]
+    pub fn rates(&self, tier: usize, prompt: u64, batch: bool) -> (&Prices, bool) {
+        let t = &self.tiers[tier];
+        if prompt > t.above {
+            if batch || !t.long_priced {
+                (&t.short, true)
+            } else {
+                (&t.long, false)
+            }
+        } else {
+            (&t.short, false)
+        }
+    }
 }
 
 /// The escalation trigger, with thresholds moved to the normal scale.
@@ -71,6 +112,8 @@ pub struct ClassRouting {
     /// `None` for a one-tier route: a `Classifier` is always a two-tier route's.
     pub trigger: EngineTrigger,
     pub batch: bool,
+    /// Index into [`EngineModel::tiers`] (Standard for batch).
+    pub tier: usize,
 }
 
 /// A policy as the engine uses it.
@@ -204,6 +247,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     let c = req.class;
     let routing = &policy.classes[c];
     let (route, batch, trigger) = (&routing.route, routing.batch, &routing.trigger);
+    let tier = routing.tier;
     let mut cost: Femto = 0;
     for &(m, f) in &req.extra {
         acc.cost[m][EXTRA] += f;
@@ -215,10 +259,13 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     let (first, last) = match trigger.classify(req, route, models) {
         Some(k) => {
             let cm = &models[k.model];
+            let (cp, unpriced) = cm.rates(tier, k.input, batch);
+            acc.unpriced += u64::from(unpriced);
+            acc.beyond_context += u64::from(k.input > cm.context);
             let (ci, co) = if batch {
-                (cm.prices.batch_input, cm.prices.batch_output)
+                (cp.batch_input, cp.batch_output)
             } else {
-                (cm.prices.input, cm.prices.output)
+                (cp.input, cp.output)
             };
             let (input_cost, output_cost) = (cost_of(k.input, ci), cost_of(k.output, co));
             acc.cost[k.model][INPUT] += input_cost;
@@ -234,10 +281,13 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     for (i, &m) in route.iter().enumerate().take(last + 1).skip(first) {
         let model = &models[m];
         let d = &req.models[m];
-        let p = &model.prices;
         // The uncached input's cost, and the prefix's: billed as cache reads and
         // writes where the policy and the model cache it, else as input.
         let prefix = req.cache_read + req.cache_write;
+        let prompt = req.input + prefix;
+        let (p, unpriced) = model.rates(tier, prompt, batch);
+        acc.unpriced += u64::from(unpriced);
+        acc.beyond_context += u64::from(prompt > model.context);
         let (input_cost, read_cost, write_cost) = if batch {
             (cost_of(req.input + prefix, p.batch_input), 0, 0)
         } else if policy.caching && p.caches && prefix > 0 {

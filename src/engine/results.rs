@@ -56,6 +56,10 @@ pub struct ScenarioInfo {
     /// Traffic over time (`[load]`); absent without it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load: Option<super::time::results::LoadInfo>,
+    /// The inference profile of each model called through one (model name →
+    /// profile prefix, e.g. "us"); absent where every model is in-Region.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub profiles: std::collections::BTreeMap<String, String>,
 }
 
 /// A traffic class, as configured.
@@ -158,6 +162,46 @@ pub struct PolicyResult {
     /// Under `[load]`: cache, throttling and quota figures; absent without it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic: Option<super::time::results::TrafficResult>,
+    /// Calls whose prompt passed their model's context window, over every
+    /// replication: Bedrock refuses them; they are billed as if served.
+    /// Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub calls_beyond_context_window: u64,
+    /// Calls with a prompt above a long-prompt threshold that the pricing
+    /// table gives no price for in their mode (batch) or service tier, over
+    /// every replication: billed at the short-prompt prices. Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub calls_without_long_prompt_price: u64,
+}
+
+/// What the engines counted instead of pricing silently: calls past a
+/// context window, long prompts without a price.
+fn limit_warnings(policies: &[PolicyResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in policies {
+        if p.calls_beyond_context_window > 0 {
+            out.push(format!(
+                "policy {}: {} call{} had a prompt longer than its model's context window: Bedrock would refuse {}; they are billed here as if served",
+                p.name,
+                crate::numfmt::count(p.calls_beyond_context_window as f64),
+                if p.calls_beyond_context_window == 1 { "" } else { "s" },
+                if p.calls_beyond_context_window == 1 { "it" } else { "them" },
+            ));
+        }
+        if p.calls_without_long_prompt_price > 0 {
+            out.push(format!(
+                "policy {}: {} call{} had a prompt above a long-prompt threshold that the pricing table gives no price for in their mode (batch) or service tier; billed at the short-prompt prices",
+                p.name,
+                crate::numfmt::count(p.calls_without_long_prompt_price as f64),
+                if p.calls_without_long_prompt_price == 1 { "" } else { "s" },
+            ));
+        }
+    }
+    out
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// Quantiles of interactive latency, pooled over replications: `e2e_ms[i]` and
@@ -283,6 +327,7 @@ impl ScenarioInfo {
                 })
                 .collect(),
             load: s.load.as_ref().map(super::time::results::LoadInfo::new),
+            profiles: crate::scenario::billing::profiles_used(&s.models),
         }
     }
 }
@@ -367,6 +412,8 @@ impl RunResults {
                     cost_by_model,
                     classes,
                     latency_cdf: LatencyCdf::new(&raw.pooled[p]),
+                    calls_beyond_context_window: m.beyond_context,
+                    calls_without_long_prompt_price: m.unpriced,
                     traffic: s
                         .load
                         .as_ref()
@@ -392,6 +439,7 @@ impl RunResults {
         let mut warnings = eval_warnings(s);
         warnings.extend(crate::scenario::load::warnings(s));
         warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
+        warnings.extend(limit_warnings(&policies));
         RunResults {
             inputs,
             as_logged,

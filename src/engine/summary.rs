@@ -65,6 +65,11 @@ pub struct PolicySummary {
     pub classes: Vec<Option<ClassMoments>>,
     /// Under `[load]`: the time figures' moments.
     pub time: Option<TimeMoments>,
+    /// Calls past their model's context window, over every replication.
+    pub beyond_context: u64,
+    /// Calls with a long prompt the table has no price for, over every
+    /// replication.
+    pub unpriced: u64,
 }
 
 /// One policy's time figures (`[load]`) across the replications so far.
@@ -154,6 +159,8 @@ impl PolicySummary {
             batch: Some(Default::default()),
             classes: vec![Some(ClassMoments::default()); classes],
             time: None,
+            beyond_context: 0,
+            unpriced: 0,
         }
     }
 
@@ -175,6 +182,8 @@ impl PolicySummary {
             *sum += c;
             *called |= c > 0.0;
         }
+        self.beyond_context += r.beyond_context;
+        self.unpriced += r.unpriced;
         self.escalation.push(r.escalation);
         self.quality.push(r.quality);
         push_opt(&mut self.escalated_quality, r.escalated_quality);
@@ -250,6 +259,8 @@ mod tests {
             cost,
             breakdown: vec![[cost, 0.0, 0.0, 0.0, 0.0]],
             calls: vec![1.0],
+            beyond_context: 0,
+            unpriced: 0,
             escalation: 0.1,
             quality: 0.9,
             escalated_quality: escalated,

@@ -354,6 +354,23 @@ impl ModelPrice {
 }
 
 impl PriceTable {
+    /// A model by its key, or through an inference profile by the profile's
+    /// id (`us.anthropic.claude-…` is the `us` profile of `anthropic.claude-…`).
+    pub fn get(&self, key: &str) -> Option<&ModelPrice> {
+        if let Some(m) = self.models.get(key) {
+            return Some(m);
+        }
+        let (prefix, rest) = key.split_once('.')?;
+        self.models.get(rest)?.profiles.get(prefix)
+    }
+
+    /// Every key [`PriceTable::get`] answers: the models' and their profiles'.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.models.values().flat_map(|m| {
+            std::iter::once(m.key.as_str()).chain(m.profiles.values().map(|p| p.key.as_str()))
+        })
+    }
+
     /// Reads and validates a pricing table.
     pub fn load(path: &Path) -> Result<Self, InputError> {
         let file = TomlFile::<format::PricingFile>::read(path)?;

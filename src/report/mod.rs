@@ -122,8 +122,18 @@ pub fn summary_line(r: &RunResults) -> String {
             l.max_attempts
         )
     });
+    let profiles = if s.profiles.is_empty() {
+        String::new()
+    } else {
+        let each: Vec<_> = s
+            .profiles
+            .iter()
+            .map(|(m, p)| format!("{m} through the {p} inference profile"))
+            .collect();
+        format!(" ({})", each.join(", "))
+    };
     format!(
-        "{description}scenario {}: {}{} requests x {} replications, seed {}; pricing {} as of {}; baseline {}{replay}{over_time}; {interval}",
+        "{description}scenario {}: {}{} requests x {} replications, seed {}; pricing {} as of {}{profiles}; baseline {}{replay}{over_time}; {interval}",
         s.name,
         if s.load.is_some() && r.inputs.replay != Some("exact") {
             "about "

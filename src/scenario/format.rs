@@ -288,6 +288,10 @@ pub struct ModelEntry {
     pub ttft_ms: Option<NumOr<MedianP95>>,
     /// Overrides the pricing table's output speed, tokens/s.
     pub output_tokens_per_s: Option<NumOr<MedianP95>>,
+    /// The cross-Region inference profile the model is called through ("us",
+    /// "eu", "apac", "global", …; none: in-Region): priced at the profile's
+    /// rates, with quotas of its own.
+    pub profile: Option<String>,
 }
 
 /// Interactive (on-demand) or batch inference.
@@ -384,6 +388,9 @@ pub struct ClassEntry {
     pub validator: Option<ValidatorEntry>,
     /// A pre-routing classifier.
     pub classifier: Option<ClassifierEntry>,
+    /// The class's on-demand service tier under this policy: "priority",
+    /// "standard" or "flex" (default: the policy's).
+    pub service_tier: Option<String>,
 }
 
 /// What a `by_class` value may be, said to the user when it is none of them.
@@ -464,4 +471,7 @@ pub struct PolicyEntry {
     /// Under `[load]`: what a call throttled on every attempt does: "fail"
     /// (default) or `{ fallback = "MODEL" }`.
     pub on_throttle: Option<OnThrottleEntry>,
+    /// The on-demand service tier of the policy's calls: "priority",
+    /// "standard" (default) or "flex".
+    pub service_tier: Option<String>,
 }

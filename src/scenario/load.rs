@@ -527,12 +527,12 @@ fn quotas(
     let mut out = Vec::new();
     for (key, q) in raw.into_iter().flatten() {
         let qp = root().key("quotas").key(key);
-        let Some(price) = table.models.get(key) else {
+        let Some(price) = table.get(key) else {
             return Err(Invalid::new(
                 qp,
                 format!(
-                    "\"{key}\" is not a key of the pricing table{}: quotas are per model, named by the pricing key the scenario's models use",
-                    did_you_mean(key, table.models.keys().map(String::as_str))
+                    "\"{key}\" is not a key of the pricing table{}: quotas are per model, named by the pricing key the scenario's models use (a model called through an inference profile by the profile id, e.g. \"us.{key}\")",
+                    did_you_mean(key, table.keys())
                 ),
             ));
         };

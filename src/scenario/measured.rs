@@ -179,8 +179,10 @@ pub fn resolve(dir: &Path, name: &str) -> PathBuf {
 /// (`us.`, `eu.`, `apac.`, `global.`, ...).
 pub fn price_key<'a>(table: &'a PriceTable, model_id: &str) -> Option<&'a str> {
     let id = model_id.rsplit('/').next().unwrap_or(model_id);
-    if let Some((k, _)) = table.models.get_key_value(id) {
-        return Some(k);
+    // The model itself, or the inference profile the id names where the
+    // table prices it (`us.` Claude bills 10% above the base).
+    if let Some(m) = table.get(id) {
+        return Some(&m.key);
     }
     let (geo, rest) = id.split_once('.')?;
     if ["us", "eu", "apac", "global", "us-gov", "ca", "jp", "au"].contains(&geo) {
@@ -322,7 +324,7 @@ fn read_one_log(
         Ok(())
     })?;
     for (k, t) in &mut by_model {
-        t.price(&table.models[k]);
+        t.price(table.get(k).expect("price_key returns keys of the table"));
     }
     Ok(LogData {
         path: path.to_path_buf(),

@@ -4,6 +4,7 @@
 //! table, into a [`Scenario`]: plain typed data, every name resolved to an index,
 //! every number checked. The engine sees only this.
 
+pub mod billing;
 pub mod format;
 pub mod load;
 pub mod measured;
@@ -263,6 +264,9 @@ pub struct Policy {
     /// Under `[load]`: the model that answers a call throttled on every
     /// attempt; `None`: the request fails.
     pub fallback: Option<ModelId>,
+    /// The service tier of each class's on-demand calls, by class index
+    /// (batch calls have none).
+    pub tiers: Vec<crate::pricing::ServiceTier>,
 }
 
 impl Policy {

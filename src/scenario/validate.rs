@@ -214,6 +214,7 @@ pub fn validate(
         load,
     };
     check_usage(&scenario)?;
+    super::billing::check(&scenario)?;
     check_eval(&scenario)?;
     super::load::check(&scenario)?;
     Ok(scenario)
@@ -440,16 +441,7 @@ fn models(
     let mut ids = BTreeMap::new();
     for (name, m) in &raw.models {
         let mp = root().key("models").key(name);
-        let price = table.models.get(&m.price).ok_or_else(|| {
-            Invalid::new(
-                mp.key("price"),
-                format!(
-                    "\"{}\" is not a model of the pricing table{}",
-                    m.price,
-                    did_you_mean(&m.price, table.models.keys().map(String::as_str))
-                ),
-            )
-        })?;
+        let price = &super::billing::model_price(table, &m.price, m.profile.as_deref(), &mp)?;
         let skill = m
             .skill
             .map(|s| check_range(s, 0.0, 1.0, &mp.key("skill")))
@@ -1261,7 +1253,9 @@ fn policy(
         batch[class_index(name, &pp.key("batch_classes").index(i))?] = true;
     }
     let (prompt_caching, cache_ttl) = super::load::caching(p, pp)?;
+    let tiers = super::billing::service_tiers(p, pp, classes)?;
     Ok(Policy {
+        tiers,
         name: p.name.clone(),
         routes,
         triggers,

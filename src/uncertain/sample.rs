@@ -201,6 +201,8 @@ mod tests {
             cost: x,
             breakdown: vec![],
             calls: vec![],
+            beyond_context: 0,
+            unpriced: 0,
             escalation: 0.0,
             quality: 0.0,
             escalated_quality: None,

@@ -665,8 +665,13 @@ impl Engine {
             };
             // Billing, as a static run bills a call.
             let model = &self.models[m];
-            let pr = &model.prices;
             let p = &self.policies[pi];
+            let prompt = step.input + prefix;
+            let (pr, unpriced) = model.rates(p.classes[class].tier, prompt, false);
+            if fl.measured {
+                w.acc.unpriced += u64::from(unpriced);
+                w.acc.beyond_context += u64::from(prompt > model.context);
+            }
             let write_price = if p.one_hour {
                 pr.cache_write_1h
             } else {
