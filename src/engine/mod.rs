@@ -490,6 +490,7 @@ impl Engine {
             m.skill = b.skill;
             m.half_mu = b.half_mu;
             m.prices = b.prices;
+            m.tiers = b.tiers.clone();
         }
         for (c, b) in me.classes.iter_mut().zip(&base.classes) {
             if let (Tokens::Synthetic { hit_rate, .. }, Tokens::Synthetic { hit_rate: h, .. }) =
