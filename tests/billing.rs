@@ -34,6 +34,8 @@ output_tokens_per_s = 60
 long_prompt = { above = 200000, input = 6.0, output = 22.5, cache_read = 0.6, cache_write = 7.5, cache_write_1h = 12.0 }
 
 [models.sonnet.tiers.flex]
+ttft_ms = 2000
+output_tokens_per_s = 30
 input = 1.5
 output = 7.5
 cache_read = 0.15
@@ -70,7 +72,9 @@ fn files(body: &str) -> Files {
     std::fs::write(
         &scenario,
         format!(
-            "[scenario]\nname = \"t\"\npricing = \"pricing.toml\"\nrequests = 2000\nreplications = 3\nseed = 5\nmonthly_requests = 1000000\n\n{body}"
+            "[scenario]\nname = \"t\"\npricing = \"pricing.toml\"\n{}replications = 3\nseed = 5\nmonthly_requests = 1000000\n\n{body}",
+            // Under [load] the rate sets the requests.
+            if body.contains("[load]") { "" } else { "requests = 2000\n" }
         ),
     )
     .unwrap();
@@ -288,4 +292,61 @@ fn rare_draws_past_the_window_are_counted_not_hidden() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("5.3e-6 of them"), "{err}");
+}
+
+#[test]
+fn a_tier_has_its_latency_from_the_table_or_the_scenario() {
+    // Fixed latencies: standard 800 ms + 100 tokens at 60/s = 2,466.7 ms;
+    // Flex (the table) 2,000 ms + 100 at 30/s = 5,333.3 ms; Flex with the
+    // scenario's own ttft of 3,000 ms: 6,333.3 ms.
+    let body = |tiers: &str| {
+        format!("[models.s]\nprice = \"sonnet\"\nskill = 0.9\n{tiers}\n")
+            + &one_class(1_000, 100, 0, "")
+            + "[[policy]]\nname = \"standard\"\nroute = [\"s\"]\n\n[[policy]]\nname = \"flex\"\nroute = [\"s\"]\nservice_tier = \"flex\"\n"
+    };
+    let p50 = |r: &RunResults, p: &str| {
+        common::policy(r, p)
+            .e2e_latency_ms
+            .as_ref()
+            .expect("interactive latency")
+            .p50
+            .mean
+    };
+    let r = simulate(&body(""));
+    common::assert_close(
+        "standard",
+        p50(&r, "standard"),
+        800.0 + 100_000.0 / 60.0,
+        1e-3,
+    );
+    common::assert_close("flex", p50(&r, "flex"), 2000.0 + 100_000.0 / 30.0, 1e-3);
+    let r = simulate(&body("tiers.flex = { ttft_ms = 3000 }"));
+    common::assert_close(
+        "flex, scenario",
+        p50(&r, "flex"),
+        3000.0 + 100_000.0 / 30.0,
+        1e-3,
+    );
+    let (code, err) = refused(&body("tiers.priority = { ttft_ms = 300 }"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("models.s.tiers.priority"), "{err}");
+    assert!(err.contains("no priority prices"), "{err}");
+}
+
+#[test]
+fn a_profile_is_a_quota_pool_of_its_own() {
+    // 2 requests a second on each of two policies, one calling Sonnet
+    // in-Region, one through the us profile; a 60 RPM quota on the in-Region
+    // key throttles half of the first policy's calls (as in tests/load.rs) and
+    // none of the profile's.
+    let r = simulate(
+        &("[models.base]\nprice = \"sonnet\"\nskill = 0.9\n\n[models.us]\nprice = \"sonnet\"\nprofile = \"us\"\nskill = 0.9\n\n".to_string()
+            + "[[traffic]]\nname = \"t\"\nshare = 1\ninput_tokens = 1000\noutput_tokens = 100\nmax_tokens = 100\ndifficulty = 0.2\n\n"
+            + "[[policy]]\nname = \"in-region\"\nroute = [\"base\"]\n\n[[policy]]\nname = \"us\"\nroute = [\"us\"]\n\n"
+            + "[load]\nrequests_per_s = 2\nduration = \"2h\"\nwarmup = \"10m\"\nretry = \"off\"\n\n[quotas.sonnet]\nrpm = 60\n")
+    );
+    let failed = |p: &str| common::policy(&r, p).traffic.as_ref().unwrap().failed_rate;
+    let base = failed("in-region");
+    assert!((base.mean - 0.5).abs() < 0.02, "{base:?}");
+    assert_eq!(failed("us").mean, 0.0);
 }

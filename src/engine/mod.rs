@@ -163,6 +163,21 @@ fn tier_prices(p: &crate::pricing::ModelPrice) -> Box<[TierPrices; 3]> {
     }))
 }
 
+/// The model's latency by service tier, where a tier's differs from its own.
+fn timing(m: &crate::scenario::Model) -> [Option<policy::Timing>; 3] {
+    let (ttft, tps) = (lognormal(m.ttft_ms), lognormal(m.output_tokens_per_s));
+    crate::pricing::ServiceTier::ALL.map(|t| {
+        let l = m.tier_latency.get(&t)?;
+        Some(policy::Timing {
+            ttft: (ttft, l.ttft_ms.map_or(ttft, LogNormal::from_spread)),
+            tps: (
+                tps,
+                l.output_tokens_per_s.map_or(tps, LogNormal::from_spread),
+            ),
+        })
+    })
+}
+
 fn lognormal(s: Option<crate::spec::Spread>) -> LogNormal {
     s.map(LogNormal::from_spread).unwrap_or(LogNormal {
         mu: 0.0,
@@ -222,6 +237,7 @@ impl Engine {
                 prices: prices(&m.price),
                 tiers: tier_prices(&m.price),
                 context: m.price.context_window.unwrap_or(u64::MAX),
+                timing: timing(m),
                 routed: routed[i],
                 scored: scored[i],
                 skill: m.skill.unwrap_or(0.0),

@@ -53,6 +53,9 @@ pub struct EngineModel {
     pub tiers: Box<[TierPrices; 3]>,
     /// The context window, tokens (`u64::MAX`: not stated).
     pub context: u64,
+    /// By service tier: how the tier's latency differs from the model's
+    /// (`None`: it does not).
+    pub timing: [Option<Timing>; 3],
     /// Whether per-request correctness and latency are drawn.
     pub routed: bool,
     /// Whether a confidence score is drawn (a non-last tier of a confidence route).
@@ -66,7 +69,53 @@ pub struct EngineModel {
     pub max_output: u64,
 }
 
+/// A service tier's latency profile against the model's: a draw of the
+/// model's is moved to the same standard normal deviate of the tier's
+/// lognormal (`exp(mu' + sigma'·z)` for `z = (ln x − mu) / sigma`), so that a
+/// tier's latency is the same draw as the model's, at the tier's spread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub ttft: (LogNormal, LogNormal),
+    pub tps: (LogNormal, LogNormal),
+}
+
+/// `x` drawn from `from`, moved to `to`.
+#[inline]
+fn moved(x: f64, from: &LogNormal, to: &LogNormal) -> f64 {
+    let z = if from.sigma > 0.0 {
+        (x.ln() - from.mu) / from.sigma
+    } else {
+        0.0
+    };
+    to.at(z)
+}
+
+impl Timing {
+    /// (time to first token, full latency), ms, of a call drawn as `d`.
+    #[inline]
+    pub fn apply(&self, d: &ModelDraw) -> (f64, f64) {
+        let ttft = moved(d.ttft, &self.ttft.0, &self.ttft.1);
+        let generating = d.latency - d.ttft;
+        if d.output == 0 || generating <= 0.0 {
+            return (ttft, ttft);
+        }
+        let tps = 1000.0 * d.output as f64 / generating;
+        let tps = moved(tps, &self.tps.0, &self.tps.1);
+        (ttft, ttft + 1000.0 * d.output as f64 / tps)
+    }
+}
+
 impl EngineModel {
+    /// (time to first token, full latency), ms, of a call drawn as `d` in
+    /// service tier `tier`.
+    #[inline(always)]
+    pub fn timed(&self, tier: usize, d: &ModelDraw) -> (f64, f64) {
+        match &self.timing[tier] {
+            None => (d.ttft, d.latency),
+            Some(t) => t.apply(d),
+        }
+    }
+
     /// The prices of a call in `tier` with a prompt of `prompt` tokens, and
     /// whether the table lacks a price for it (a long prompt in batch, or in a
     /// tier without long-prompt prices: billed at the short prices, counted).
@@ -324,9 +373,10 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
             answered = i;
             break;
         }
-        before += d.latency;
+        before += model.timed(tier, d).1;
     }
     let delivered = &req.models[route[answered]];
+    let (delivered_ttft, delivered_latency) = models[route[answered]].timed(tier, delivered);
     let class = &mut acc.classes[c];
     class.requests += 1;
     class.cost += cost;
@@ -336,9 +386,9 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         class.escalated_correct += delivered.correct as u64;
     }
     if batch {
-        class.batch.record(before + delivered.latency);
+        class.batch.record(before + delivered_latency);
     } else {
-        class.e2e.record(before + delivered.latency);
-        class.ttft.record(before + delivered.ttft);
+        class.e2e.record(before + delivered_latency);
+        class.ttft.record(before + delivered_ttft);
     }
 }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::format::{PolicyEntry, RouteEntry};
-use super::{ClassTokens, Model, Scenario, TokenDist, TrafficClass, Trigger};
+use super::{ClassTokens, Model, Scenario, TierLatency, TokenDist, TrafficClass, Trigger};
 use crate::input::{Invalid, KeyPath, did_you_mean};
 use crate::numfmt::count;
 use crate::pricing::{ModelPrice, PriceTable, ServiceTier};
@@ -304,6 +304,75 @@ fn check_call(c: &Call, pp: &KeyPath) -> Result<(), Invalid> {
         }
     }
     Ok(())
+}
+
+/// A model's latency by service tier: the scenario's `tiers.TIER`, else
+/// the pricing table's tier latency; tiers where neither says are left out
+/// (the model's own latency).
+pub fn tier_latency(
+    m: &super::format::ModelEntry,
+    price: &ModelPrice,
+    mp: &KeyPath,
+) -> Result<BTreeMap<ServiceTier, TierLatency>, Invalid> {
+    use crate::pricing::{LatencyKind, latency_spread};
+    let mut out = BTreeMap::new();
+    for (t, tp) in &price.tiers {
+        if tp.ttft_ms.is_some() || tp.output_tokens_per_s.is_some() {
+            out.insert(
+                *t,
+                TierLatency {
+                    ttft_ms: tp.ttft_ms,
+                    output_tokens_per_s: tp.output_tokens_per_s,
+                },
+            );
+        }
+    }
+    for (name, e) in m.tiers.iter().flatten() {
+        let at = mp.key("tiers").key(name);
+        let t = match ServiceTier::parse(name) {
+            Some(ServiceTier::Standard) => {
+                return Err(Invalid::new(
+                    at,
+                    "the Standard tier's latency is the model's own `ttft_ms` and `output_tokens_per_s`: list only \"priority\" and \"flex\" under `tiers`",
+                ));
+            }
+            Some(t) => t,
+            None => {
+                return Err(Invalid::new(
+                    at,
+                    format!(
+                        "\"{name}\" is not a Bedrock service tier: write \"priority\" or \"flex\""
+                    ),
+                ));
+            }
+        };
+        if !price.tiers.contains_key(&t) {
+            return Err(Invalid::new(
+                at,
+                format!(
+                    "the pricing table has no {} prices for \"{}\"{}, so no call can run in that tier",
+                    t.name(),
+                    price.key,
+                    price.tiers_hint()
+                ),
+            ));
+        }
+        let slot = out.entry(t).or_insert(TierLatency {
+            ttft_ms: None,
+            output_tokens_per_s: None,
+        });
+        if let Some(v) = &e.ttft_ms {
+            slot.ttft_ms = Some(latency_spread(v, &at.key("ttft_ms"), LatencyKind::Ttft)?);
+        }
+        if let Some(v) = &e.output_tokens_per_s {
+            slot.output_tokens_per_s = Some(latency_spread(
+                v,
+                &at.key("output_tokens_per_s"),
+                LatencyKind::Speed,
+            )?);
+        }
+    }
+    Ok(out)
 }
 
 /// The profiles a scenario's models are called through, for the summary

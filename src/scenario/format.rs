@@ -292,6 +292,19 @@ pub struct ModelEntry {
     /// "eu", "apac", "global", …; none: in-Region): priced at the profile's
     /// rates, with quotas of its own.
     pub profile: Option<String>,
+    /// Latency in the Priority or Flex tier, overriding the pricing table's
+    /// tier latency: `tiers.flex = { ttft_ms = …, output_tokens_per_s = … }`.
+    pub tiers: Option<BTreeMap<String, TierLatencyEntry>>,
+}
+
+/// `[models.NAME.tiers.TIER]`: the model's latency in a service tier.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierLatencyEntry {
+    /// Time to first token in the tier, ms: a number or `{ median, p95 }`.
+    pub ttft_ms: Option<NumOr<MedianP95>>,
+    /// Output speed in the tier, tokens/s: a number or `{ median, p95 }`.
+    pub output_tokens_per_s: Option<NumOr<MedianP95>>,
 }
 
 /// Interactive (on-demand) or batch inference.

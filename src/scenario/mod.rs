@@ -154,6 +154,16 @@ pub struct Model {
     pub ttft_ms: Option<Spread>,
     /// Output speed, tokens/s.
     pub output_tokens_per_s: Option<Spread>,
+    /// Time to first token and output speed in a service tier where they
+    /// differ from the model's (the scenario's `tiers`, else the table's).
+    pub tier_latency: std::collections::BTreeMap<crate::pricing::ServiceTier, TierLatency>,
+}
+
+/// A model's latency in one service tier; `None`: the model's own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TierLatency {
+    pub ttft_ms: Option<Spread>,
+    pub output_tokens_per_s: Option<Spread>,
 }
 
 /// A token count: fixed, or lognormal from its median and p95.

@@ -462,8 +462,10 @@ fn models(
             )?),
             None => price.output_tokens_per_s,
         };
+        let tier_latency = super::billing::tier_latency(m, price, &mp)?;
         ids.insert(name.clone(), models.len());
         models.push(Model {
+            tier_latency,
             name: name.clone(),
             price: price.clone(),
             skill,

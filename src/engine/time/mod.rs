@@ -501,12 +501,13 @@ impl Engine {
         }
         let step = |m: usize| -> Step {
             let d = &req.models[m];
+            let (ttft, latency) = self.models[m].timed(routing.tier, d);
             let mut s = Step {
                 model: m as u32,
                 input: req.input,
                 output: d.output,
-                ttft: d.ttft,
-                latency: d.latency,
+                ttft,
+                latency,
                 correct: d.correct,
             };
             if let Some(max) = t.max_tokens[c]
@@ -522,9 +523,11 @@ impl Engine {
         let mut before = 0.0;
         let (first, last) = match routing.trigger.classify(req, route, &self.models) {
             Some(k) => {
-                let cm = &self.models[k.model].prices;
+                let (cm, unpriced) = self.models[k.model].rates(routing.tier, k.input, false);
                 let (ic, oc) = (cost_of(k.input, cm.input), cost_of(k.output, cm.output));
                 if let Some(a) = acc {
+                    a.unpriced += u64::from(unpriced);
+                    a.beyond_context += u64::from(k.input > self.models[k.model].context);
                     a.cost[k.model][INPUT] += ic;
                     a.cost[k.model][OUTPUT] += oc;
                     a.calls[k.model] += 1;
