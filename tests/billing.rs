@@ -350,3 +350,29 @@ fn a_profile_is_a_quota_pool_of_its_own() {
     assert!((base.mean - 0.5).abs() < 0.02, "{base:?}");
     assert_eq!(failed("us").mean, 0.0);
 }
+
+#[test]
+fn logged_prompts_past_the_window_are_counted_and_warned() {
+    // Exact replay of a 4-record log: one prompt of 130,000 tokens on Micro
+    // (context window 128,000), three short ones. Every replication replays
+    // the log once: 1 call per replication beyond the window.
+    let f = files(
+        "[models.m]\nprice = \"micro\"\nskill = 0.9\n\n[[traffic]]\nname = \"chat\"\nlog = \"log.csv\"\ndifficulty = 0.3\n\n[[policy]]\nname = \"p\"\nroute = [\"m\"]\n",
+    );
+    std::fs::write(
+        f.dir.path().join("log.csv"),
+        "input_tokens,output_tokens\n1000,10\n130000,10\n2000,10\n3000,10\n",
+    )
+    .unwrap();
+    let json = common::run_json(
+        f.dir.path(),
+        &["run", f.scenario.to_str().unwrap(), "--replay", "exact"],
+    );
+    let p = &json["policies"][0];
+    assert_eq!(p["calls_beyond_context_window"], 3, "{p}");
+    let warnings = json["warnings"].to_string();
+    assert!(
+        warnings.contains("3 calls had a prompt longer than its model's context window"),
+        "{warnings}"
+    );
+}
