@@ -515,6 +515,17 @@ fn bad_litellm_files_are_named_with_what_is_wrong() {
         &["--models", "nothing"],
     );
     assert!(e.contains("matches --models nothing"), "{e}");
+    // LiteLLM's prices that the pricing table cannot take: a cache write
+    // price without a cache read price.
+    let e = import_err(
+        "{\"x.y\": {\"litellm_provider\": \"bedrock\", \"mode\": \"chat\", \"input_cost_per_token\": 1e-06, \"cache_creation_input_token_cost\": 1.25e-06}}",
+        &[],
+    );
+    assert!(
+        e.contains("l.json: models.\"x.y\".cache_write: `cache_write` is set without `cache_read`"),
+        "{e}"
+    );
+    assert!(e.contains("(LiteLLM's entry \"x.y\")"), "{e}");
     let e = import_err("{}", &["--region", "us-east-9"]);
     assert!(e.contains("--region us-east-9: not an AWS Region"), "{e}");
     assert!(e.contains("did you mean"), "{e}");
@@ -564,6 +575,24 @@ fn an_overlay_for_a_model_not_imported_is_refused_at_its_line() {
     );
     assert!(
         e.contains("did you mean `anthropic.claude-test-v1:0`"),
+        "{e}"
+    );
+    // A key that makes an imported entry invalid: the overlay is named.
+    std::fs::write(
+        &o,
+        "[models.\"amazon.titan-embed-test-v2:0\"]\ncache_write = 1.0\n",
+    )
+    .unwrap();
+    let e = bad(&simroute()
+        .args(["pricing", "import"])
+        .arg(fixture())
+        .arg("--overlay")
+        .arg(&o)
+        .args(["--out", "-"])
+        .output()
+        .unwrap());
+    assert!(
+        e.contains("o.toml: models.\"amazon.titan-embed-test-v2:0\".cache_write: `cache_write` is set without `cache_read`"),
         "{e}"
     );
     // An unknown key, at its line.

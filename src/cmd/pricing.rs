@@ -1,7 +1,7 @@
 //! `simroute pricing import | list | diff`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use toml::Table;
@@ -143,23 +143,13 @@ fn import(a: &super::ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .map_or("overlay".into(), |n| n.to_string_lossy().into_owned());
     let text = write::render(&header, &meta, &imported.models, &marked, &mark);
     // What was written must read back as a valid table.
-    let shown = if to_stdout {
-        PathBuf::from("the imported table")
-    } else {
-        a.out.clone()
-    };
-    let file = TomlFile::<crate::pricing::format::PricingFile>::parse(&shown, text.clone())
-        .context("the imported table does not read back")?;
+    let file = TomlFile::<crate::pricing::format::PricingFile>::parse(
+        Path::new("the imported table"),
+        text.clone(),
+    )
+    .context("the imported table does not read back")?;
     if let Err(e) = PriceTable::validate(&file.value) {
-        let e = file.error(e);
-        return Err(InputError {
-            message: format!(
-                "{} (LiteLLM's entry or the overlay gives this model prices simroute cannot take: fix it in the overlay)",
-                e.message
-            ),
-            ..e
-        }
-        .into());
+        return Err(blame(a, &imported.models, &marked, e).into());
     }
     for (why, n) in &imported.skipped {
         eprintln!("note: skipped {n}: {why}");
@@ -176,6 +166,56 @@ fn import(a: &super::ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A finding in the imported table, said of the file it came from: the
+/// overlay where it set the key, else LiteLLM's file, naming the entry.
+fn blame(
+    a: &super::ImportArgs,
+    models: &std::collections::BTreeMap<String, Table>,
+    marked: &std::collections::BTreeSet<crate::pricing::overlay::LeafPath>,
+    e: crate::input::Invalid,
+) -> InputError {
+    use crate::input::Seg;
+    let segs: Vec<String> = e
+        .path
+        .0
+        .iter()
+        .skip(1)
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.clone()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    let by_overlay = marked
+        .iter()
+        .any(|m| segs.starts_with(m) || m.starts_with(&segs));
+    match (&a.overlay, by_overlay) {
+        (Some(o), true) => InputError {
+            file: o.clone(),
+            position: None,
+            key: e.path.to_string(),
+            message: format!("{} (once merged into the import)", e.message),
+        },
+        _ => {
+            let entry = segs
+                .first()
+                .and_then(|m| models.get(m))
+                .and_then(|m| m.get("source"))
+                .and_then(|s| s.as_str())
+                .and_then(|s| s.strip_prefix("litellm:"))
+                .map_or(String::new(), |k| format!(" (LiteLLM's entry \"{k}\")"));
+            InputError {
+                file: a.file.clone(),
+                position: None,
+                key: e.path.to_string(),
+                message: format!(
+                    "{}{entry}: simroute cannot take these prices as they are; set the key in an overlay (--overlay) or leave the model out (--models)",
+                    e.message
+                ),
+            }
+        }
+    }
 }
 
 /// The generated table's header: how it was made and where every price came
@@ -349,7 +389,8 @@ fn scenario_costs(a: &super::DiffArgs, s: &Path, out: &mut dyn Write) -> anyhow:
                 crate::report::format::usd(&d.a),
                 crate::report::format::usd(&d.b),
                 format!(
-                    "{}{}",
+                    "{}{}{}",
+                    if d.change.mean > 0.0 { "+" } else { "" },
                     crate::report::format::usd(&d.change),
                     d.relative
                         .map_or(String::new(), |r| format!(" ({:+.1}%)", r * 100.0))
