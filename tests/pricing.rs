@@ -316,6 +316,38 @@ fn the_shipped_table_is_the_import_of_the_pinned_file() {
     assert!(shipped.contains(&format!("litellm_sha256 = \"{sha}\"")));
 }
 
+/// Every value of the 20 models typed by hand from LiteLLM 1.110.2 before
+/// the import is the shipped table's: the import changed no price.
+#[test]
+fn the_import_keeps_every_hand_typed_value() {
+    let typed: Table =
+        std::fs::read_to_string(root().join("tests/fixtures/hand-typed-1.110.2.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    let shipped: Table = std::fs::read_to_string(root().join("pricing/bedrock-us-east-1.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let typed = typed["models"].as_table().unwrap();
+    assert_eq!(typed.len(), 20);
+    let as_num = |v: &Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    for (key, m) in typed {
+        let s = shipped["models"][key.as_str()].as_table().unwrap();
+        for (k, v) in m.as_table().unwrap() {
+            let got = s.get(k).unwrap_or_else(|| panic!("{key}: {k} is gone"));
+            match (v, got) {
+                (Value::Table(a), Value::Table(b)) => {
+                    for (kk, vv) in a {
+                        assert_eq!(as_num(vv), as_num(&b[kk]), "{key}.{k}.{kk}");
+                    }
+                }
+                _ => assert_eq!(as_num(v), as_num(got), "{key}.{k}"),
+            }
+        }
+    }
+}
+
 #[test]
 fn list_shows_the_shipped_table_from_any_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -394,6 +426,10 @@ fn diff_names_models_and_keys_that_changed() {
         .output()
         .unwrap();
     let text = ok(&out);
+    assert!(
+        text.starts_with("old: ") && text.contains("(test-region, as of 2026-01-01, 6 models)"),
+        "{text}"
+    );
     assert!(text.contains("1 added, 1 removed, 2 changed"), "{text}");
     assert!(text.contains("  + plain2"), "{text}");
     assert!(text.contains("  - plain"), "{text}");

@@ -322,6 +322,8 @@ fn diff_cmd(a: &super::DiffArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let old = PriceTable::load(&a.old)?;
     let new = PriceTable::load(&a.new)?;
     let d = diff::diff(&old, &new);
+    writeln!(out, "old: {} ({})", a.old.display(), diff::describe(&old))?;
+    writeln!(out, "new: {} ({})\n", a.new.display(), diff::describe(&new))?;
     out.write_all(
         diff::render(
             &d,

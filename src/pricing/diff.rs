@@ -166,6 +166,21 @@ fn change_text(c: &Change) -> String {
         .to_string()
 }
 
+/// A table in one line: `us-east-1, as of 2026-11-25, LiteLLM 1.110.2, 143 models`.
+pub fn describe(t: &PriceTable) -> String {
+    format!(
+        "{}, as of {}{}, {} model{}",
+        t.meta.region,
+        t.meta.as_of,
+        t.meta
+            .litellm_version
+            .as_ref()
+            .map_or(String::new(), |v| format!(", LiteLLM {v}")),
+        t.models.len(),
+        if t.models.len() == 1 { "" } else { "s" }
+    )
+}
+
 /// The diff as text.
 pub fn render(d: &TableDiff, old: &str, new: &str) -> String {
     let mut out = String::new();
