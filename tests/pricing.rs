@@ -519,10 +519,12 @@ fn import_err(json: &str, args: &[&str]) -> String {
 #[test]
 fn bad_litellm_files_are_named_with_what_is_wrong() {
     let e = import_err("[models]\ninput = 1\n", &[]);
-    assert!(e.contains("l.json:1: this is not JSON"), "{e}");
+    assert!(e.contains("l.json: this is a TOML file"), "{e}");
+    let e = import_err("{\n  \"a\": {,}\n}", &[]);
+    assert!(e.contains("l.json:2: this is not JSON"), "{e}");
     let e = import_err("[1, 2]", &[]);
     assert!(
-        e.contains("this is JSON an array, not LiteLLM's price list"),
+        e.contains("this JSON is an array, not LiteLLM's price list"),
         "{e}"
     );
     let e = import_err("{\"a.b\": 3}", &[]);

@@ -101,6 +101,13 @@ fn import(a: &super::ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "this is not UTF-8 text: LiteLLM's price list is a JSON file",
         )
     })?;
+    if crate::infile::looks_like_toml(crate::infile::first_line(&bytes)) {
+        return Err(InputError::file(
+            &a.file,
+            "this is a TOML file (a pricing table or a scenario?), not LiteLLM's price list: give model_prices_and_context_window_backup.json, or the Bedrock entries of it in pricing/litellm/",
+        )
+        .into());
+    }
     let sha = litellm::sha256_hex(&bytes);
     let mut imported =
         litellm::import(text, &a.region, &a.models).map_err(|e| e.into_input(&a.file))?;

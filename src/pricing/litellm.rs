@@ -177,7 +177,7 @@ pub fn import(text: &str, region: &str, filters: &[String]) -> Result<Imported, 
     })?;
     let Value::Object(all) = doc else {
         return Err(ImportError::file(format!(
-            "this is JSON {}, not LiteLLM's price list: that is a JSON object of model entries, each an object with `litellm_provider`, `mode` and prices",
+            "this JSON is {}, not LiteLLM's price list: that is a JSON object of model entries, each an object with `litellm_provider`, `mode` and prices",
             kind(&doc)
         )));
     };
