@@ -281,13 +281,21 @@ fn the_shipped_table_is_the_import_of_the_pinned_file() {
         .lines()
         .find_map(|l| l.strip_prefix("#   simroute pricing import "))
         .expect("the header names the command");
+    // Copy the files the command reads: its FILE and its --overlay.
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let mut inputs = vec![words[0]];
+    inputs.extend(
+        words
+            .windows(2)
+            .filter(|w| w[0] == "--overlay")
+            .map(|w| w[1]),
+    );
+    assert!(inputs.len() == 2, "{cmd}");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("pricing/litellm")).unwrap();
-    for f in [
-        "pricing/litellm/bedrock-1.110.2.json",
-        "pricing/overlay-us-east-1.toml",
-    ] {
-        std::fs::copy(root().join(f), dir.path().join(f)).unwrap();
+    for f in inputs {
+        let to = dir.path().join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root().join(f), to).unwrap_or_else(|e| panic!("{f}: {e}"));
     }
     let out = simroute()
         .current_dir(dir.path())
@@ -296,7 +304,13 @@ fn the_shipped_table_is_the_import_of_the_pinned_file() {
         .output()
         .unwrap();
     ok(&out);
-    let made = std::fs::read_to_string(dir.path().join("pricing/bedrock-us-east-1.toml")).unwrap();
+    let out_path = words
+        .windows(2)
+        .find(|w| w[0] == "--out")
+        .map(|w| w[1])
+        .expect("the command names --out");
+    assert_eq!(out_path, "pricing/bedrock-us-east-1.toml", "{cmd}");
+    let made = std::fs::read_to_string(dir.path().join(out_path)).unwrap();
     if made != shipped {
         let line = made
             .lines()
@@ -311,7 +325,7 @@ fn the_shipped_table_is_the_import_of_the_pinned_file() {
         );
     }
     // The pinned file is the one the header's sha256 names.
-    let pinned = std::fs::read(root().join("pricing/litellm/bedrock-1.110.2.json")).unwrap();
+    let pinned = std::fs::read(root().join(words[0])).unwrap();
     let sha = simroute::pricing::litellm::sha256_hex(&pinned);
     assert!(shipped.contains(&format!("litellm_sha256 = \"{sha}\"")));
 }
