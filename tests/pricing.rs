@@ -644,7 +644,7 @@ fn an_overlay_for_a_model_not_imported_is_refused_at_its_line() {
         .output()
         .unwrap());
     assert!(
-        e.contains("o.toml: models.\"amazon.titan-embed-test-v2:0\".cache_write: `cache_write` is set without `cache_read`"),
+        e.contains("o.toml:2:1: models.\"amazon.titan-embed-test-v2:0\".cache_write: `cache_write` is set without `cache_read`"),
         "{e}"
     );
     // An unknown key, at its line.

@@ -156,7 +156,7 @@ fn import(a: &super::ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     )
     .context("the imported table does not read back")?;
     if let Err(e) = PriceTable::validate(&file.value) {
-        return Err(blame(a, &imported.models, &marked, e).into());
+        return Err(blame(a, overlay.as_ref(), &imported.models, &marked, e).into());
     }
     for (why, n) in &imported.skipped {
         eprintln!("note: skipped {n}: {why}");
@@ -179,6 +179,7 @@ fn import(a: &super::ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// overlay where it set the key, else LiteLLM's file, naming the entry.
 fn blame(
     a: &super::ImportArgs,
+    overlay: Option<&Overlay>,
     models: &std::collections::BTreeMap<String, Table>,
     marked: &std::collections::BTreeSet<crate::pricing::overlay::LeafPath>,
     e: crate::input::Invalid,
@@ -197,13 +198,11 @@ fn blame(
     let by_overlay = marked
         .iter()
         .any(|m| segs.starts_with(m) || m.starts_with(&segs));
-    match (&a.overlay, by_overlay) {
-        (Some(o), true) => InputError {
-            file: o.clone(),
-            position: None,
-            key: e.path.to_string(),
+    match (overlay, by_overlay) {
+        (Some(o), true) => o.error(crate::input::Invalid {
             message: format!("{} (once merged into the import)", e.message),
-        },
+            ..e
+        }),
         _ => {
             let entry = segs
                 .first()

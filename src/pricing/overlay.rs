@@ -56,6 +56,11 @@ impl Overlay {
         Ok(Overlay { file, models })
     }
 
+    /// A finding about a key the overlay sets, at its line in the overlay.
+    pub fn error(&self, invalid: Invalid) -> InputError {
+        self.file.error(invalid)
+    }
+
     /// Merges the overlay into `models`, and returns the keys it set. A model
     /// not in `models` is an error, unless `skip` says it was filtered out.
     pub fn apply(
