@@ -252,76 +252,16 @@ fn header(
         cmd.push_str(&format!(" --upstream-sha256 {u}"));
     }
     cmd.push_str(&format!(" --out {}", a.out.display()));
-    let version = a
-        .litellm_version
-        .as_deref()
-        .unwrap_or("(version not given)");
-    let mut h = String::new();
-    h.push_str(&format!(
-        "# Amazon Bedrock price list for simroute: {}, on-demand, USD.\n",
-        a.region
-    ));
-    h.push_str("#\n# GENERATED: do not edit by hand. Edit the overlay, or take a newer LiteLLM file,\n# and run again:\n");
-    h.push_str(&format!("#   {cmd}\n"));
-    h.push_str(
-        "# (README.md, \"Refreshing the price table\"; every key: scenarios/README.md §3.)\n#\n",
-    );
-    h.push_str("# Where the prices come from\n");
-    h.push_str(&format!(
-        "#   LiteLLM {version}, {}\n#   (sha256 {sha}",
-        a.file.display()
-    ));
-    match &a.upstream_sha256 {
-        Some(u) => h.push_str(&format!(
-            "),\n#   the Bedrock entries of LiteLLM's model_prices_and_context_window_backup.json\n#   (sha256 {u}),\n#   filtered as pricing/litellm/README.md says.\n"
-        )),
-        None => h.push_str(").\n"),
-    }
-    h.push_str(
-        "#   Every model, profile and tier names its LiteLLM entry: source = \"litellm:<json key>\".\n\
-         #   Token prices are LiteLLM's USD per token x 1e6, rounded to 8 decimals; per_request\n\
-         #   is input_cost_per_query (USD per call). The mapping:\n\
-         #     input_cost_per_token -> input, output_cost_per_token -> output,\n\
-         #     cache_read_input_token_cost -> cache_read, cache_creation_input_token_cost ->\n\
-         #     cache_write (5-minute TTL), cache_creation_input_token_cost_above_1hr ->\n\
-         #     cache_write_1h, input/output_cost_per_token_batches -> batch_input/batch_output,\n\
-         #     *_above_<N>k_tokens -> long_prompt (above = N x 1,000 prompt tokens),\n\
-         #     *_priority / *_flex -> tiers.priority / tiers.flex, <prefix>.<id> -> profiles.<prefix>,\n\
-         #     prompt_cache_min_tokens -> cache_min_tokens, max_input_tokens -> context_window\n\
-         #     (the prompt limit), max_output_tokens -> max_output_tokens, deprecation_date.\n\
-         #   For one id, bedrock/<region>/<id> wins over <id>, which wins over bedrock/<id>.\n\
-         #   Embeddings and rerank take no output price or max_output_tokens.\n",
-    );
-    if let Some(o) = &a.overlay {
-        h.push_str(&format!(
-            "#\n# Keys marked \"# {}\" are not LiteLLM's: they come from the overlay\n\
-             #   {}, whose comments say where each came from\n\
-             #   (AWS documentation for output_burndown and Nova's cache_min_tokens;\n\
-             #   ttft_ms, output_tokens_per_s\n\
-             #   and prefill_tokens_per_s are ESTIMATES, not published figures: replace them\n\
-             #   with your measurements before drawing latency conclusions).\n",
-            o.file_name()
-                .map_or("overlay".into(), |n| n.to_string_lossy()),
-            o.display()
-        ));
-    }
-    if !skipped.is_empty() {
-        h.push_str("#\n# Not imported (entries, or fields, counted):\n");
-        for (why, n) in skipped {
-            h.push_str(&format!("#   {n}: {why}\n"));
-        }
-    }
-    h.push_str(
-        "#\n# Caveats\n\
-         #   * LiteLLM does not say which models a Region offers: every plain id is imported,\n\
-         #     at LiteLLM's price for it. A model reached only through an inference profile\n\
-         #     (no in-Region entry) is imported under the profile id itself.\n\
-         #   * A model's own keys are its in-Region prices; profiles.<prefix> holds the prices\n\
-         #     of calls through the inference profile <prefix>.<id> (e.g. us.<id> is 10%\n\
-         #     above the base price for recent Claude models).\n\
-         #   * Spot-check what matters against https://aws.amazon.com/bedrock/pricing/ .\n",
-    );
-    h
+    write::import_header(&write::Provenance {
+        command: &cmd,
+        file: &a.file,
+        region: &a.region,
+        version: a.litellm_version.as_deref(),
+        sha,
+        upstream: a.upstream_sha256.as_deref(),
+        overlay: a.overlay.as_deref(),
+        skipped,
+    })
 }
 
 fn diff_cmd(a: &super::DiffArgs, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -192,6 +192,95 @@ fn quote(s: &str) -> String {
     out
 }
 
+/// Where an imported table came from, for its header.
+pub struct Provenance<'a> {
+    /// The command that makes the table again.
+    pub command: &'a str,
+    /// The LiteLLM file read, its version where given, and its SHA-256.
+    pub file: &'a std::path::Path,
+    pub region: &'a str,
+    pub version: Option<&'a str>,
+    pub sha: &'a str,
+    /// The SHA-256 of LiteLLM's whole file, where `file` is a filtered copy.
+    pub upstream: Option<&'a str>,
+    pub overlay: Option<&'a std::path::Path>,
+    /// What the import left out, counted by reason.
+    pub skipped: &'a BTreeMap<String, usize>,
+}
+
+/// The generated table's header: how it was made and where every price came
+/// from, each line a comment.
+pub fn import_header(p: &Provenance) -> String {
+    let version = p.version.unwrap_or("(version not given)");
+    let mut h = String::new();
+    h.push_str(&format!(
+        "# Amazon Bedrock price list for simroute: {}, on-demand, USD.\n",
+        p.region
+    ));
+    h.push_str("#\n# GENERATED: do not edit by hand. Edit the overlay, or take a newer LiteLLM file,\n# and run again:\n");
+    h.push_str(&format!("#   {}\n", p.command));
+    h.push_str(
+        "# (README.md, \"Refreshing the price table\"; every key: scenarios/README.md §3.)\n#\n",
+    );
+    h.push_str("# Where the prices come from\n");
+    h.push_str(&format!(
+        "#   LiteLLM {version}, {}\n#   (sha256 {}",
+        p.file.display(),
+        p.sha
+    ));
+    match p.upstream {
+        Some(u) => h.push_str(&format!(
+            "),\n#   the Bedrock entries of LiteLLM's model_prices_and_context_window_backup.json\n#   (sha256 {u}),\n#   filtered as pricing/litellm/README.md says.\n"
+        )),
+        None => h.push_str(").\n"),
+    }
+    h.push_str(
+        "#   Every model, profile and tier names its LiteLLM entry: source = \"litellm:<json key>\".\n\
+         #   Token prices are LiteLLM's USD per token x 1e6, rounded to 8 decimals; per_request\n\
+         #   is input_cost_per_query (USD per call). The mapping:\n\
+         #     input_cost_per_token -> input, output_cost_per_token -> output,\n\
+         #     cache_read_input_token_cost -> cache_read, cache_creation_input_token_cost ->\n\
+         #     cache_write (5-minute TTL), cache_creation_input_token_cost_above_1hr ->\n\
+         #     cache_write_1h, input/output_cost_per_token_batches -> batch_input/batch_output,\n\
+         #     *_above_<N>k_tokens -> long_prompt (above = N x 1,000 prompt tokens),\n\
+         #     *_priority / *_flex -> tiers.priority / tiers.flex, <prefix>.<id> -> profiles.<prefix>,\n\
+         #     prompt_cache_min_tokens -> cache_min_tokens, max_input_tokens -> context_window\n\
+         #     (the prompt limit), max_output_tokens -> max_output_tokens, deprecation_date.\n\
+         #   For one id, bedrock/<region>/<id> wins over <id>, which wins over bedrock/<id>.\n\
+         #   Embeddings and rerank take no output price or max_output_tokens.\n",
+    );
+    if let Some(o) = p.overlay {
+        h.push_str(&format!(
+            "#\n# Keys marked \"# {}\" are not LiteLLM's: they come from the overlay\n\
+             #   {}, whose comments say where each came from\n\
+             #   (AWS documentation for output_burndown and Nova's cache_min_tokens;\n\
+             #   ttft_ms, output_tokens_per_s\n\
+             #   and prefill_tokens_per_s are ESTIMATES, not published figures: replace them\n\
+             #   with your measurements before drawing latency conclusions).\n",
+            o.file_name()
+                .map_or("overlay".into(), |n| n.to_string_lossy()),
+            o.display()
+        ));
+    }
+    if !p.skipped.is_empty() {
+        h.push_str("#\n# Not imported (entries, or fields, counted):\n");
+        for (why, n) in p.skipped {
+            h.push_str(&format!("#   {n}: {why}\n"));
+        }
+    }
+    h.push_str(
+        "#\n# Caveats\n\
+         #   * LiteLLM does not say which models a Region offers: every plain id is imported,\n\
+         #     at LiteLLM's price for it. A model reached only through an inference profile\n\
+         #     (no in-Region entry) is imported under the profile id itself.\n\
+         #   * A model's own keys are its in-Region prices; profiles.<prefix> holds the prices\n\
+         #     of calls through the inference profile <prefix>.<id> (e.g. us.<id> is 10%\n\
+         #     above the base price for recent Claude models).\n\
+         #   * Spot-check what matters against https://aws.amazon.com/bedrock/pricing/ .\n",
+    );
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
