@@ -34,6 +34,10 @@ pub const MAX_TOML_BYTES: u64 = 16 << 20;
 /// prompt and output) read, by default: 256 MiB.
 pub const MAX_EVAL_BYTES: u64 = 256 << 20;
 
+/// The largest LiteLLM price list (`pricing import`) read, by default: 64 MiB,
+/// some twenty times LiteLLM's whole file of 2026 (3.4 MB).
+pub const MAX_PRICE_LIST_BYTES: u64 = 64 << 20;
+
 /// What a file read whole holds, for its size limit and its messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Whole {
@@ -41,6 +45,8 @@ pub enum Whole {
     Toml,
     /// An eval set.
     Eval,
+    /// LiteLLM's price list (JSON).
+    PriceList,
 }
 
 impl Whole {
@@ -48,6 +54,7 @@ impl Whole {
         match self {
             Whole::Toml => MAX_TOML_BYTES,
             Whole::Eval => MAX_EVAL_BYTES,
+            Whole::PriceList => MAX_PRICE_LIST_BYTES,
         }
     }
 
@@ -55,6 +62,7 @@ impl Whole {
         match self {
             Whole::Toml => "a scenario or pricing table",
             Whole::Eval => "an eval set",
+            Whole::PriceList => "a LiteLLM price list",
         }
     }
 }

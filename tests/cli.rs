@@ -311,9 +311,14 @@ fn shipped_pricing_table_is_valid_and_sourced() {
         if let (true, Some(w)) = (key.starts_with("anthropic."), m.cache_write) {
             assert!((w / m.input - 1.25).abs() < 1e-9, "{key}: cache_write {w}");
         }
-        // Batch inference is half the on-demand price wherever it is listed.
+        // Batch inference is half the on-demand price wherever it is listed,
+        // to the cent: AWS's price list rounds some halves (Gemma 3 12B: 0.09
+        // on demand, 0.05 batch; Ministral 3 8B: 0.15, 0.07).
         if let Some(b) = m.batch_input {
-            assert!((b / m.input - 0.5).abs() < 1e-9, "{key}: batch_input {b}");
+            assert!(
+                (b - m.input / 2.0).abs() <= 0.005 + 1e-9,
+                "{key}: batch_input {b}"
+            );
         }
     }
     for family in [

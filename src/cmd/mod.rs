@@ -8,6 +8,7 @@ pub mod compare;
 pub mod fit;
 pub mod generate;
 pub mod output;
+pub mod pricing;
 pub mod progress;
 pub mod quote;
 pub mod run;
@@ -80,6 +81,9 @@ pub enum Command {
     /// `simroute generate-log scenarios/support.toml --records 100000 --gzip --out support.jsonl.gz`
     /// (read the class back with `--class-field requestMetadata.feature`).
     GenerateLog(GenerateLogArgs),
+    /// Pricing tables: import one from LiteLLM's price list, list one's models,
+    /// diff two (and what the change does to a scenario's monthly cost).
+    Pricing(PricingArgs),
 }
 
 /// How a simulation runs: output format, threads and the run-size overrides,
@@ -337,6 +341,133 @@ pub struct GenerateLogArgs {
     pub force: bool,
 }
 
+/// `simroute pricing`.
+#[derive(Debug, clap::Args)]
+pub struct PricingArgs {
+    #[command(subcommand)]
+    pub command: PricingCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricingCommand {
+    /// Build a pricing table from LiteLLM's price list
+    /// (model_prices_and_context_window_backup.json): every Bedrock chat,
+    /// embedding and rerank model of the Region, with its cross-Region
+    /// profiles, batch, cache, long-prompt and Priority/Flex prices.
+    ///
+    /// Every price keeps its LiteLLM key (`source = "litellm:<key>"`); the
+    /// output is sorted and the same input gives the same bytes. Example:
+    /// `simroute pricing import model_prices_and_context_window_backup.json
+    /// --overlay pricing/overlay-us-east-1.toml --litellm-version 1.110.2 --out new.toml`
+    Import(ImportArgs),
+    /// List a pricing table's models: prices per 1M tokens, context window,
+    /// profiles, tiers, long-prompt threshold, deprecation date.
+    ///
+    /// Without --pricing, the table shipped with simroute
+    /// (pricing/bedrock-us-east-1.toml, built into the binary, so it works
+    /// from any folder).
+    List(ListArgs),
+    /// What changed between two pricing tables: models added and removed, and
+    /// every price (profiles, tiers, long-prompt prices included) old → new.
+    ///
+    /// With --scenario, also runs the scenario with OLD and with NEW as its
+    /// pricing table (paired, as `compare` does) and prints each policy's
+    /// monthly cost old → new. Exits 0 whether or not the tables differ; 2 on
+    /// bad input.
+    Diff(DiffArgs),
+}
+
+/// `simroute pricing import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// LiteLLM's price list (JSON), e.g. pricing/litellm/bedrock-1.110.2.json.
+    pub file: PathBuf,
+    /// The AWS Region whose prices and inference profiles to import.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// Import only the models whose id contains one of these
+    /// (case-insensitive), e.g. `--models claude nova`.
+    #[arg(long, num_args = 1.., value_name = "FILTER")]
+    pub models: Vec<String>,
+    /// A pricing table of partial model entries whose keys are merged on top
+    /// of the import (what LiteLLM lacks: burndown, latency estimates, …).
+    #[arg(long, value_name = "OVERLAY.toml")]
+    pub overlay: Option<PathBuf>,
+    /// LiteLLM's version, recorded in [meta] (e.g. 1.110.2).
+    #[arg(long, value_name = "VERSION")]
+    pub litellm_version: Option<String>,
+    /// The date of the prices, YYYY-MM-DD [default: today].
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub as_of: Option<String>,
+    /// The sha256 of LiteLLM's whole file, where FILE is a filtered copy of
+    /// it: recorded in the header.
+    #[arg(long, value_name = "HEX", value_parser = sha256)]
+    pub upstream_sha256: Option<String>,
+    /// The table to write (`-`: standard output). An existing regular file is
+    /// replaced; never the input or the overlay.
+    #[arg(long, value_name = "TABLE.toml")]
+    pub out: PathBuf,
+}
+
+/// `simroute pricing list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only the models whose key contains this (case-insensitive).
+    pub filter: Option<String>,
+    /// The pricing table [default: the shipped one, built in].
+    #[arg(long)]
+    pub pricing: Option<PathBuf>,
+}
+
+/// `simroute pricing diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The old pricing table.
+    pub old: PathBuf,
+    /// The new pricing table.
+    pub new: PathBuf,
+    /// Also run this scenario with OLD and with NEW as its pricing table.
+    #[arg(long, value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// With --scenario: override scenario.seed.
+    #[arg(long, value_parser = seed, allow_negative_numbers = true)]
+    pub seed: Option<u64>,
+    /// With --scenario: override scenario.requests.
+    #[arg(long, value_parser = at_least_one, allow_negative_numbers = true)]
+    pub requests: Option<u64>,
+    /// With --scenario: override scenario.replications (at least 2).
+    #[arg(long, value_parser = replications, allow_negative_numbers = true)]
+    pub replications: Option<u32>,
+    /// Worker threads [default: all cores]. The output does not depend on it.
+    #[arg(long, value_parser = threads, allow_negative_numbers = true)]
+    pub threads: Option<u16>,
+}
+
+/// `--as-of`: a date YYYY-MM-DD.
+fn date(text: &str) -> Result<String, String> {
+    let b = text.as_bytes();
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err("expected a date YYYY-MM-DD, e.g. 2026-11-25".into())
+    }
+}
+
+/// `--upstream-sha256`: 64 hex digits.
+fn sha256(text: &str) -> Result<String, String> {
+    if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err("expected a SHA-256: 64 hex digits".into())
+    }
+}
+
 pub use crate::input::UsageError;
 
 /// A whole number in `[min, max]` from the command line, or what was expected in
@@ -400,6 +531,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         Command::Quote(args) => quote::quote(&args, out),
         Command::Fit(args) => fit::fit_cmd(&args, out),
         Command::GenerateLog(args) => generate::generate_cmd(&args, out),
+        Command::Pricing(args) => pricing::pricing_cmd(&args, out),
     }
 }
 

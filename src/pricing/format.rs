@@ -62,7 +62,8 @@ pub struct ModelEntry {
     pub batch_input: Option<f64>,
     /// USD per 1M output tokens through batch inference.
     pub batch_output: Option<f64>,
-    /// Tokens the model can read at once (prompt plus output).
+    /// Tokens the model can read at once (LiteLLM's `max_input_tokens`, the
+    /// prompt limit, in an imported table). Informational: not checked.
     pub context_window: Option<u64>,
     /// Most output tokens of one call.
     pub max_output_tokens: Option<u64>,
