@@ -376,3 +376,49 @@ fn logged_prompts_past_the_window_are_counted_and_warned() {
         "{warnings}"
     );
 }
+
+#[test]
+fn the_shipped_tables_us_claude_profiles_cost_1_1_times_the_base() {
+    // Bedrock bills Claude 4.5 and later through the us geo profile at 1.1×
+    // the in-Region (and global) rate; older Claude models' profiles cost the
+    // base. Every price of those models' us profiles in the shipped table,
+    // checked against the base.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pricing/bedrock-us-east-1.toml");
+    let t = simroute::pricing::PriceTable::load(&path).unwrap();
+    let premium = [
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "anthropic.claude-opus-4-5-20251101-v1:0",
+        "anthropic.claude-sonnet-5",
+        "anthropic.claude-opus-5",
+        "anthropic.claude-haiku-5-5",
+        "anthropic.claude-sonnet-5-5",
+        "anthropic.claude-opus-5-5",
+    ];
+    for key in premium {
+        let m = &t.models[key];
+        let us = &m.profiles["us"];
+        assert_eq!(us.key, format!("us.{key}"));
+        let pairs = [
+            (Some(m.input), Some(us.input)),
+            (m.output, us.output),
+            (m.cache_read, us.cache_read),
+            (m.cache_write, us.cache_write),
+            (m.cache_write_1h, us.cache_write_1h),
+            (
+                m.long_prompt.map(|l| l.rates.input),
+                us.long_prompt.map(|l| l.rates.input),
+            ),
+        ];
+        for (base, prof) in pairs {
+            assert_eq!(base.is_some(), prof.is_some(), "{key}");
+            if let (Some(b), Some(p)) = (base, prof) {
+                assert!((p / b - 1.1).abs() < 1e-9, "{key}: {p} vs {b}");
+            }
+        }
+    }
+    // Claude 3.7 Sonnet's us profile costs the base.
+    let old = &t.models["anthropic.claude-3-7-sonnet-20250219-v1:0"];
+    assert_eq!(old.profiles["us"].input, old.input);
+}
