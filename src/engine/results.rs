@@ -158,6 +158,10 @@ pub struct PolicyResult {
     /// Under `[load]`: cache, throttling and quota figures; absent without it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic: Option<super::time::results::TrafficResult>,
+    /// Under `[capacity]`: the commitments this policy pays for and its bill
+    /// with them; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<super::time::results::CapacityBill>,
 }
 
 /// Quantiles of interactive latency, pooled over replications: `e2e_ms[i]` and
@@ -372,6 +376,16 @@ impl RunResults {
                         .as_ref()
                         .zip(m.time.as_ref())
                         .map(|(l, t)| super::time::results::TrafficResult::new(s, l, t, k)),
+                    capacity: s.load.as_ref().zip(m.time.as_ref()).and_then(|(l, t)| {
+                        super::time::results::CapacityBill::new(
+                            s,
+                            l,
+                            p,
+                            t,
+                            cost.scale(s.monthly_requests),
+                            k,
+                        )
+                    }),
                 }
             })
             .map(|mut r| {
@@ -391,6 +405,7 @@ impl RunResults {
         };
         let mut warnings = eval_warnings(s);
         warnings.extend(crate::scenario::load::warnings(s));
+        warnings.extend(crate::scenario::capacity::warnings(s));
         warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
         RunResults {
             inputs,

@@ -4,6 +4,7 @@
 //! table, into a [`Scenario`]: plain typed data, every name resolved to an index,
 //! every number checked. The engine sees only this.
 
+pub mod capacity;
 pub mod format;
 pub mod load;
 pub mod measured;

@@ -216,6 +216,7 @@ pub fn validate(
     check_usage(&scenario)?;
     check_eval(&scenario)?;
     super::load::check(&scenario)?;
+    super::capacity::check(&scenario)?;
     Ok(scenario)
 }
 
