@@ -253,8 +253,8 @@ pub fn leaves(scenario: &Table, pricing: &Table) -> Vec<Leaf> {
 
 /// The tables a dotted path may start from; any other first segment is a key
 /// of the swept policy.
-const ROOTS: [&str; 8] = [
-    "scenario", "models", "traffic", "policy", "targets", "eval", "load", "quotas",
+const ROOTS: [&str; 9] = [
+    "scenario", "models", "traffic", "policy", "targets", "eval", "load", "quotas", "capacity",
 ];
 
 /// Finds `key` among `leaves`; a key that does not start at one of the
@@ -314,12 +314,43 @@ pub fn resolve<'a>(key: &str, policy: &str, leaves: &'a [Leaf]) -> Result<&'a Le
         _ => String::new(),
     };
     Err(usage(format!(
-        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}{class_hint}. Keys are dotted paths such as threshold, by_class.CLASS.threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate, load.scale, quotas.KEY.tpm, prompt_caching (5m,1h,off); a key must be set in the file to be swept"
+        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}{class_hint}. Keys are dotted paths such as threshold, by_class.CLASS.threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate, load.scale, quotas.KEY.tpm, capacity.KEY.reserved_tpm, prompt_caching (5m,1h,off); a key must be set in the file to be swept"
     )))
 }
 
-/// Sets the number at `leaf` in `doc` to `v`, keeping integers integers.
+/// The keys of a `[capacity."KEY"]` table whose value 0 in a sweep means no
+/// commitment at all: the point is the traffic all on demand.
+pub const CAPACITY_ZERO_KEYS: [&str; 3] = ["reserved_tpm", "reserved_output_tpm", "model_units"];
+
+/// Sets the number at `leaf` in `doc` to `v`, keeping integers integers; a
+/// commitment swept to 0 (`capacity.KEY.reserved_tpm=0`, or its
+/// `reserved_output_tpm` or `model_units`) is removed: that point buys
+/// nothing.
 pub fn set(doc: &mut Table, segs: &[Seg], v: f64) {
+    if let [Seg::Key(root), Seg::Key(key), Seg::Key(leaf)] = segs
+        && root == "capacity"
+        && v == 0.0
+        && CAPACITY_ZERO_KEYS.contains(&leaf.as_str())
+    {
+        if let Some(toml::Value::Table(t)) = doc.get_mut("capacity") {
+            t.remove(key);
+            if t.is_empty() {
+                doc.remove("capacity");
+            }
+        }
+        return;
+    }
+    // A commitment another parameter of the point removed (swept to 0):
+    // nothing to set.
+    if let [Seg::Key(root), Seg::Key(key), ..] = segs
+        && root == "capacity"
+        && doc
+            .get("capacity")
+            .and_then(|c| c.get(key.as_str()))
+            .is_none()
+    {
+        return;
+    }
     let ttl = segs.last() == Some(&Seg::Key("prompt_caching".into()));
     let node = crate::input::value_at_mut(doc, segs);
     *node = match node {

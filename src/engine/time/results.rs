@@ -217,6 +217,8 @@ pub struct CapacityBill {
 #[derive(Debug, Clone, Serialize)]
 pub struct CommitmentResult {
     pub price_key: String,
+    /// The scenario's models priced as `price_key`.
+    pub models: Vec<String>,
     /// "reserved" or "provisioned".
     pub kind: &'static str,
     pub term: &'static str,
@@ -340,6 +342,12 @@ impl CapacityBill {
                 };
                 CommitmentResult {
                     price_key: c.key.clone(),
+                    models: s
+                        .models
+                        .iter()
+                        .filter(|m| m.price.key == c.key)
+                        .map(|m| m.name.clone())
+                        .collect(),
                     kind: c.kind_name(),
                     term: c.term.name(),
                     overflow: c.overflow.name(),
