@@ -2823,6 +2823,18 @@ fn a_commitment_without_load_says_to_add_it() {
             "the line `[load]` alone will do",
         ],
     );
+    // Without `requests` either (a scenario whose [load] was removed): the
+    // commitment's message, not a request for `requests`.
+    let c = Case::scenario(&[
+        (last, &format!("{last}{}", reserved_table())),
+        ("\nrequests = 1000", ""),
+    ]);
+    assert_refused(
+        &c,
+        &format!("\"{SONNET}\"]"),
+        &format!("capacity.\"{SONNET}\""),
+        &["it needs traffic over time: add a [load] table"],
+    );
 }
 
 #[test]

@@ -170,10 +170,7 @@ pub fn capacities(
     for (key, c) in raw.into_iter().flatten() {
         let cp = root().key("capacity").key(key);
         if !has_load {
-            return Err(Invalid::new(
-                cp,
-                "a commitment is tokens per minute, so it needs traffic over time: add a [load] table (the line `[load]` alone will do: arrivals at monthly_requests over a 30-day month, one simulated day)",
-            ));
+            return Err(needs_load(key));
         }
         let Some(price) = table.models.get(key) else {
             return Err(Invalid::new(
@@ -204,6 +201,14 @@ pub fn capacities(
         out.push(one(key, c, &cp)?);
     }
     Ok(out)
+}
+
+/// The error of a commitment on `key` in a scenario without `[load]`.
+pub fn needs_load(key: &str) -> Invalid {
+    Invalid::new(
+        root().key("capacity").key(key),
+        "a commitment is tokens per minute, so it needs traffic over time: add a [load] table (the line `[load]` alone will do: arrivals at monthly_requests over a 30-day month, one simulated day)",
+    )
 }
 
 /// A commitment's figure: above 0, finite, at most [`MAX_VALUE`].
