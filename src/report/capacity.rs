@@ -138,7 +138,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
             header: strings(["policy", "commitment", "buy", "cost", "all on demand", "saving"]),
             rows: best,
             notes: vec![
-                "Each side is reserved up to the demand exceeded in a fraction price ÷ (on-demand price × 43,200) of the simulated minutes (0: reserving does not pay; the Reserved tier sells 100,000 input and 10,000 output TPM at least); costs treat tokens as a fluid. The optimum follows the traffic: sweep load.scale to see it grow.".into(),
+                "Each side (provisioned: all tokens, in whole units) is bought up to the demand exceeded in a fraction price ÷ (on-demand price × 43,200) of the simulated minutes (0: buying does not pay; the Reserved tier sells 100,000 input and 10,000 output TPM at least); costs treat tokens as a fluid, a month being 43,200 simulated minutes. The optimum follows the traffic: sweep load.scale to see it grow.".into(),
             ],
             text_columns: vec![0, 1, 2],
         });

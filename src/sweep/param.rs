@@ -365,6 +365,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_commitment_swept_to_zero_is_removed_and_its_other_keys_left_alone() {
+        let key = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        let doc: Table = format!(
+            "[capacity.\"{key}\"]\nkind = \"reserved\"\nreserved_tpm = 200000\nprice_per_1k_tpm = 60.0\n"
+        )
+        .parse()
+        .unwrap();
+        let l = leaves(&doc, &Table::new());
+        let tpm = resolve(&format!("capacity.{key}.reserved_tpm"), "p", &l).unwrap();
+        let price = resolve(&format!("capacity.{key}.price_per_1k_tpm"), "p", &l).unwrap();
+        let mut d = doc.clone();
+        set(&mut d, &tpm.segs, 100_000.0);
+        assert_eq!(
+            d["capacity"][key]["reserved_tpm"].as_integer(),
+            Some(100_000)
+        );
+        // 0: no commitment; a later key of the same point finds nothing to set.
+        set(&mut d, &tpm.segs, 0.0);
+        assert!(d.get("capacity").is_none());
+        set(&mut d, &price.segs, 50.0);
+        assert!(d.get("capacity").is_none());
+        // A price of 0 is not a commitment of 0: it is set (and validation
+        // refuses it).
+        let mut d = doc.clone();
+        set(&mut d, &price.segs, 0.0);
+        assert_eq!(d["capacity"][key]["price_per_1k_tpm"].as_float(), Some(0.0));
+    }
+
+    #[test]
     fn ranges_lists_and_single_values() {
         let p = parse("threshold=0.30..0.95:0.05").unwrap();
         assert_eq!(p.key, "threshold");
