@@ -123,6 +123,13 @@ impl Capacity {
         }
     }
 
+    /// Whether policy `p` of `s` pays for this commitment: it calls a model
+    /// of its pricing key on demand (in a route or as its fallback). A policy
+    /// that never does would not buy it.
+    pub fn paid_by(&self, s: &super::Scenario, p: &super::Policy) -> bool {
+        (0..s.models.len()).any(|m| s.models[m].price.key == self.key && p.calls_on_demand(m))
+    }
+
     /// The fixed bill, USD a month (30 days): reserved, TPM / 1,000 × price
     /// per side; provisioned, units × price per unit-hour × 720 h.
     pub fn fixed_per_month(&self) -> f64 {
@@ -393,10 +400,7 @@ pub fn check(s: &super::Scenario) -> Result<(), Invalid> {
         return Ok(());
     };
     for c in &load.capacities {
-        let called = s.policies.iter().any(|p| {
-            (0..s.models.len()).any(|m| s.models[m].price.key == c.key && p.calls_on_demand(m))
-        });
-        if !called {
+        if !s.policies.iter().any(|p| c.paid_by(s, p)) {
             return Err(Invalid::new(
                 root().key("capacity").key(&c.key),
                 format!(

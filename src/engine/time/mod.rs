@@ -152,7 +152,7 @@ impl TimeEngine {
         let charged: Vec<Vec<bool>> = s
             .policies
             .iter()
-            .map(|p| load.capacities.iter().map(|c| pays(s, p, c)).collect())
+            .map(|p| load.capacities.iter().map(|c| c.paid_by(s, p)).collect())
             .collect();
         let fixed_per_request = charged
             .iter()
@@ -222,17 +222,6 @@ impl TimeEngine {
                 + 1,
         }
     }
-}
-
-/// Whether policy `p` pays for commitment `c`: it calls a model of the
-/// commitment's pricing key on demand (a policy that never calls the model
-/// would not buy it).
-pub fn pays(
-    s: &Scenario,
-    p: &crate::scenario::Policy,
-    c: &crate::scenario::capacity::Capacity,
-) -> bool {
-    (0..s.models.len()).any(|m| s.models[m].price.key == c.key && p.calls_on_demand(m))
 }
 
 /// One call of a request's plan.

@@ -306,7 +306,7 @@ impl CapacityBill {
             .capacities
             .iter()
             .zip(&t.capacity)
-            .filter(|(c, _)| super::pays(s, policy, c))
+            .filter(|(c, _)| c.paid_by(s, policy))
             .collect();
         if charged.is_empty() {
             return None;
