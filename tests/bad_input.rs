@@ -2778,3 +2778,310 @@ fn exact_replay_under_load_needs_timestamps_and_takes_no_rate() {
     );
     assert_no_rust_words(&out);
 }
+
+// ---------------------------------------------------------------------------
+// Commitments: [capacity."PRICING KEY"] (Reserved tier, Provisioned
+// Throughput).
+// ---------------------------------------------------------------------------
+
+const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+/// A valid Reserved-tier commitment on Sonnet (which `all-sonnet` calls on
+/// demand).
+fn reserved_table() -> String {
+    format!(
+        "\n[capacity.\"{SONNET}\"]\nkind = \"reserved\"\nreserved_tpm = 200000\nreserved_output_tpm = 20000\nprice_per_1k_tpm = 60.0\nprice_per_1k_output_tpm = 300.0\nterm = \"1 month\"\n"
+    )
+}
+
+/// A valid Provisioned Throughput commitment on Sonnet.
+fn provisioned_table() -> String {
+    format!(
+        "\n[capacity.\"{SONNET}\"]\nkind = \"provisioned\"\nmodel_units = 2\nprice_per_unit_hour = 40.0\nunit_tpm = 50000\nterm = \"none\"\n"
+    )
+}
+
+#[test]
+fn validate_accepts_both_kinds_of_commitment() {
+    for table in [reserved_table(), provisioned_table()] {
+        let c = load_case(&[], &table);
+        let out = c.validate();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_commitment_without_load_says_to_add_it() {
+    let last = "input_tokens = 200, output_tokens = 1 }\n";
+    let c = Case::scenario(&[(last, &format!("{last}{}", reserved_table()))]);
+    assert_refused(
+        &c,
+        &format!("\"{SONNET}\"]"),
+        &format!("capacity.\"{SONNET}\""),
+        &[
+            "it needs traffic over time: add a [load] table",
+            "the line `[load]` alone will do",
+        ],
+    );
+    // Without `requests` either (a scenario whose [load] was removed): the
+    // commitment's message, not a request for `requests`.
+    let c = Case::scenario(&[
+        (last, &format!("{last}{}", reserved_table())),
+        ("\nrequests = 1000", ""),
+    ]);
+    assert_refused(
+        &c,
+        &format!("\"{SONNET}\"]"),
+        &format!("capacity.\"{SONNET}\""),
+        &["it needs traffic over time: add a [load] table"],
+    );
+}
+
+#[test]
+fn a_commitment_for_an_unknown_pricing_key_names_the_nearest() {
+    let table = reserved_table().replace(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1");
+    let c = load_case(&[], &table);
+    assert_refused(
+        &c,
+        "\"anthropic.claude-sonnet-4-5-20250929-v1\"]",
+        "capacity.\"anthropic.claude-sonnet-4-5-20250929-v1\"",
+        &[
+            "is not a key of the pricing table",
+            &format!("(did you mean `{SONNET}`?)"),
+        ],
+    );
+}
+
+#[test]
+fn a_commitment_no_model_or_no_policy_uses_is_refused() {
+    // No scenario model is priced as Mistral Large once `large` is gone.
+    let c = load_case(
+        &[(
+            "[models.large]\nprice = \"mistral.mistral-large-2402-v1:0\"\nskill = 0.8\n",
+            "",
+        )],
+        &reserved_table().replace(SONNET, LARGE),
+    );
+    assert_refused(
+        &c,
+        &format!("\"{LARGE}\"]"),
+        &format!("capacity.\"{LARGE}\""),
+        &[&format!(
+            "no model of this scenario is priced as \"{LARGE}\", so the commitment would serve no call"
+        )],
+    );
+    // `large` is a model, but no policy routes it.
+    let c = load_case(&[], &reserved_table().replace(SONNET, LARGE));
+    assert_refused(
+        &c,
+        &format!("\"{LARGE}\"]"),
+        &format!("capacity.\"{LARGE}\""),
+        &[
+            &format!("no policy calls \"{LARGE}\" on demand"),
+            "batch classes, extra calls and classifier calls are outside it",
+        ],
+    );
+    // An embedding model generates no text.
+    let c = load_case(&[], &reserved_table().replace(SONNET, EMBED));
+    assert_refused(
+        &c,
+        &format!("\"{EMBED}\"]"),
+        &format!("capacity.\"{EMBED}\""),
+        &["generates no text"],
+    );
+}
+
+#[test]
+fn a_commitment_or_price_of_zero_below_or_not_finite_is_refused() {
+    for (table, key, what) in [
+        (
+            reserved_table(),
+            "reserved_tpm",
+            "a reservation of input tokens per minute",
+        ),
+        (
+            reserved_table(),
+            "reserved_output_tpm",
+            "a reservation of output tokens per minute",
+        ),
+        (
+            reserved_table(),
+            "price_per_1k_tpm",
+            "a price in USD a month per 1,000 input tokens per minute",
+        ),
+        (
+            reserved_table(),
+            "price_per_1k_output_tpm",
+            "a price in USD a month per 1,000 output tokens per minute",
+        ),
+        (
+            provisioned_table(),
+            "model_units",
+            "a number of model units",
+        ),
+        (
+            provisioned_table(),
+            "price_per_unit_hour",
+            "a price in USD per model unit per hour",
+        ),
+        (
+            provisioned_table(),
+            "unit_tpm",
+            "the tokens per minute one model unit serves",
+        ),
+    ] {
+        for bad in ["0", "-5", "nan", "inf"] {
+            let start = table.find(&format!("\n{key} = ")).unwrap() + 1;
+            let end = start + table[start..].find('\n').unwrap();
+            let line = format!("{key} = {bad}");
+            let t = format!("{}{line}{}", &table[..start], &table[end..]);
+            let c = load_case(&[], &t);
+            assert_refused(
+                &c,
+                &line,
+                &format!("capacity.\"{SONNET}\".{key}"),
+                &[&format!("is not {what}: it must be above 0")],
+            );
+        }
+    }
+}
+
+#[test]
+fn a_term_aws_does_not_sell_for_the_kind_is_refused() {
+    let c = load_case(
+        &[],
+        &reserved_table().replace("term = \"1 month\"", "term = \"6 months\""),
+    );
+    assert_refused(
+        &c,
+        "term = \"6 months\"",
+        &format!("capacity.\"{SONNET}\".term"),
+        &[
+            "\"6 months\" is not a term AWS sells for kind = \"reserved\"",
+            "\"1 month\", \"3 months\"",
+        ],
+    );
+    let c = load_case(
+        &[],
+        &provisioned_table().replace("term = \"none\"", "term = \"3 months\""),
+    );
+    assert_refused(
+        &c,
+        "term = \"3 months\"",
+        &format!("capacity.\"{SONNET}\".term"),
+        &[
+            "\"3 months\" is not a term AWS sells for kind = \"provisioned\"",
+            "\"none\", \"1 month\", \"6 months\"",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_key_of_the_kind_is_refused() {
+    let c = load_case(
+        &[],
+        &reserved_table().replace("price_per_1k_output_tpm = 300.0\n", ""),
+    );
+    let out = c.validate();
+    assert!(
+        stderr(&out).contains(&format!(
+            "capacity.\"{SONNET}\".price_per_1k_output_tpm: missing: kind = \"reserved\" needs reserved_tpm, reserved_output_tpm, price_per_1k_tpm, price_per_1k_output_tpm"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_no_rust_words(&out);
+    for (table, key) in [
+        (reserved_table(), "term = \"1 month\"\n"),
+        (reserved_table(), "kind = \"reserved\"\n"),
+    ] {
+        let c = load_case(&[], &table.replace(key, ""));
+        let out = c.validate();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("missing: "), "{}", stderr(&out));
+        assert_no_rust_words(&out);
+    }
+}
+
+#[test]
+fn a_key_of_the_other_kind_is_refused() {
+    let c = load_case(
+        &[],
+        &reserved_table().replace("term = ", "model_units = 2\nterm = "),
+    );
+    assert_refused(
+        &c,
+        "model_units = 2",
+        &format!("capacity.\"{SONNET}\".model_units"),
+        &[
+            "model_units is a key of kind = \"provisioned\", and this commitment is kind = \"reserved\"",
+            "remove model_units",
+        ],
+    );
+    let c = load_case(
+        &[],
+        &provisioned_table().replace("term = ", "reserved_tpm = 100000\nterm = "),
+    );
+    assert_refused(
+        &c,
+        "reserved_tpm = 100000",
+        &format!("capacity.\"{SONNET}\".reserved_tpm"),
+        &["reserved_tpm is a key of kind = \"reserved\""],
+    );
+}
+
+#[test]
+fn a_bad_kind_overflow_or_number_of_units_is_refused() {
+    let c = load_case(
+        &[],
+        &reserved_table().replace("kind = \"reserved\"", "kind = \"reserve\""),
+    );
+    assert_refused(
+        &c,
+        "kind = \"reserve\"",
+        &format!("capacity.\"{SONNET}\".kind"),
+        &[
+            "\"reserve\" is not a kind of commitment",
+            "(did you mean `reserved`?)",
+        ],
+    );
+    let c = load_case(
+        &[],
+        &reserved_table().replace("term = ", "overflow = \"ondemand\"\nterm = "),
+    );
+    assert_refused(
+        &c,
+        "overflow = \"ondemand\"",
+        &format!("capacity.\"{SONNET}\".overflow"),
+        &[
+            "\"ondemand\" is not an overflow",
+            "(did you mean `on_demand`?)",
+        ],
+    );
+    let c = load_case(
+        &[],
+        &provisioned_table().replace("model_units = 2", "model_units = 1.5"),
+    );
+    assert_refused(
+        &c,
+        "model_units = 1.5",
+        &format!("capacity.\"{SONNET}\".model_units"),
+        &["1.5 is not a number of model units: a whole number"],
+    );
+}
+
+#[test]
+fn a_reservation_below_the_tiers_minimum_is_run_with_a_warning() {
+    let c = load_case(
+        &[],
+        &reserved_table().replace("reserved_tpm = 200000", "reserved_tpm = 50000"),
+    );
+    let out = simroute(&["run", path_str(&c.scenario)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("reserved_tpm = 50,000 is below the Reserved tier's minimum of 100,000 input tokens per minute"),
+        "{all}"
+    );
+}

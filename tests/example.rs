@@ -241,7 +241,7 @@ fn the_traffic_over_time_section_its_figures_and_its_chart_are_up_to_date() {
     let section: Vec<&str> = readme
         .lines()
         .skip_while(|l| !l.starts_with("### Traffic over time"))
-        .take_while(|l| !l.starts_with("## Files"))
+        .take_while(|l| !l.starts_with("## Files") && !l.starts_with("### Buying capacity"))
         .collect();
     // The quoted blocks, in order: the run's cache table, the scale sweep,
     // the run at 3x's quota table.
@@ -329,4 +329,51 @@ fn the_traffic_over_time_section_its_figures_and_its_chart_are_up_to_date() {
         "Traffic over time: what a quota request asks for (per minute; TPM in quota tokens, output × burndown)",
         "run at scale = 3",
     );
+}
+
+#[test]
+fn the_buying_capacity_section_quotes_the_run_it_shows() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let section: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("### Buying capacity"))
+        .take_while(|l| !l.starts_with("## Files"))
+        .collect();
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    let mut inside = false;
+    for l in &section {
+        if l.starts_with("```text") {
+            inside = true;
+            blocks.push(Vec::new());
+        } else if l.starts_with("```") {
+            inside = false;
+        } else if inside && l.starts_with("│ ") && !l.starts_with("│ policy") {
+            blocks.last_mut().unwrap().push(l);
+        }
+    }
+    assert_eq!(blocks.len(), 2, "{blocks:?}");
+    let out = Command::cargo_bin("simroute")
+        .unwrap()
+        .current_dir(repo)
+        .args(["run", "scenarios/support-capacity.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = String::from_utf8(out.stdout).unwrap();
+    rows_match(
+        &blocks[0],
+        &out,
+        "Capacity: the monthly bill with commitments, against all on demand (USD a month)",
+        "run scenarios/support-capacity.toml",
+    );
+    rows_match(
+        &blocks[1],
+        &out,
+        "Capacity: the cheapest commitment for this traffic (newsvendor rule, at load.scale = 10; USD a month of the model's calls)",
+        "run scenarios/support-capacity.toml",
+    );
+    for quoted in ["$76,183.94", "$90,020.53", "$13,836.59"] {
+        assert!(out.contains(quoted), "{quoted} is not in the run's output");
+    }
 }

@@ -172,6 +172,10 @@ pub struct PolicyResult {
     /// every replication: billed at the short-prompt prices. Absent when none.
     #[serde(skip_serializing_if = "is_zero")]
     pub calls_without_long_prompt_price: u64,
+    /// Under `[capacity]`: the commitments this policy pays for and its bill
+    /// with them; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<super::time::results::CapacityBill>,
 }
 
 /// What the engines counted instead of pricing silently: calls past a
@@ -419,6 +423,16 @@ impl RunResults {
                         .as_ref()
                         .zip(m.time.as_ref())
                         .map(|(l, t)| super::time::results::TrafficResult::new(s, l, t, k)),
+                    capacity: s.load.as_ref().zip(m.time.as_ref()).and_then(|(l, t)| {
+                        super::time::results::CapacityBill::new(
+                            s,
+                            l,
+                            p,
+                            t,
+                            cost.scale(s.monthly_requests),
+                            k,
+                        )
+                    }),
                 }
             })
             .map(|mut r| {
@@ -438,6 +452,7 @@ impl RunResults {
         };
         let mut warnings = eval_warnings(s);
         warnings.extend(crate::scenario::load::warnings(s));
+        warnings.extend(crate::scenario::capacity::warnings(s));
         warnings.extend(straddle_warnings(s, &policies, inputs.eval_examples()));
         warnings.extend(limit_warnings(&policies));
         RunResults {

@@ -79,6 +79,12 @@ pub struct TimeMoments {
     pub failed: Moments,
     pub fell_back: Moments,
     pub models: Vec<ModelTimeMoments>,
+    /// By commitment (`[capacity]`).
+    pub capacity: Vec<super::time::capacity::CapMoments>,
+    /// With commitments: the traffic all on demand, and what they saved,
+    /// USD per request.
+    pub all_on_demand: Moments,
+    pub capacity_saving: Moments,
 }
 
 /// One model's time figures across the replications so far; an optional
@@ -119,6 +125,13 @@ impl TimeMoments {
                     wasted_writes: Moments::default(),
                 })
                 .collect(),
+            capacity: t
+                .capacity
+                .iter()
+                .map(|_| super::time::capacity::CapMoments::new())
+                .collect(),
+            all_on_demand: Moments::default(),
+            capacity_saving: Moments::default(),
         }
     }
 
@@ -140,6 +153,11 @@ impl TimeMoments {
             push_opt(&mut m.output_per_call, f.output_per_call);
             m.wasted_writes.push(f.wasted_writes);
         }
+        for (c, f) in self.capacity.iter_mut().zip(&t.capacity) {
+            c.push(f);
+        }
+        self.all_on_demand.push(t.all_on_demand);
+        self.capacity_saving.push(t.capacity_saving);
     }
 }
 

@@ -193,6 +193,78 @@ impl super::Report for Csv {
                     }
                 }
             }
+            // Commitments ([capacity]): the policy's bill, then each one's
+            // figures, its pricing key in the model column.
+            if let Some(b) = &p.capacity {
+                w.mean(n, "", "capacity_fixed_per_month_usd", b.fixed_per_month)?;
+                w.mean(n, "", "capacity_fixed_per_request_usd", b.fixed_per_request)?;
+                w.est(
+                    n,
+                    "",
+                    "",
+                    "all_on_demand_per_month_usd",
+                    &b.all_on_demand_per_month,
+                )?;
+                w.est(
+                    n,
+                    "",
+                    "",
+                    "capacity_savings_per_month_usd",
+                    &b.savings_per_month,
+                )?;
+                for c in &b.commitments {
+                    let k = c.price_key.as_str();
+                    w.mean(n, k, "capacity_fixed_per_month_usd", c.fixed_per_month)?;
+                    let o = c.optimum.as_ref();
+                    for (metric, e) in [
+                        (
+                            "capacity_overflow_cost_per_month_usd",
+                            Some(&c.overflow_cost_per_month),
+                        ),
+                        ("capacity_total_per_month_usd", Some(&c.total_per_month)),
+                        (
+                            "capacity_on_demand_per_month_usd",
+                            Some(&c.on_demand_per_month),
+                        ),
+                        ("capacity_savings_per_month_usd", Some(&c.savings_per_month)),
+                        ("capacity_covered_share", c.covered_share.as_ref()),
+                        (
+                            "capacity_covered_calls_share",
+                            c.covered_calls_share.as_ref(),
+                        ),
+                        ("capacity_utilisation", Some(&c.utilisation)),
+                        ("capacity_utilisation_output", c.utilisation_output.as_ref()),
+                        ("capacity_overflow_input_tpm", Some(&c.overflow_input_tpm)),
+                        ("capacity_overflow_output_tpm", Some(&c.overflow_output_tpm)),
+                        ("capacity_refused_rate", c.refused_rate.as_ref()),
+                        (
+                            "optimum_reserved_tpm",
+                            o.and_then(|o| o.reserved_tpm.as_ref()),
+                        ),
+                        (
+                            "optimum_reserved_output_tpm",
+                            o.and_then(|o| o.reserved_output_tpm.as_ref()),
+                        ),
+                        (
+                            "optimum_model_units",
+                            o.and_then(|o| o.model_units.as_ref()),
+                        ),
+                        ("optimum_cost_per_month_usd", o.map(|o| &o.cost_per_month)),
+                        (
+                            "optimum_on_demand_per_month_usd",
+                            o.map(|o| &o.on_demand_per_month),
+                        ),
+                        (
+                            "optimum_savings_per_month_usd",
+                            o.map(|o| &o.savings_per_month),
+                        ),
+                    ] {
+                        if let Some(e) = e {
+                            w.est(n, "", k, metric, e)?;
+                        }
+                    }
+                }
+            }
         }
         // The as-logged cost is a sum, not an estimate: a mean without interval.
         if let Some(a) = &r.as_logged {

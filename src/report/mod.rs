@@ -4,6 +4,7 @@
 //! [`sections`]), `csv` is the tidy long form (one figure per row) and `json` is
 //! [`RunResults`] itself.
 
+pub mod capacity;
 pub mod charts;
 pub mod compare;
 pub mod csv;
@@ -470,6 +471,7 @@ pub fn sections(r: &RunResults) -> Vec<Section> {
     if r.policies.iter().any(|p| p.traffic.is_some()) {
         out.extend(traffic_sections(r));
     }
+    out.extend(capacity::sections(r));
     if let Some(e) = &r.inputs.eval {
         let models: Vec<String> = {
             let mut m: Vec<String> = e

@@ -24,6 +24,9 @@ pub struct ScenarioFile {
     pub load: Option<LoadEntry>,
     /// `[quotas."PRICING KEY"]`: a model's per-minute (and per-day) quotas.
     pub quotas: Option<BTreeMap<String, QuotaEntry>>,
+    /// `[capacity."PRICING KEY"]`: throughput bought ahead (Reserved tier or
+    /// Provisioned Throughput) for a model's on-demand calls.
+    pub capacity: Option<BTreeMap<String, CapacityEntry>>,
 }
 
 /// `[load]`: requests arrive over time (a Poisson process) instead of standing
@@ -62,6 +65,37 @@ pub struct QuotaEntry {
     pub tpd: Option<f64>,
     /// Overrides the pricing table's `output_burndown`.
     pub output_burndown: Option<f64>,
+}
+
+/// `[capacity."PRICING KEY"]`: a commitment bought for one model. Which keys
+/// apply depends on `kind`; the prices are the user's (neither is a public list
+/// price).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityEntry {
+    /// "reserved" (Reserved tier) or "provisioned" (Provisioned Throughput).
+    pub kind: Option<String>,
+    /// Reserved: input tokens per minute reserved (input + cache write tokens).
+    pub reserved_tpm: Option<f64>,
+    /// Reserved: output tokens per minute reserved.
+    pub reserved_output_tpm: Option<f64>,
+    /// Reserved: USD per month per 1,000 input tokens per minute.
+    pub price_per_1k_tpm: Option<f64>,
+    /// Reserved: USD per month per 1,000 output tokens per minute.
+    pub price_per_1k_output_tpm: Option<f64>,
+    /// Provisioned: model units bought (a whole number).
+    pub model_units: Option<f64>,
+    /// Provisioned: USD per model unit per hour, billed every hour of the month.
+    pub price_per_unit_hour: Option<f64>,
+    /// Provisioned: tokens per minute one unit serves (input + cache write +
+    /// output).
+    pub unit_tpm: Option<f64>,
+    /// The commitment's term: "1 month" or "3 months" (reserved); "none",
+    /// "1 month" or "6 months" (provisioned).
+    pub term: Option<String>,
+    /// What a call beyond the commitment does: "on_demand" (billed at the
+    /// model's price, under its quotas) or "throttle".
+    pub overflow: Option<String>,
 }
 
 /// `prompt_caching`: on or off (`true` is the 5-minute cache), or a TTL.

@@ -65,12 +65,19 @@ pub struct Load {
     pub retry: Retry,
     /// The quotas, by pricing key.
     pub quotas: Vec<Quota>,
+    /// The commitments bought (`[capacity]`), by pricing key.
+    pub capacities: Vec<super::capacity::Capacity>,
 }
 
 impl Load {
     /// The quota of pricing key `key`, if the scenario sets one.
     pub fn quota(&self, key: &str) -> Option<&Quota> {
         self.quotas.iter().find(|q| q.key == key)
+    }
+
+    /// The commitment bought for pricing key `key`, if any.
+    pub fn capacity(&self, key: &str) -> Option<&super::capacity::Capacity> {
+        self.capacities.iter().find(|c| c.key == key)
     }
 
     /// Requests expected per replication, warm-up included.
@@ -259,6 +266,7 @@ pub fn load(
                 "quotas need traffic over time: add a [load] table (its arrival rate is what the quotas throttle)",
             ));
         }
+        super::capacity::capacities(raw.capacity.as_ref(), false, table, models)?;
         return Ok(None);
     };
     let lp = root().key("load");
@@ -329,6 +337,7 @@ pub fn load(
     };
     let retry = retry(l, &lp)?;
     let quotas = quotas(raw.quotas.as_ref(), table, models)?;
+    let capacities = super::capacity::capacities(raw.capacity.as_ref(), true, table, models)?;
     let load = Load {
         rate_per_s: base * scale,
         scale,
@@ -339,6 +348,7 @@ pub fn load(
         exact_origin_ms: None,
         retry,
         quotas,
+        capacities,
     };
     let n = load.expected_requests();
     if n > MAX_REQUESTS as f64 {
@@ -438,6 +448,7 @@ fn exact_load(
         exact_origin_ms: origin,
         retry: retry(l, lp)?,
         quotas: quotas(raw.quotas.as_ref(), table, models)?,
+        capacities: super::capacity::capacities(raw.capacity.as_ref(), true, table, models)?,
     })
 }
 

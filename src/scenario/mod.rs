@@ -5,6 +5,7 @@
 //! every number checked. The engine sees only this.
 
 pub mod billing;
+pub mod capacity;
 pub mod format;
 pub mod load;
 pub mod measured;

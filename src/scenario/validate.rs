@@ -72,6 +72,11 @@ pub fn validate(
         }
         (None, true) => 0,
         (None, false) => {
+            // A commitment needs [load], which also gives the requests: say so
+            // there, rather than ask for `requests`.
+            if let Some(key) = raw.capacity.as_ref().and_then(|c| c.keys().next()) {
+                return Err(super::capacity::needs_load(key));
+            }
             return Err(Invalid::new(
                 hp.key("requests"),
                 "missing: the number of simulated requests per replication (or a [load] table, to simulate traffic over time)",
@@ -217,6 +222,7 @@ pub fn validate(
     super::billing::check(&scenario)?;
     check_eval(&scenario)?;
     super::load::check(&scenario)?;
+    super::capacity::check(&scenario)?;
     Ok(scenario)
 }
 

@@ -253,8 +253,8 @@ pub fn leaves(scenario: &Table, pricing: &Table) -> Vec<Leaf> {
 
 /// The tables a dotted path may start from; any other first segment is a key
 /// of the swept policy.
-const ROOTS: [&str; 8] = [
-    "scenario", "models", "traffic", "policy", "targets", "eval", "load", "quotas",
+const ROOTS: [&str; 9] = [
+    "scenario", "models", "traffic", "policy", "targets", "eval", "load", "quotas", "capacity",
 ];
 
 /// Finds `key` among `leaves`; a key that does not start at one of the
@@ -314,12 +314,43 @@ pub fn resolve<'a>(key: &str, policy: &str, leaves: &'a [Leaf]) -> Result<&'a Le
         _ => String::new(),
     };
     Err(usage(format!(
-        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}{class_hint}. Keys are dotted paths such as threshold, by_class.CLASS.threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate, load.scale, quotas.KEY.tpm, prompt_caching (5m,1h,off); a key must be set in the file to be swept"
+        "--param {key}: `{full}` is not a numeric key of the scenario or its pricing table{near}{class_hint}. Keys are dotted paths such as threshold, by_class.CLASS.threshold, models.NAME.skill, models.NAME.price.input, traffic.NAME.cache_hit_rate, load.scale, quotas.KEY.tpm, capacity.KEY.reserved_tpm, prompt_caching (5m,1h,off); a key must be set in the file to be swept"
     )))
 }
 
-/// Sets the number at `leaf` in `doc` to `v`, keeping integers integers.
+/// The keys of a `[capacity."KEY"]` table whose value 0 in a sweep means no
+/// commitment at all: the point is the traffic all on demand.
+pub const CAPACITY_ZERO_KEYS: [&str; 3] = ["reserved_tpm", "reserved_output_tpm", "model_units"];
+
+/// Sets the number at `leaf` in `doc` to `v`, keeping integers integers; a
+/// commitment swept to 0 (`capacity.KEY.reserved_tpm=0`, or its
+/// `reserved_output_tpm` or `model_units`) is removed: that point buys
+/// nothing.
 pub fn set(doc: &mut Table, segs: &[Seg], v: f64) {
+    if let [Seg::Key(root), Seg::Key(key), Seg::Key(leaf)] = segs
+        && root == "capacity"
+        && v == 0.0
+        && CAPACITY_ZERO_KEYS.contains(&leaf.as_str())
+    {
+        if let Some(toml::Value::Table(t)) = doc.get_mut("capacity") {
+            t.remove(key);
+            if t.is_empty() {
+                doc.remove("capacity");
+            }
+        }
+        return;
+    }
+    // A commitment another parameter of the point removed (swept to 0):
+    // nothing to set.
+    if let [Seg::Key(root), Seg::Key(key), ..] = segs
+        && root == "capacity"
+        && doc
+            .get("capacity")
+            .and_then(|c| c.get(key.as_str()))
+            .is_none()
+    {
+        return;
+    }
     let ttl = segs.last() == Some(&Seg::Key("prompt_caching".into()));
     let node = crate::input::value_at_mut(doc, segs);
     *node = match node {
@@ -332,6 +363,35 @@ pub fn set(doc: &mut Table, segs: &[Seg], v: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commitment_swept_to_zero_is_removed_and_its_other_keys_left_alone() {
+        let key = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        let doc: Table = format!(
+            "[capacity.\"{key}\"]\nkind = \"reserved\"\nreserved_tpm = 200000\nprice_per_1k_tpm = 60.0\n"
+        )
+        .parse()
+        .unwrap();
+        let l = leaves(&doc, &Table::new());
+        let tpm = resolve(&format!("capacity.{key}.reserved_tpm"), "p", &l).unwrap();
+        let price = resolve(&format!("capacity.{key}.price_per_1k_tpm"), "p", &l).unwrap();
+        let mut d = doc.clone();
+        set(&mut d, &tpm.segs, 100_000.0);
+        assert_eq!(
+            d["capacity"][key]["reserved_tpm"].as_integer(),
+            Some(100_000)
+        );
+        // 0: no commitment; a later key of the same point finds nothing to set.
+        set(&mut d, &tpm.segs, 0.0);
+        assert!(d.get("capacity").is_none());
+        set(&mut d, &price.segs, 50.0);
+        assert!(d.get("capacity").is_none());
+        // A price of 0 is not a commitment of 0: it is set (and validation
+        // refuses it).
+        let mut d = doc.clone();
+        set(&mut d, &price.segs, 0.0);
+        assert_eq!(d["capacity"][key]["price_per_1k_tpm"].as_float(), Some(0.0));
+    }
 
     #[test]
     fn ranges_lists_and_single_values() {

@@ -174,6 +174,9 @@ impl TimeAcc {
                     }
                 })
                 .collect(),
+            capacity: Vec::new(),
+            all_on_demand: 0.0,
+            capacity_saving: 0.0,
         }
     }
 }
@@ -189,6 +192,13 @@ pub struct TimeFigures {
     pub fell_back: f64,
     /// By model.
     pub models: Vec<ModelTime>,
+    /// By commitment (`[capacity]`), in the scenario's order.
+    pub capacity: Vec<super::capacity::CapFigures>,
+    /// With commitments: USD per request of the same traffic all on demand
+    /// (the on-demand bill plus what the served calls would have cost), and
+    /// what the commitments saved (that value less their fixed bill).
+    pub all_on_demand: f64,
+    pub capacity_saving: f64,
 }
 
 /// One model's time figures under one policy in one replication.

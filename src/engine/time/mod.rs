@@ -21,6 +21,7 @@
 //! entry per prefix, model and policy, and one bucket per quota and policy;
 //! not the requests.
 
+pub mod capacity;
 pub mod figures;
 mod queue;
 pub mod results;
@@ -43,6 +44,7 @@ use crate::scenario::Scenario;
 use crate::scenario::load::{CacheTtl, Load};
 use crate::scenario::measured::{Digest, Logged, class_of, pack};
 use crate::units::{Femto, cost_of};
+use capacity::{CapAcc, CapBuckets};
 use figures::{MinuteSeries, TimeAcc};
 use queue::EventQueue;
 use state::{Arrivals, Bucket, Entry, Picker, Secs, backoff};
@@ -55,6 +57,14 @@ pub struct TimeEngine {
     quota_of: Vec<Option<usize>>,
     /// Per quota: its buckets' (quota, window) pairs.
     buckets: Vec<Vec<(f64, Secs, Kind)>>,
+    /// Per model: the index of the commitment on its pricing key, if any.
+    cap_of: Vec<Option<usize>>,
+    /// Per policy: USD per request of the commitments it pays for (those on
+    /// a pricing key it calls on demand): their fixed bill a month ÷ the
+    /// month's requests.
+    fixed_per_request: Vec<f64>,
+    /// Per policy and commitment: whether the policy pays for it.
+    charged: Vec<Vec<bool>>,
     /// Per model: quota tokens per output token.
     burndown: Vec<f64>,
     /// Per model: the output tokens reserved where a class sets no max_tokens.
@@ -134,10 +144,40 @@ impl TimeEngine {
                     .collect()
             })
             .collect();
+        let cap_of = s
+            .models
+            .iter()
+            .map(|m| load.capacities.iter().position(|c| c.key == m.price.key))
+            .collect();
+        let charged: Vec<Vec<bool>> = s
+            .policies
+            .iter()
+            .map(|p| load.capacities.iter().map(|c| c.paid_by(s, p)).collect())
+            .collect();
+        let fixed_per_request = charged
+            .iter()
+            .map(|charged| {
+                let month: f64 = load
+                    .capacities
+                    .iter()
+                    .zip(charged)
+                    .filter(|(_, c)| **c)
+                    .map(|(c, _)| c.fixed_per_month())
+                    .sum();
+                if month > 0.0 {
+                    month / s.monthly_requests.max(f64::MIN_POSITIVE)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         TimeEngine {
             load: load.clone(),
             quota_of,
             buckets,
+            cap_of,
+            fixed_per_request,
+            charged,
             burndown,
             max_output: s
                 .models
@@ -213,6 +253,8 @@ struct Flight {
     prefix: u32,
     /// Whether the current event is the current call's end (else its start).
     ending: bool,
+    /// Whether the current call is served by a commitment (it took no quota).
+    covered: bool,
     measured: bool,
     /// Whether the answering call is past the first tier (an escalation).
     escalated: bool,
@@ -244,6 +286,9 @@ struct World {
     cache: Vec<Entry>,
     /// Per quota: its buckets.
     buckets: Vec<Vec<Bucket>>,
+    /// Per commitment: its buckets and counters.
+    caps: Vec<CapBuckets>,
+    cap_acc: Vec<CapAcc>,
     rng: Rng64,
     acc: PolicyAcc,
     time: TimeAcc,
@@ -254,6 +299,8 @@ struct World {
 pub struct TimeRep {
     pub accs: Vec<PolicyAcc>,
     pub time: Vec<TimeAcc>,
+    /// By policy, per commitment.
+    pub caps: Vec<Vec<CapAcc>>,
     pub series: Option<Vec<MinuteSeries>>,
 }
 
@@ -298,6 +345,12 @@ impl Engine {
                     .buckets
                     .iter()
                     .map(|b| b.iter().map(|&(q, w, _)| Bucket::new(q, w)).collect())
+                    .collect(),
+                caps: load.capacities.iter().map(CapBuckets::new).collect(),
+                cap_acc: load
+                    .capacities
+                    .iter()
+                    .map(|_| CapAcc::new(minutes))
                     .collect(),
                 rng: Rng64::seed_from_u64(mix(stream_seed(seed, rep, u64::MAX - 2 - pi as u64))),
                 acc: PolicyAcc::new(self.models.len(), self.classes.len()),
@@ -438,6 +491,7 @@ impl Engine {
         let drained = last_at.max(end);
         let mut accs = Vec::with_capacity(worlds.len());
         let mut time = Vec::with_capacity(worlds.len());
+        let mut caps = Vec::with_capacity(worlds.len());
         let mut all_series = series.then(Vec::new);
         for (pi, mut w) in worlds.into_iter().enumerate() {
             // Writes still unread whose entry expired before the run ended
@@ -458,10 +512,12 @@ impl Engine {
             }
             accs.push(w.acc);
             time.push(w.time);
+            caps.push(w.cap_acc);
         }
         Ok(TimeRep {
             accs,
             time,
+            caps,
             series: all_series,
         })
     }
@@ -576,7 +632,7 @@ impl Engine {
         let w = &mut worlds[pi];
         if fl.ending {
             let m = st[fl.k as usize].model as usize;
-            if let Some(q) = t.quota_of[m] {
+            if let Some(q) = t.quota_of[m].filter(|_| !fl.covered) {
                 for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
                     if kind == Kind::Tokens {
                         b.give(at, fl.reserved - fl.settled);
@@ -602,39 +658,72 @@ impl Engine {
             if fl.measured {
                 w.time.attempts[m] += 1;
             }
-            if let Some(q) = t.quota_of[m] {
+            // A commitment on the model's pricing key serves the call if its
+            // tokens fit (input + cache write, output): then it takes no
+            // quota; else it overflows to on demand, or is throttled.
+            fl.covered = false;
+            let mut refused = false;
+            if let Some(ci) = t.cap_of[m] {
+                let hit = caches && {
+                    let b = t.cache_block[pi][m].unwrap_or(0);
+                    let e =
+                        &w.cache[b * t.prefixes_total + t.class_base[class] + fl.prefix as usize];
+                    at - e.last <= t.ttl[pi][m]
+                };
+                let input = if caches && hit {
+                    step.input
+                } else {
+                    step.input + prefix
+                };
+                fl.covered = w.caps[ci].serve(at, input, step.output);
+                refused = !fl.covered
+                    && t.load.capacities[ci].overflow
+                        == crate::scenario::capacity::Overflow::Throttle;
+                if fl.measured {
+                    w.cap_acc[ci].attempts += 1;
+                    w.cap_acc[ci].refused += refused as u64;
+                }
+            }
+            let quota = if fl.covered || refused {
+                None
+            } else {
+                t.quota_of[m]
+            };
+            let mut reserve = 0.0;
+            let mut ok = !refused;
+            if let Some(q) = quota {
                 let out_reserved = t.max_tokens[class].unwrap_or(t.max_output[m]);
                 // Reserved: the whole prompt, cache reads included, and max_tokens.
-                let reserve = (step.input + prefix + out_reserved) as f64;
-                let ok = w.buckets[q]
-                    .iter_mut()
-                    .zip(&t.buckets[q])
-                    .all(|(b, &(_, _, kind))| match kind {
+                reserve = (step.input + prefix + out_reserved) as f64;
+                ok = w.buckets[q].iter_mut().zip(&t.buckets[q]).all(
+                    |(b, &(_, _, kind))| match kind {
                         Kind::Requests => b.holds(at, 1.0),
                         Kind::Tokens => b.holds(at, reserve),
-                    });
-                if !ok {
-                    if fl.measured {
-                        w.time.throttled[m] += 1;
-                    }
-                    if fl.attempts < t.load.retry.max_attempts {
-                        if fl.measured {
-                            w.time.retries += 1;
-                        }
-                        return Some(at + backoff(&mut w.rng, fl.attempts));
-                    }
-                    if !fl.on_fallback() && fl.has_fallback && st[fl.n as usize].model as usize != m
-                    {
-                        fl.k = fl.n;
-                        fl.attempts = 0;
-                        if fl.measured {
-                            w.time.fell_back += 1;
-                        }
-                        continue;
-                    }
-                    self.finish(fl, st, w, at, false);
-                    return None;
+                    },
+                );
+            }
+            if !ok {
+                if fl.measured {
+                    w.time.throttled[m] += 1;
                 }
+                if fl.attempts < t.load.retry.max_attempts {
+                    if fl.measured {
+                        w.time.retries += 1;
+                    }
+                    return Some(at + backoff(&mut w.rng, fl.attempts));
+                }
+                if !fl.on_fallback() && fl.has_fallback && st[fl.n as usize].model as usize != m {
+                    fl.k = fl.n;
+                    fl.attempts = 0;
+                    if fl.measured {
+                        w.time.fell_back += 1;
+                    }
+                    continue;
+                }
+                self.finish(fl, st, w, at, false);
+                return None;
+            }
+            if let Some(q) = quota {
                 for (b, &(_, _, kind)) in w.buckets[q].iter_mut().zip(&t.buckets[q]) {
                     b.take(if kind == Kind::Requests { 1.0 } else { reserve });
                 }
@@ -688,7 +777,21 @@ impl Engine {
             let read_cost = cost_of(cache_read, pr.cache_read);
             let write_cost = cost_of(cache_write, write_price);
             let output_cost = cost_of(step.output, pr.output);
-            if fl.measured {
+            let call_cost = input_cost + read_cost + write_cost + output_cost;
+            let cap = t.cap_of[m];
+            if let (Some(ci), true) = (cap, fl.measured) {
+                if fl.covered {
+                    w.cap_acc[ci].covered_cost += call_cost;
+                } else {
+                    w.cap_acc[ci].overflow_cost += call_cost;
+                }
+            }
+            if fl.covered {
+                // Served by the commitment: nothing billed on demand.
+                if fl.measured {
+                    w.acc.calls[m] += 1;
+                }
+            } else if fl.measured {
                 let row = &mut w.acc.cost[m];
                 row[INPUT] += input_cost;
                 row[OUTPUT] += output_cost;
@@ -698,7 +801,9 @@ impl Engine {
                 }
                 w.acc.calls[m] += 1;
             }
-            fl.cost += input_cost + read_cost + write_cost + output_cost;
+            if !fl.covered {
+                fl.cost += call_cost;
+            }
             // The quota tokens the call settles to: cache reads do not count.
             let uncached = if caches {
                 step.input
@@ -707,9 +812,18 @@ impl Engine {
             };
             fl.settled = (uncached + cache_write) as f64 + step.output as f64 * t.burndown[m];
             if at >= t.load.warmup_s && at < t.load.warmup_s + t.load.duration_s {
+                let minute = ((at - t.load.warmup_s) / 60.0) as usize;
+                if let Some(ci) = cap {
+                    w.cap_acc[ci].started(
+                        minute,
+                        (uncached + cache_write, step.output),
+                        fl.covered,
+                        (input_cost + read_cost + write_cost, output_cost),
+                    );
+                }
                 w.time.started(
                     m,
-                    ((at - t.load.warmup_s) / 60.0) as usize,
+                    minute,
                     fl.settled,
                     uncached + cache_read + cache_write,
                     step.output,
@@ -779,13 +893,15 @@ fn prefetch<T: ?Sized>(v: &T) {
 }
 
 impl TimeRep {
-    /// This replication's figures by policy, time figures included.
-    pub fn figures(&self, e: &Engine) -> Vec<RepFigures> {
+    /// This replication's figures by policy, time figures included; a
+    /// policy's cost includes its commitments' fixed bill.
+    pub fn figures(&self, e: &Engine, t: &TimeEngine) -> Vec<RepFigures> {
         self.accs
             .iter()
             .zip(&self.time)
             .zip(&e.policies)
-            .map(|((acc, time), p)| {
+            .enumerate()
+            .map(|(pi, ((acc, time), p))| {
                 let write: Vec<_> = e
                     .models
                     .iter()
@@ -798,7 +914,26 @@ impl TimeRep {
                     })
                     .collect();
                 let mut f = acc.figures();
-                f.time = Some(time.figures(&write));
+                let mut tf = time.figures(&write);
+                tf.capacity = self.caps[pi]
+                    .iter()
+                    .zip(&t.load.capacities)
+                    .map(|(c, cap)| c.figures(cap, time.requests))
+                    .collect();
+                let fixed = t.fixed_per_request[pi];
+                if fixed > 0.0 {
+                    let covered: f64 = tf
+                        .capacity
+                        .iter()
+                        .zip(&t.charged[pi])
+                        .filter(|(_, charged)| **charged)
+                        .map(|(c, _)| c.covered_cost)
+                        .sum();
+                    tf.all_on_demand = f.cost + covered;
+                    tf.capacity_saving = covered - fixed;
+                    f.cost += fixed;
+                }
+                f.time = Some(tf);
                 f
             })
             .collect()
@@ -833,7 +968,7 @@ pub fn simulate(
                     p.ttft.merge(&c.ttft);
                 }
             }
-            summary.push(&rep.figures(&engine));
+            summary.push(&rep.figures(&engine, &t));
             if let Some(s) = rep.series.take() {
                 series = Some(s);
             }
@@ -860,7 +995,7 @@ pub fn replication_figures(
         Some(load) => {
             let t = TimeEngine::new(s, load);
             let r = engine.time_replication(&t, s.seed, rep, false, progress)?;
-            let figures = r.figures(engine);
+            let figures = r.figures(engine, &t);
             Ok((r.accs, figures))
         }
         None => {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::engine::summary::TimeMoments;
 use crate::scenario::Scenario;
+use crate::scenario::capacity::CapacityKind;
 use crate::scenario::load::Load;
 use crate::stats::{Estimate, Interval};
 
@@ -187,4 +188,196 @@ pub fn load_lines(s: &Scenario, series: &[super::figures::MinuteSeries]) -> Vec<
         }
     }
     out
+}
+
+/// A policy's commitments (`[capacity]`) and its monthly bill with them
+/// (`policies[].capacity` in the JSON); absent where the policy pays for
+/// none. Monthly figures are USD per request × the month's requests
+/// (`scenario.monthly_requests`, the simulated rate over 30 days).
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityBill {
+    /// USD a month: the fixed bill of the commitments the policy pays for.
+    pub fixed_per_month: f64,
+    /// The same, USD per request: fixed per month ÷ monthly_requests; it is
+    /// part of the policy's `cost_per_request`.
+    pub fixed_per_request: f64,
+    /// USD a month: the policy's bill (fixed + on demand), its
+    /// `cost_per_month`.
+    pub total_per_month: Estimate,
+    /// USD a month: the same traffic with no commitment, all on demand (what
+    /// the calls the commitments served would have been billed, added).
+    pub all_on_demand_per_month: Estimate,
+    /// USD a month: all on demand − total (negative: the commitments cost more
+    /// than they save).
+    pub savings_per_month: Estimate,
+    pub commitments: Vec<CommitmentResult>,
+}
+
+/// One commitment under one policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitmentResult {
+    pub price_key: String,
+    /// The scenario's models priced as `price_key`.
+    pub models: Vec<String>,
+    /// "reserved" or "provisioned".
+    pub kind: &'static str,
+    pub term: &'static str,
+    /// "on_demand" or "throttle".
+    pub overflow: &'static str,
+    /// Reserved: input (+ cache write) and output tokens per minute reserved.
+    pub reserved_tpm: Option<f64>,
+    pub reserved_output_tpm: Option<f64>,
+    /// Provisioned: model units and the tokens per minute each serves.
+    pub model_units: Option<f64>,
+    pub unit_tpm: Option<f64>,
+    /// USD a month: the commitment's fixed bill.
+    pub fixed_per_month: f64,
+    /// USD a month billed on demand for the key's calls the commitment did not
+    /// serve.
+    pub overflow_cost_per_month: Estimate,
+    /// USD a month: fixed + overflow.
+    pub total_per_month: Estimate,
+    /// USD a month: the key's calls all on demand.
+    pub on_demand_per_month: Estimate,
+    /// USD a month: on demand − total.
+    pub savings_per_month: Estimate,
+    /// Share of the key's tokens (input, cache write, output) the commitment
+    /// served; `null` where the key had no call.
+    pub covered_share: Option<Estimate>,
+    /// Share of the key's calls it served.
+    pub covered_calls_share: Option<Estimate>,
+    /// Tokens served ÷ tokens it could serve over the measured period:
+    /// reserved, the input side; provisioned, all tokens.
+    pub utilisation: Estimate,
+    /// Reserved: the output side's utilisation.
+    pub utilisation_output: Option<Estimate>,
+    /// Tokens per minute it did not serve (overflowed or throttled): input
+    /// side (input + cache write) and output.
+    pub overflow_input_tpm: Estimate,
+    pub overflow_output_tpm: Estimate,
+    /// `overflow = "throttle"`: share of attempts at the key's calls it
+    /// refused.
+    pub refused_rate: Option<Estimate>,
+    /// `overflow = "on_demand"`: the cheapest commitment of this kind for the
+    /// simulated traffic (the newsvendor rule, §4.19); `null` under throttle.
+    pub optimum: Option<OptimumResult>,
+}
+
+/// The cheapest commitment for the simulated traffic, each figure a mean over
+/// replications (each replication's own optimum) with its interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimumResult {
+    /// Reserved: input tokens per minute (0: reserving does not pay);
+    /// provisioned: model units.
+    pub reserved_tpm: Option<Estimate>,
+    pub reserved_output_tpm: Option<Estimate>,
+    pub model_units: Option<Estimate>,
+    /// USD a month of the key's traffic with it (fixed + overflow, tokens
+    /// served as a fluid), and all on demand; the difference.
+    pub cost_per_month: Estimate,
+    pub on_demand_per_month: Estimate,
+    pub savings_per_month: Estimate,
+    /// The `load.scale` the traffic was simulated at.
+    pub load_scale: f64,
+}
+
+/// Adds `d` to an estimate (a fixed amount: the interval keeps its width).
+pub fn shift(e: Estimate, d: f64) -> Estimate {
+    Estimate {
+        mean: e.mean + d,
+        ci_low: e.ci_low + d,
+        ci_high: e.ci_high + d,
+    }
+}
+
+impl CapacityBill {
+    /// Policy `p`'s bill, where it pays for a commitment.
+    pub fn new(
+        s: &Scenario,
+        load: &Load,
+        p: usize,
+        t: &TimeMoments,
+        cost_per_month: Estimate,
+        k: Interval,
+    ) -> Option<Self> {
+        let month = s.monthly_requests;
+        let policy = &s.policies[p];
+        let charged: Vec<_> = load
+            .capacities
+            .iter()
+            .zip(&t.capacity)
+            .filter(|(c, _)| c.paid_by(s, policy))
+            .collect();
+        if charged.is_empty() {
+            return None;
+        }
+        let fixed: f64 = charged.iter().map(|(c, _)| c.fixed_per_month()).sum();
+        let commitments = charged
+            .iter()
+            .map(|(c, m)| {
+                let fixed = c.fixed_per_month();
+                let overflow = k.of(&m.overflow_cost).scale(month);
+                let (reserved_tpm, reserved_output_tpm, model_units, unit_tpm) = match c.kind {
+                    CapacityKind::Reserved {
+                        input_tpm,
+                        output_tpm,
+                        ..
+                    } => (Some(input_tpm), Some(output_tpm), None, None),
+                    CapacityKind::Provisioned {
+                        units, unit_tpm, ..
+                    } => (None, None, Some(units), Some(unit_tpm)),
+                };
+                let reserved = reserved_tpm.is_some();
+                let optimum = match (&m.optimum_level, &m.optimum_cost) {
+                    (Some(level), Some(cost)) => Some(OptimumResult {
+                        reserved_tpm: reserved.then(|| k.of(level)),
+                        reserved_output_tpm: m.optimum_level_output.map(|v| k.of(&v)),
+                        model_units: (!reserved).then(|| k.of(level)),
+                        cost_per_month: k.of(cost),
+                        on_demand_per_month: m.optimum_on_demand.map_or(k.of(cost), |v| k.of(&v)),
+                        savings_per_month: m.optimum_saving.map_or(k.of(cost), |v| k.of(&v)),
+                        load_scale: load.scale,
+                    }),
+                    _ => None,
+                };
+                CommitmentResult {
+                    price_key: c.key.clone(),
+                    models: s
+                        .models
+                        .iter()
+                        .filter(|m| m.price.key == c.key)
+                        .map(|m| m.name.clone())
+                        .collect(),
+                    kind: c.kind_name(),
+                    term: c.term.name(),
+                    overflow: c.overflow.name(),
+                    reserved_tpm,
+                    reserved_output_tpm,
+                    model_units,
+                    unit_tpm,
+                    fixed_per_month: fixed,
+                    overflow_cost_per_month: overflow,
+                    total_per_month: shift(overflow, fixed),
+                    on_demand_per_month: k.of(&m.on_demand).scale(month),
+                    savings_per_month: shift(k.of(&m.covered_cost).scale(month), -fixed),
+                    covered_share: m.covered_share.map(|v| k.rate_of(&v)),
+                    covered_calls_share: m.covered_calls.map(|v| k.rate_of(&v)),
+                    utilisation: k.of(&m.utilisation),
+                    utilisation_output: m.utilisation_output.map(|v| k.of(&v)),
+                    overflow_input_tpm: k.of(&m.overflow_tpm_in),
+                    overflow_output_tpm: k.of(&m.overflow_tpm_out),
+                    refused_rate: m.refused.map(|v| k.rate_of(&v)),
+                    optimum,
+                }
+            })
+            .collect();
+        Some(CapacityBill {
+            fixed_per_month: fixed,
+            fixed_per_request: fixed / month,
+            total_per_month: cost_per_month,
+            all_on_demand_per_month: k.of(&t.all_on_demand).scale(month),
+            savings_per_month: k.of(&t.capacity_saving).scale(month),
+            commitments,
+        })
+    }
 }

@@ -117,7 +117,22 @@ pub fn breakdown(r: &RunResults) -> Result<String, ChartError> {
             s.pricing_as_of
         )],
     )?;
-    let (kinds, models) = (by_kind(&r.policies), by_model(&r.policies));
+    let (mut kinds, mut models) = (by_kind(&r.policies), by_model(&r.policies));
+    // Commitments ([capacity]) bill a fixed part that no model's calls carry:
+    // a segment of its own, in both panels, so each bar ends at its total.
+    if r.policies.iter().any(|p| p.capacity.is_some()) {
+        for bars in [&mut kinds, &mut models] {
+            bars.legend
+                .push(("commitments (fixed)".to_string(), RGBColor(140, 140, 140)));
+            for (values, p) in bars.values.iter_mut().zip(&r.policies) {
+                values.push(
+                    p.capacity
+                        .as_ref()
+                        .map_or(0.0, |c| c.fixed_per_request * 1000.0),
+                );
+            }
+        }
+    }
     let n = r.policies.len().max(1) as i32;
     // Tall enough for the bars and for the legend beside them.
     let panel_h = |b: &Bars| PANEL_EXTRA + (n * SLOT).max(b.legend.len() as i32 * LEGEND_ROW + 8);
