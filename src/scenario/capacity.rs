@@ -179,12 +179,12 @@ pub fn capacities(
         if !has_load {
             return Err(needs_load(key));
         }
-        let Some(price) = table.models.get(key) else {
+        let Some(price) = table.get(key) else {
             return Err(Invalid::new(
                 cp,
                 format!(
-                    "\"{key}\" is not a key of the pricing table{}: a commitment is per model, named by the pricing key the scenario's models use",
-                    did_you_mean(key, table.models.keys().map(String::as_str))
+                    "\"{key}\" is not a key of the pricing table{}: a commitment is per model, named by the pricing key the scenario's models use (the profile id, `us.…`, for a model called through an inference profile)",
+                    did_you_mean(key, table.keys())
                 ),
             ));
         };
