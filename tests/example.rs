@@ -241,7 +241,7 @@ fn the_traffic_over_time_section_its_figures_and_its_chart_are_up_to_date() {
     let section: Vec<&str> = readme
         .lines()
         .skip_while(|l| !l.starts_with("### Traffic over time"))
-        .take_while(|l| !l.starts_with("## Files") && !l.starts_with("### Buying capacity"))
+        .take_while(|l| !l.starts_with("## Files") && !l.starts_with("### What Bedrock bills"))
         .collect();
     // The quoted blocks, in order: the run's cache table, the scale sweep,
     // the run at 3x's quota table.
@@ -375,5 +375,75 @@ fn the_buying_capacity_section_quotes_the_run_it_shows() {
     );
     for quoted in ["$76,183.94", "$90,020.53", "$13,836.59"] {
         assert!(out.contains(quoted), "{quoted} is not in the run's output");
+    }
+}
+
+/// The "What Bedrock bills" section's figures: the case study with Sonnet
+/// through the us profile, against the case study as shipped.
+#[test]
+fn the_profile_figures_the_readme_quotes_are_what_a_run_prints() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let section: String = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("### What Bedrock bills"))
+        .take_while(|l| !l.starts_with("### Buying capacity"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["scenarios", "pricing"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    std::fs::copy(
+        repo.join("pricing/bedrock-us-east-1.toml"),
+        dir.path().join("pricing/bedrock-us-east-1.toml"),
+    )
+    .unwrap();
+    let shipped = std::fs::read_to_string(repo.join("scenarios/support.toml")).unwrap();
+    let sonnet = "price = \"anthropic.claude-sonnet-4-5-20250929-v1:0\"\n";
+    assert!(shipped.contains(sonnet));
+    let months = |text: &str| -> Vec<(String, String)> {
+        std::fs::write(dir.path().join("scenarios/support.toml"), text).unwrap();
+        let out = Command::cargo_bin("simroute")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["run", "scenarios/support.toml", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let usd = p["cost_per_month"]["mean"].as_f64().unwrap();
+                let cents = (usd * 100.0).round() as u64;
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    format!(
+                        "${},{:03}.{:02}",
+                        cents / 100_000,
+                        (cents / 100) % 1000,
+                        cents % 100
+                    ),
+                )
+            })
+            .collect()
+    };
+    let us = shipped.replacen(sonnet, &format!("{sonnet}profile = \"us\"\n"), 1);
+    let (base, prof) = (months(&shipped), months(&us));
+    for ((policy, b), (_, p)) in base.iter().zip(&prof) {
+        if policy == "all-sonnet" || policy == "cascade" {
+            let quoted = format!("{b} → {p}");
+            assert!(
+                section.contains(&quoted),
+                "README lacks {quoted:?} for {policy}"
+            );
+        }
     }
 }

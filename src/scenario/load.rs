@@ -542,7 +542,7 @@ fn quotas(
             return Err(Invalid::new(
                 qp,
                 format!(
-                    "\"{key}\" is not a key of the pricing table{}: quotas are per model, named by the pricing key the scenario's models use (a model called through an inference profile by the profile id, e.g. \"us.{key}\")",
+                    "\"{key}\" is not a key of the pricing table{}: quotas are per model, named by the pricing key the scenario's models use (the profile id, `us.…`, for a model called through an inference profile)",
                     did_you_mean(key, table.keys())
                 ),
             ));
