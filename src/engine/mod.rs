@@ -237,6 +237,11 @@ impl Engine {
                 prices: prices(&m.price),
                 tiers: tier_prices(&m.price),
                 context: m.price.context_window.unwrap_or(u64::MAX),
+                plain_up_to: m
+                    .price
+                    .context_window
+                    .unwrap_or(u64::MAX)
+                    .min(m.price.long_threshold().unwrap_or(u64::MAX)),
                 timing: timing(m),
                 routed: routed[i],
                 scored: scored[i],

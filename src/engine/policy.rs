@@ -53,6 +53,10 @@ pub struct EngineModel {
     pub tiers: Box<[TierPrices; 3]>,
     /// The context window, tokens (`u64::MAX`: not stated).
     pub context: u64,
+    /// The longest prompt that needs neither a long-prompt price nor a
+    /// context-window count: `min(context, every tier's threshold)`, so that
+    /// the usual call takes one comparison.
+    pub plain_up_to: u64,
     /// By service tier: how the tier's latency differs from the model's
     /// (`None`: it does not).
     pub timing: [Option<Timing>; 3],
@@ -106,6 +110,25 @@ impl Timing {
 }
 
 impl EngineModel {
+    /// The prices of a call in `tier` with a prompt of `prompt` tokens,
+    /// counting in `acc` a prompt past the context window or a long prompt
+    /// without a price (see [`EngineModel::rates`]).
+    #[inline(always)]
+    pub fn priced(&self, tier: usize, prompt: u64, batch: bool, acc: &mut PolicyAcc) -> &Prices {
+        if tier == STANDARD && prompt <= self.plain_up_to {
+            return &self.prices;
+        }
+        self.priced_slow(tier, prompt, batch, acc)
+    }
+
+    #[inline(never)]
+    fn priced_slow(&self, tier: usize, prompt: u64, batch: bool, acc: &mut PolicyAcc) -> &Prices {
+        let (p, unpriced) = self.rates(tier, prompt, batch);
+        acc.unpriced += u64::from(unpriced);
+        acc.beyond_context += u64::from(prompt > self.context);
+        p
+    }
+
     /// (time to first token, full latency), ms, of a call drawn as `d` in
     /// service tier `tier`.
     #[inline(always)]
@@ -308,9 +331,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     let (first, last) = match trigger.classify(req, route, models) {
         Some(k) => {
             let cm = &models[k.model];
-            let (cp, unpriced) = cm.rates(tier, k.input, batch);
-            acc.unpriced += u64::from(unpriced);
-            acc.beyond_context += u64::from(k.input > cm.context);
+            let cp = cm.priced(tier, k.input, batch, acc);
             let (ci, co) = if batch {
                 (cp.batch_input, cp.batch_output)
             } else {
@@ -334,9 +355,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         // writes where the policy and the model cache it, else as input.
         let prefix = req.cache_read + req.cache_write;
         let prompt = req.input + prefix;
-        let (p, unpriced) = model.rates(tier, prompt, batch);
-        acc.unpriced += u64::from(unpriced);
-        acc.beyond_context += u64::from(prompt > model.context);
+        let p = model.priced(tier, prompt, batch, acc);
         let (input_cost, read_cost, write_cost) = if batch {
             (cost_of(req.input + prefix, p.batch_input), 0, 0)
         } else if policy.caching && p.caches && prefix > 0 {
