@@ -445,14 +445,7 @@ pub struct DiffArgs {
 
 /// `--as-of`: a date YYYY-MM-DD.
 fn date(text: &str) -> Result<String, String> {
-    let b = text.as_bytes();
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if ok {
+    if crate::pricing::is_date(text) {
         Ok(text.to_string())
     } else {
         Err("expected a date YYYY-MM-DD, e.g. 2026-11-25".into())

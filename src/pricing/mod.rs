@@ -828,16 +828,21 @@ fn profile(
     })
 }
 
-/// A date written YYYY-MM-DD.
-fn check_date(d: &str, path: &KeyPath) -> Result<(), Invalid> {
+/// Whether `d` is a date written YYYY-MM-DD (digits in place; the calendar is
+/// not checked).
+pub fn is_date(d: &str) -> bool {
     let b = d.as_bytes();
-    let ok = b.len() == 10
+    b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter()
             .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if ok {
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// A date written YYYY-MM-DD.
+fn check_date(d: &str, path: &KeyPath) -> Result<(), Invalid> {
+    if is_date(d) {
         Ok(())
     } else {
         Err(Invalid::new(
