@@ -258,6 +258,7 @@ const TEST_PRICING: &str = include_str!("../tests/fixtures/pricing.toml");
 const SUPPORT: &str = include_str!("../scenarios/support.toml");
 const SUPPORT_MEASURED: &str = include_str!("../scenarios/support-measured.toml");
 const SUPPORT_LOAD: &str = include_str!("../scenarios/support-load.toml");
+const SUPPORT_CAPACITY: &str = include_str!("../scenarios/support-capacity.toml");
 const SUPPORT_LOG_GZ: &[u8] = include_bytes!("../scenarios/logs/support-invocations.jsonl.gz");
 const SUPPORT_EVAL: &str = include_str!("../scenarios/evals/support.csv");
 const LOG_BEDROCK: &str = include_str!("../tests/fixtures/logs/bedrock.jsonl");
@@ -760,7 +761,10 @@ fn check_simulation(mut s: Scenario, what: &str) {
         }
     }
     for p in &one.policies {
-        let sum: f64 = p.cost_by_model.iter().map(|m| m.total).sum();
+        // A commitment's fixed bill is in the cost per request, not in any
+        // model's on-demand cost.
+        let fixed = p.capacity.as_ref().map_or(0.0, |c| c.fixed_per_request);
+        let sum: f64 = p.cost_by_model.iter().map(|m| m.total).sum::<f64>() + fixed;
         if !close(sum, p.cost_per_request.mean) {
             violation(format!(
                 "{what}: policy {:?}: cost_by_model totals sum to {sum}, cost_per_request.mean is {}",
@@ -2365,6 +2369,20 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
             v.push(own("support.toml", SUPPORT));
             v.push(own("support-measured.toml", SUPPORT_MEASURED));
             v.push(own("support-load.toml", SUPPORT_LOAD));
+            v.push(own("support-capacity.toml", SUPPORT_CAPACITY));
+            // Sonnet through the us profile, the cascade on the Flex tier of
+            // a model that has one.
+            let sonnet = "price = \"anthropic.claude-sonnet-4-5-20250929-v1:0\"\n";
+            v.push(own(
+                "support-profile.toml",
+                &SUPPORT
+                    .replacen(sonnet, &format!("{sonnet}profile = \"us\"\n"), 1)
+                    .replacen(
+                        "name = \"cascade\"\n",
+                        "name = \"cascade\"\nservice_tier = \"standard\"\n",
+                        1,
+                    ),
+            ));
             for (name, s) in SEED_SCENARIOS {
                 v.push(own(&format!("{name}.toml"), s));
             }

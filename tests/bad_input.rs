@@ -3085,3 +3085,23 @@ fn a_reservation_below_the_tiers_minimum_is_run_with_a_warning() {
         "{all}"
     );
 }
+
+/// An empty class or policy name (found by the fuzz runner: a class named ""
+/// ran, and generate-log wrote records whose class read back as none).
+#[test]
+fn empty_class_and_policy_names_are_refused() {
+    let c = Case::scenario(&[("name = \"chat\"\n", "name = \" \"\n")]);
+    assert_key(
+        &c.run(),
+        &c.at("name = \" \""),
+        "traffic[1].name",
+        &["empty"],
+    );
+    let c = Case::scenario(&[("name = \"cascade\"\n", "name = \"\"\n")]);
+    assert_key(
+        &c.run(),
+        &c.at("name = \"\"\n"),
+        "policy[1].name",
+        &["empty"],
+    );
+}

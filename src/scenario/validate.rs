@@ -156,6 +156,12 @@ pub fn validate(
     let mut policies = Vec::with_capacity(raw.policy.len());
     for (i, p) in raw.policy.iter().enumerate() {
         let pp = root().key("policy").index(i);
+        if p.name.trim().is_empty() {
+            return Err(Invalid::new(
+                pp.key("name"),
+                "empty: a policy needs a name, by which reports and scenario.baseline call it",
+            ));
+        }
         if let Some(j) = raw.policy[..i].iter().position(|q| q.name == p.name) {
             return Err(Invalid::new(
                 pp.key("name"),
@@ -578,6 +584,12 @@ fn traffic(
     let mut classes: Vec<TrafficClass> = Vec::new();
     for (i, t) in raw.traffic.iter().enumerate() {
         let tp = root().key("traffic").index(i);
+        if t.name.trim().is_empty() {
+            return Err(Invalid::new(
+                tp.key("name"),
+                "empty: a traffic class needs a name, by which reports, by_class, [targets] and logs' class fields call it",
+            ));
+        }
         if let Some(j) = classes.iter().position(|c| c.name == t.name) {
             return Err(Invalid::new(
                 tp.key("name"),
