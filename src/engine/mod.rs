@@ -320,10 +320,7 @@ impl Engine {
                         tier: if p.batch[c] {
                             STANDARD
                         } else {
-                            crate::pricing::ServiceTier::ALL
-                                .iter()
-                                .position(|&t| t == p.tiers[c])
-                                .unwrap_or(STANDARD)
+                            p.tiers[c].index()
                         },
                     })
                     .collect(),

@@ -6,6 +6,7 @@
 
 use super::accounting::{CACHE_READ, CACHE_WRITE, EXTRA, INPUT, OUTPUT, PolicyAcc};
 use super::sampling::{LogNormal, TokenSampler};
+use crate::pricing::ServiceTier;
 use crate::units::{Femto, FemtoPerToken, cost_of};
 
 /// A model's prices in femto-dollars per token (per call for `per_request`).
@@ -40,8 +41,9 @@ pub struct TierPrices {
     pub long_priced: bool,
 }
 
-/// Index of the Standard tier in [`EngineModel::tiers`].
-pub const STANDARD: usize = 1;
+/// Index of the Standard tier in [`EngineModel::tiers`] (tiers are indexed
+/// by [`ServiceTier::index`]).
+pub const STANDARD: usize = ServiceTier::Standard.index();
 
 /// A model as the engine uses it.
 #[derive(Debug, Clone)]
@@ -110,11 +112,21 @@ impl Timing {
 }
 
 impl EngineModel {
-    /// The prices of a call in `tier` with a prompt of `prompt` tokens,
-    /// counting in `acc` a prompt past the context window or a long prompt
-    /// without a price (see [`EngineModel::rates`]).
+    /// The prices of a call in `tier` with a prompt of `prompt` tokens: the
+    /// tier's, or its long-prompt prices above its threshold. Counts in `acc`
+    /// a prompt past the context window, and a long prompt the table has no
+    /// price for (in batch, or in a tier without long-prompt prices), which
+    /// bills at the short prices. `acc` is `None` where nothing is measured
+    /// (the time engine's warm-up).
     #[inline(always)]
-    pub fn priced(&self, tier: usize, prompt: u64, batch: bool, acc: &mut PolicyAcc) -> &Prices {
+    pub fn priced(
+        &self,
+        tier: usize,
+        prompt: u64,
+        batch: bool,
+        acc: Option<&mut PolicyAcc>,
+    ) -> &Prices {
+        // The usual call: one comparison.
         if tier == STANDARD && prompt <= self.plain_up_to {
             return &self.prices;
         }
@@ -122,11 +134,21 @@ impl EngineModel {
     }
 
     #[inline(never)]
-    fn priced_slow(&self, tier: usize, prompt: u64, batch: bool, acc: &mut PolicyAcc) -> &Prices {
-        let (p, unpriced) = self.rates(tier, prompt, batch);
-        acc.unpriced += u64::from(unpriced);
-        acc.beyond_context += u64::from(prompt > self.context);
-        p
+    fn priced_slow(
+        &self,
+        tier: usize,
+        prompt: u64,
+        batch: bool,
+        acc: Option<&mut PolicyAcc>,
+    ) -> &Prices {
+        let t = &self.tiers[tier];
+        let long = prompt > t.above;
+        let unpriced = long && (batch || !t.long_priced);
+        if let Some(a) = acc {
+            a.unpriced += u64::from(unpriced);
+            a.beyond_context += u64::from(prompt > self.context);
+        }
+        if long && !unpriced { &t.long } else { &t.short }
     }
 
     /// (time to first token, full latency), ms, of a call drawn as `d` in
@@ -331,7 +353,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
     let (first, last) = match trigger.classify(req, route, models) {
         Some(k) => {
             let cm = &models[k.model];
-            let cp = cm.priced(tier, k.input, batch, acc);
+            let cp = cm.priced(tier, k.input, batch, Some(acc));
             let (ci, co) = if batch {
                 (cp.batch_input, cp.batch_output)
             } else {
@@ -355,7 +377,7 @@ pub fn route(req: &Request, policy: &EnginePolicy, models: &[EngineModel], acc: 
         // writes where the policy and the model cache it, else as input.
         let prefix = req.cache_read + req.cache_write;
         let prompt = req.input + prefix;
-        let p = model.priced(tier, prompt, batch, acc);
+        let p = model.priced(tier, prompt, batch, Some(acc));
         let (input_cost, read_cost, write_cost) = if batch {
             (cost_of(req.input + prefix, p.batch_input), 0, 0)
         } else if policy.caching && p.caches && prefix > 0 {

@@ -104,6 +104,11 @@ impl ServiceTier {
         ServiceTier::Flex,
     ];
 
+    /// The tier's place in [`ServiceTier::ALL`], for tables indexed by tier.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// The tier's name as Bedrock's `service_tier` parameter writes it
     /// ("default" is accepted for Standard).
     pub fn name(self) -> &'static str {
@@ -505,18 +510,7 @@ fn validate_model(
             ),
         ));
     }
-    if batch_output.is_some() && batch_input.is_none() {
-        return Err(Invalid::new(
-            path.key("batch_input"),
-            "missing: `batch_output` is set, so batch inference needs `batch_input` too",
-        ));
-    }
-    if batch_input.is_some() && output.is_some() && batch_output.is_none() {
-        return Err(Invalid::new(
-            path.key("batch_output"),
-            "missing: `batch_input` is set for a model with an `output` price, so batch inference needs `batch_output` too",
-        ));
-    }
+    batch_pair(batch_input, batch_output, output.is_some(), path)?;
     if let (Some(0), _) | (_, Some(0)) = (e.context_window, e.max_output_tokens) {
         let k = if e.context_window == Some(0) {
             "context_window"
@@ -577,6 +571,29 @@ fn validate_model(
         model.profiles = out;
     }
     Ok(model)
+}
+
+/// Batch prices come in pairs: `batch_output` needs `batch_input`, and
+/// `batch_input` needs `batch_output` on a model that bills output.
+fn batch_pair(
+    batch_input: Option<f64>,
+    batch_output: Option<f64>,
+    bills_output: bool,
+    path: &KeyPath,
+) -> Result<(), Invalid> {
+    if batch_output.is_some() && batch_input.is_none() {
+        return Err(Invalid::new(
+            path.key("batch_input"),
+            "missing: `batch_output` is set, so batch inference needs `batch_input` too",
+        ));
+    }
+    if batch_input.is_some() && bills_output && batch_output.is_none() {
+        return Err(Invalid::new(
+            path.key("batch_output"),
+            "missing: `batch_input` is set for a model with an `output` price, so batch inference needs `batch_output` too",
+        ));
+    }
+    Ok(())
 }
 
 /// A rate set's optional prices, checked; `input` is required.
@@ -794,16 +811,7 @@ fn profile(
     };
     let batch_input = price(p.batch_input, &path.key("batch_input"))?;
     let batch_output = price(p.batch_output, &path.key("batch_output"))?;
-    if batch_input.is_some() != batch_output.is_some() && r.output.is_some() {
-        return Err(Invalid::new(
-            path.key(if batch_input.is_some() {
-                "batch_output"
-            } else {
-                "batch_input"
-            }),
-            "missing: batch inference needs both `batch_input` and `batch_output`",
-        ));
-    }
+    batch_pair(batch_input, batch_output, r.output.is_some(), path)?;
     let long = p
         .long_prompt
         .as_ref()

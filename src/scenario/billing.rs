@@ -70,6 +70,40 @@ pub fn model_price(
     })
 }
 
+/// The price of a pricing key that a per-model table (`[quotas."KEY"]`,
+/// `[capacity."KEY"]`) names: a key of the table (a profile id for a model
+/// called through a profile) that some scenario model is priced as. `what`
+/// says what the table holds ("quotas are per model"), `idle` what an unused
+/// key would do ("its quota would change nothing").
+pub fn used_key<'t>(
+    table: &'t PriceTable,
+    models: &[Model],
+    key: &str,
+    at: &KeyPath,
+    what: &str,
+    idle: &str,
+) -> Result<&'t ModelPrice, Invalid> {
+    let Some(price) = table.get(key) else {
+        return Err(Invalid::new(
+            at.clone(),
+            format!(
+                "\"{key}\" is not a key of the pricing table{}: {what}, named by the pricing key the scenario's models use (the profile id, `us.…`, for a model called through an inference profile)",
+                did_you_mean(key, table.keys())
+            ),
+        ));
+    };
+    if !models.iter().any(|m| m.price.key == key) {
+        return Err(Invalid::new(
+            at.clone(),
+            format!(
+                "no model of this scenario is priced as \"{key}\", so {idle}{}",
+                did_you_mean(key, models.iter().map(|m| m.price.key.as_str()))
+            ),
+        ));
+    }
+    Ok(price)
+}
+
 fn tier(name: &str, at: &KeyPath) -> Result<ServiceTier, Invalid> {
     ServiceTier::parse(name).ok_or_else(|| {
         Invalid::new(

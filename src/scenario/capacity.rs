@@ -179,24 +179,14 @@ pub fn capacities(
         if !has_load {
             return Err(needs_load(key));
         }
-        let Some(price) = table.get(key) else {
-            return Err(Invalid::new(
-                cp,
-                format!(
-                    "\"{key}\" is not a key of the pricing table{}: a commitment is per model, named by the pricing key the scenario's models use (the profile id, `us.…`, for a model called through an inference profile)",
-                    did_you_mean(key, table.keys())
-                ),
-            ));
-        };
-        if !models.iter().any(|m| &m.price.key == key) {
-            return Err(Invalid::new(
-                cp,
-                format!(
-                    "no model of this scenario is priced as \"{key}\", so the commitment would serve no call{}",
-                    did_you_mean(key, models.iter().map(|m| m.price.key.as_str()))
-                ),
-            ));
-        }
+        let price = super::billing::used_key(
+            table,
+            models,
+            key,
+            &cp,
+            "a commitment is per model",
+            "the commitment would serve no call",
+        )?;
         if price.output.is_none() || price.per_request.is_some() {
             return Err(Invalid::new(
                 cp,

@@ -538,24 +538,14 @@ fn quotas(
     let mut out = Vec::new();
     for (key, q) in raw.into_iter().flatten() {
         let qp = root().key("quotas").key(key);
-        let Some(price) = table.get(key) else {
-            return Err(Invalid::new(
-                qp,
-                format!(
-                    "\"{key}\" is not a key of the pricing table{}: quotas are per model, named by the pricing key the scenario's models use (the profile id, `us.…`, for a model called through an inference profile)",
-                    did_you_mean(key, table.keys())
-                ),
-            ));
-        };
-        if !models.iter().any(|m| &m.price.key == key) {
-            return Err(Invalid::new(
-                qp,
-                format!(
-                    "no model of this scenario is priced as \"{key}\", so its quota would change nothing{}",
-                    did_you_mean(key, models.iter().map(|m| m.price.key.as_str()))
-                ),
-            ));
-        }
+        let price = super::billing::used_key(
+            table,
+            models,
+            key,
+            &qp,
+            "quotas are per model",
+            "its quota would change nothing",
+        )?;
         let positive = |v: Option<f64>, k: &str, what: &str| -> Result<Option<f64>, Invalid> {
             match v {
                 None => Ok(None),

@@ -579,11 +579,10 @@ impl Engine {
         let mut before = 0.0;
         let (first, last) = match routing.trigger.classify(req, route, &self.models) {
             Some(k) => {
-                let (cm, unpriced) = self.models[k.model].rates(routing.tier, k.input, false);
+                let cm =
+                    self.models[k.model].priced(routing.tier, k.input, false, acc.as_deref_mut());
                 let (ic, oc) = (cost_of(k.input, cm.input), cost_of(k.output, cm.output));
                 if let Some(a) = acc {
-                    a.unpriced += u64::from(unpriced);
-                    a.beyond_context += u64::from(k.input > self.models[k.model].context);
                     a.cost[k.model][INPUT] += ic;
                     a.cost[k.model][OUTPUT] += oc;
                     a.calls[k.model] += 1;
@@ -759,11 +758,12 @@ impl Engine {
             let model = &self.models[m];
             let p = &self.policies[pi];
             let prompt = step.input + prefix;
-            let (pr, unpriced) = model.rates(p.classes[class].tier, prompt, false);
-            if fl.measured {
-                w.acc.unpriced += u64::from(unpriced);
-                w.acc.beyond_context += u64::from(prompt > model.context);
-            }
+            let pr = model.priced(
+                p.classes[class].tier,
+                prompt,
+                false,
+                fl.measured.then_some(&mut w.acc),
+            );
             let write_price = if p.one_hour {
                 pr.cache_write_1h
             } else {
