@@ -97,6 +97,14 @@ enum Kind {
 }
 
 impl TimeEngine {
+    /// The index in a world's cache of the entry of `prefix` of `class` on
+    /// model `m` under policy `pi` (whose model caches).
+    #[inline]
+    fn cache_slot(&self, pi: usize, m: usize, class: usize, prefix: u32) -> usize {
+        let b = self.cache_block[pi][m].unwrap_or(0);
+        b * self.prefixes_total + self.class_base[class] + prefix as usize
+    }
+
     pub fn new(s: &Scenario, load: &Load) -> TimeEngine {
         let quota_of = s
             .models
@@ -664,9 +672,7 @@ impl Engine {
             let mut refused = false;
             if let Some(ci) = t.cap_of[m] {
                 let hit = caches && {
-                    let b = t.cache_block[pi][m].unwrap_or(0);
-                    let e =
-                        &w.cache[b * t.prefixes_total + t.class_base[class] + fl.prefix as usize];
+                    let e = &w.cache[t.cache_slot(pi, m, class, fl.prefix)];
                     at - e.last <= t.ttl[pi][m]
                 };
                 let input = if caches && hit {
@@ -732,9 +738,7 @@ impl Engine {
             // model within the TTL.
             let mut hit = false;
             if caches {
-                let b = t.cache_block[pi][m].unwrap_or(0);
-                let e =
-                    &mut w.cache[b * t.prefixes_total + t.class_base[class] + fl.prefix as usize];
+                let e = &mut w.cache[t.cache_slot(pi, m, class, fl.prefix)];
                 hit = at - e.last <= t.ttl[pi][m];
                 if hit {
                     e.unread = 0;
