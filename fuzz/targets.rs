@@ -22,6 +22,7 @@
 //! lands, and the case becomes a failure again.
 #![allow(dead_code)]
 
+use simroute::pricing::write::quote as toml_str;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::io::{Read, Write};
@@ -387,22 +388,6 @@ fn temp_file(dir: &Path, suffix: &str, bytes: &[u8]) -> tempfile::NamedTempFile 
     f.write_all(bytes).expect("the input can be written");
     f.flush().expect("the input can be written");
     f
-}
-
-/// A TOML basic string holding `s` (usable as a key too).
-fn toml_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 // ---------------------------------------------------------------------------

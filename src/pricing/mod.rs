@@ -119,6 +119,24 @@ impl ServiceTier {
         }
     }
 
+    /// The tier a key of a `tiers` table names: "priority" or "flex".
+    /// `standard` is refused with `own` (what stands for it instead).
+    pub fn other_than_standard(name: &str, at: &KeyPath, own: &str) -> Result<Self, Invalid> {
+        match ServiceTier::parse(name) {
+            Some(ServiceTier::Standard) => Err(Invalid::new(
+                at.clone(),
+                format!("{own}: list only \"priority\" and \"flex\" under `tiers`"),
+            )),
+            Some(t) => Ok(t),
+            None => Err(Invalid::new(
+                at.clone(),
+                format!(
+                    "\"{name}\" is not a Bedrock service tier: the tiers with prices of their own are \"priority\" and \"flex\""
+                ),
+            )),
+        }
+    }
+
     /// The tier a name stands for.
     pub fn parse(name: &str) -> Option<Self> {
         match name {
@@ -687,23 +705,11 @@ fn tiers(
     for (name, t) in raw {
         let at = path.key(name);
         no_per_request(per_request, &at, "service-tier prices")?;
-        let tier = match ServiceTier::parse(name) {
-            Some(ServiceTier::Standard) => {
-                return Err(Invalid::new(
-                    at,
-                    "the Standard tier's prices are the model's own (`input`, `output`, …): list only \"priority\" and \"flex\" under `tiers`",
-                ));
-            }
-            Some(t) => t,
-            None => {
-                return Err(Invalid::new(
-                    at,
-                    format!(
-                        "\"{name}\" is not a Bedrock service tier: the tiers with prices of their own are \"priority\" and \"flex\""
-                    ),
-                ));
-            }
-        };
+        let tier = ServiceTier::other_than_standard(
+            name,
+            &at,
+            "the Standard tier's prices are the model's own (`input`, `output`, …)",
+        )?;
         let rates = rates(
             t.input,
             t.output,

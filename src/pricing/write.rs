@@ -172,8 +172,8 @@ fn bare_or_quoted(k: &str) -> String {
     if bare { k.to_string() } else { quote(k) }
 }
 
-/// A TOML basic string.
-fn quote(s: &str) -> String {
+/// A TOML basic string holding `s` (usable as a key too).
+pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -363,23 +363,11 @@ pub fn tier_latency(
     }
     for (name, e) in m.tiers.iter().flatten() {
         let at = mp.key("tiers").key(name);
-        let t = match ServiceTier::parse(name) {
-            Some(ServiceTier::Standard) => {
-                return Err(Invalid::new(
-                    at,
-                    "the Standard tier's latency is the model's own `ttft_ms` and `output_tokens_per_s`: list only \"priority\" and \"flex\" under `tiers`",
-                ));
-            }
-            Some(t) => t,
-            None => {
-                return Err(Invalid::new(
-                    at,
-                    format!(
-                        "\"{name}\" is not a Bedrock service tier: write \"priority\" or \"flex\""
-                    ),
-                ));
-            }
-        };
+        let t = ServiceTier::other_than_standard(
+            name,
+            &at,
+            "the Standard tier's latency is the model's own `ttft_ms` and `output_tokens_per_s`",
+        )?;
         if !price.tiers.contains_key(&t) {
             return Err(Invalid::new(
                 at,
