@@ -498,20 +498,19 @@ fn note_unused(e: Entry, skipped: &mut BTreeMap<String, usize>) {
     }
 }
 
-/// A model's pricing-table entry, or `None` where it has no price simroute
-/// takes.
+/// A model's pricing-table entry: a profile's ([`profile_table`]) and the
+/// model's own keys (cache minimum, context, output cap, deprecation); `None`
+/// where it has no price simroute takes.
 fn model_table(
     text: &str,
     e: Entry,
     mode: &str,
     skipped: &mut BTreeMap<String, usize>,
 ) -> Result<Option<Table>, ImportError> {
-    let mut t = Table::new();
-    let chat = mode == "chat";
-    if !prices_into(text, e, mode, &mut t)? {
+    let Some(mut t) = profile_table(text, e, mode, skipped)? else {
         return Ok(None);
-    }
-    note_unused(e, skipped);
+    };
+    let chat = mode == "chat";
     if let Some(n) = count(text, e, "prompt_cache_min_tokens")?
         && t.contains_key("cache_read")
     {
@@ -526,7 +525,6 @@ fn model_table(
     if let Some(d) = e.fields.get("deprecation_date").and_then(Value::as_str) {
         t.insert("deprecation_date".into(), d.into());
     }
-    t.insert("source".into(), format!("litellm:{}", e.key).into());
     Ok(Some(t))
 }
 
@@ -569,7 +567,8 @@ fn prices_into(text: &str, e: Entry, mode: &str, t: &mut Table) -> Result<bool, 
     Ok(true)
 }
 
-/// A profile's entry: its prices and source.
+/// A profile's entry: its prices and source; `None` where it has no price
+/// simroute takes.
 fn profile_table(
     text: &str,
     e: Entry,
