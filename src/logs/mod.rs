@@ -20,6 +20,7 @@
 //! the read with an [`InputError`] naming the file and line; with
 //! `skip_bad_lines` it is counted in the [`LogSummary`] instead.
 
+pub mod aggregate;
 pub mod bedrock;
 mod de;
 pub mod fit;
@@ -63,6 +64,10 @@ pub enum LogFormat {
     Csv,
     /// Plain JSON Lines (see [`plain`]).
     Jsonl,
+    /// An aggregated traffic file: records summarized by cell, CSV or Parquet
+    /// (see [`aggregate`]). Read by [`aggregate::read_aggregate`], not record
+    /// by record.
+    Aggregate,
 }
 
 impl fmt::Display for LogFormat {
@@ -71,6 +76,7 @@ impl fmt::Display for LogFormat {
             LogFormat::Bedrock => "Bedrock invocation log",
             LogFormat::Csv => "CSV",
             LogFormat::Jsonl => "JSONL",
+            LogFormat::Aggregate => "aggregated traffic file",
         })
     }
 }
@@ -413,6 +419,14 @@ impl<'p> Source<'p> {
     }
 }
 
+/// The file at `path` as text, decompressed if it is gzip, through the same
+/// guards as a log (line length, gzip ratio, binary files refused); and
+/// whether it was gzip.
+pub(crate) fn open_text(path: &Path) -> Result<(Box<dyn BufRead + '_>, bool), InputError> {
+    let src = Source::open(path)?;
+    Ok((src.reader, src.gzip))
+}
+
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
 }
@@ -461,11 +475,19 @@ fn detect_line(path: &Path, first: &[u8]) -> Result<LogFormat, InputError> {
             LogFormat::Jsonl
         });
     }
+    let fields = aggregate::header_fields(first);
+    let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+    if aggregate::is_header(&refs) {
+        return Ok(LogFormat::Aggregate);
+    }
     Ok(LogFormat::Csv)
 }
 
 /// The format of a log file, detected from its content (after gzip).
 pub fn detect(path: &Path) -> Result<LogFormat, InputError> {
+    if aggregate::sniff(path)? == Some(aggregate::Kind::Parquet) {
+        return Ok(LogFormat::Aggregate);
+    }
     let mut src = Source::open(path)?;
     let mut buf = Vec::new();
     let mut line = 0;
@@ -529,6 +551,12 @@ pub fn read_log(
     }
     let format = detect_line(path, &buf)?;
     let gzip = src.gzip;
+    if format == LogFormat::Aggregate {
+        return Err(InputError::file(
+            path,
+            "this is an aggregated traffic file (records summarized by cell), which has no records to read one by one: it is read where a scenario's log, --traffic-log or simroute fit takes it (scenarios/README.md §2.8)",
+        ));
+    }
     let class = opts.class_field.map(ClassPath::new);
     match format {
         LogFormat::Csv => {
@@ -536,6 +564,7 @@ pub fn read_log(
             let reader = io::Cursor::new(consumed).chain(src.reader);
             read_csv(path, reader, opts.class_field, gzip, &mut tally, &mut f)?;
         }
+        LogFormat::Aggregate => unreachable!("refused above"),
         LogFormat::Bedrock | LogFormat::Jsonl => {
             drop(consumed);
             let bedrock = format == LogFormat::Bedrock;
