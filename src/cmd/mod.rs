@@ -4,6 +4,7 @@
 //! Mistakes in the user's files or flags are [`crate::input::InputError`] or
 //! [`UsageError`] somewhere in that chain, and exit with code 2.
 
+pub mod aggregate;
 pub mod compare;
 pub mod fit;
 pub mod generate;
@@ -81,6 +82,16 @@ pub enum Command {
     /// `simroute generate-log scenarios/support.toml --records 100000 --gzip --out support.jsonl.gz`
     /// (read the class back with `--class-field requestMetadata.feature`).
     GenerateLog(GenerateLogArgs),
+    /// Summarize logs into one aggregated traffic file (CSV or Parquet): per
+    /// cell (class, model, UTC hour, and the bucket of each of the four token
+    /// counts), its records and their exact token sums.
+    ///
+    /// The file is small enough to copy from S3 and is read wherever a log is
+    /// (a scenario's log =, --traffic-log, simroute fit), with bootstrap
+    /// replay; Athena writes the same file with one query (scenarios/README.md
+    /// §2.8). An input that is itself an aggregate is merged. Example:
+    /// `simroute aggregate logs/*.jsonl.gz --class-field requestMetadata.feature --out traffic.parquet`
+    Aggregate(AggregateArgs),
     /// Pricing tables: import one from LiteLLM's price list, list one's models,
     /// diff two (and what the change does to a scenario's monthly cost).
     Pricing(PricingArgs),
@@ -341,6 +352,33 @@ pub struct GenerateLogArgs {
     pub force: bool,
 }
 
+/// `simroute aggregate`: see [`Command::Aggregate`].
+#[derive(Debug, clap::Args)]
+pub struct AggregateArgs {
+    /// The logs (Bedrock invocation logs, CSV or JSONL, gzip or not; or
+    /// aggregated traffic files, merged).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// The file to write: FILE.csv, FILE.csv.gz or FILE.parquet (the name
+    /// chooses the format).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The record field (dotted path, e.g. requestMetadata.feature) or CSV
+    /// column that holds the traffic class.
+    #[arg(long, value_name = "PATH")]
+    pub class_field: Option<String>,
+    /// Skip bad records and count them, instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// Worker threads [default: all cores]. The output does not depend on it
+    /// (the logs are read one after the other for now).
+    #[arg(long, value_parser = threads, allow_negative_numbers = true)]
+    pub threads: Option<u16>,
+    /// Replace --out if it exists (only a regular file, never an input).
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `simroute pricing`.
 #[derive(Debug, clap::Args)]
 pub struct PricingArgs {
@@ -524,6 +562,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         Command::Quote(args) => quote::quote(&args, out),
         Command::Fit(args) => fit::fit_cmd(&args, out),
         Command::GenerateLog(args) => generate::generate_cmd(&args, out),
+        Command::Aggregate(args) => aggregate::aggregate_cmd(&args, out),
         Command::Pricing(args) => pricing::pricing_cmd(&args, out),
     }
 }

@@ -30,7 +30,7 @@ use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
 use rayon::prelude::*;
 
 use crate::input::InputError;
-use crate::scenario::measured::{Digest, LogData, Logged, class_of, pack};
+use crate::scenario::measured::{ClassRecords, Digest, LogData, Logged, class_of, pack};
 use crate::scenario::{ClassTokens, Scenario, Trigger};
 use crate::stats::{binormal_mu, normal_quantile};
 use crate::units::{cost_of, femto_per_call, femto_per_token};
@@ -56,8 +56,9 @@ enum Tokens {
         prefix: u64,
         hit_rate: f64,
     },
-    /// A log's records, drawn uniformly with replacement (bootstrap).
-    Logged(Arc<[Logged]>),
+    /// A log's records, drawn uniformly with replacement (bootstrap), or an
+    /// aggregate's cells, drawn by their records.
+    Logged(ClassRecords),
     /// Exact replay: the records come from the log stream.
     Replayed,
 }
@@ -271,7 +272,7 @@ impl Engine {
                     },
                     ClassTokens::Logged { .. } if exact => Tokens::Replayed,
                     ClassTokens::Logged { log } => {
-                        Tokens::Logged(s.measured.logs[*log].classes[&c.name].records.clone())
+                        Tokens::Logged(s.measured.logs[*log].classes[&c.name].clone())
                     }
                 },
                 difficulty: c.difficulty.map(DifficultySampler::new),
@@ -376,7 +377,7 @@ impl Engine {
             }
             Tokens::Logged(records) => {
                 req.u_hit = f64::NAN;
-                let r = records[rng.random_range(0..records.len())];
+                let r = records.draw(rng);
                 self.set_tokens(req, &r)
             }
             Tokens::Replayed => unreachable!("exact replay gives the tokens"),

@@ -80,6 +80,51 @@ impl CountFit {
         })
     }
 
+    /// Fits values with weights, `(value, weight)`, as [`CountFit::new`] fits
+    /// the multiset that holds each value `weight` times (reordered in place):
+    /// an aggregate's cells' mean counts weighted by their records. `None`
+    /// where the weights sum to 0.
+    pub fn weighted(v: &mut [(u32, u64)]) -> Option<CountFit> {
+        let n: u64 = v.iter().map(|&(_, w)| w).sum();
+        if n == 0 {
+            return None;
+        }
+        v.sort_unstable();
+        // The value at 0-based position k of the expanded, sorted multiset.
+        let at = |k: u64| -> f64 {
+            let mut seen = 0u64;
+            for &(x, w) in v.iter() {
+                seen += w;
+                if k < seen {
+                    return x as f64;
+                }
+            }
+            v.last().map_or(0.0, |&(x, _)| x as f64)
+        };
+        let q = |p: f64| -> f64 {
+            let pos = (n - 1) as f64 * p;
+            let k = pos.floor() as u64;
+            let frac = pos - k as f64;
+            let a = at(k);
+            if frac > 0.0 && k + 1 < n {
+                a + frac * (at(k + 1) - a)
+            } else {
+                a
+            }
+        };
+        let sum: u128 = v.iter().map(|&(x, w)| x as u128 * w as u128).sum();
+        let present = v.iter().filter(|&&(_, w)| w > 0);
+        Some(CountFit {
+            n,
+            min: present.clone().map(|&(x, _)| x).min().unwrap_or(0) as u64,
+            max: present.map(|&(x, _)| x).max().unwrap_or(0) as u64,
+            median: q(0.5).round() as u64,
+            p95: q(0.95).round() as u64,
+            p99: q(0.99),
+            mean: sum as f64 / n as f64,
+        })
+    }
+
     /// Every record has the same count.
     pub fn constant(&self) -> bool {
         self.min == self.max
@@ -209,6 +254,9 @@ struct ClassAcc {
 
 /// Reads the log at `path` and fits every class.
 pub fn fit_log(path: &Path, opts: &LogOptions) -> Result<Fit, InputError> {
+    if super::aggregate::sniff(path)?.is_some() {
+        return fit_aggregate(path);
+    }
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
     let mut accs: Vec<ClassAcc> = Vec::new();
@@ -280,6 +328,107 @@ pub fn fit_log(path: &Path, opts: &LogOptions) -> Result<Fit, InputError> {
         big.share_e4 = (big.share_e4 as i64 + 10_000 - total).max(0) as u64;
     }
     Ok(Fit { summary, classes })
+}
+
+/// Fits an aggregated traffic file: per class (cells without one form the class
+/// "all"; classes in the file's sorted order), quantiles of the cells' mean
+/// counts weighted by their records. Within a bucket (12.5%) of the raw log's:
+/// every record of a cell lies in the cell's buckets, and so does their mean.
+/// Records with cached tokens and cache reads are counted exactly (a bucket 0
+/// holds only 0).
+pub fn fit_aggregate(path: &Path) -> Result<Fit, InputError> {
+    let file = super::aggregate::read_aggregate(path)?;
+    struct Acc {
+        input: Vec<(u32, u64)>,
+        output: Vec<(u32, u64)>,
+        cached: Vec<(u32, u64)>,
+        cache_reads: u64,
+        models: HashMap<String, u64>,
+    }
+    let mut accs: Vec<(String, Acc)> = Vec::new();
+    let rows = file.data.rows();
+    let mut used = 0u64;
+    for row in &rows {
+        let name = row.class.unwrap_or(DEFAULT_CLASS);
+        if accs.last().is_none_or(|(n, _)| n != name) {
+            match accs.iter().position(|(n, _)| n == name) {
+                // Rows are sorted by class; only "all" can come back.
+                Some(i) => {
+                    let a = accs.remove(i);
+                    accs.push(a);
+                }
+                None => accs.push((
+                    name.to_string(),
+                    Acc {
+                        input: Vec::new(),
+                        output: Vec::new(),
+                        cached: Vec::new(),
+                        cache_reads: 0,
+                        models: HashMap::new(),
+                    },
+                )),
+            }
+        }
+        let a = &mut accs.last_mut().expect("pushed").1;
+        let s = &row.stats;
+        used += s.records;
+        let m = s.means().map(|v| v.min(u32::MAX as u64) as u32);
+        a.input.push((m[0], s.records));
+        a.output.push((m[1], s.records));
+        if row.buckets[2] + row.buckets[3] > 0 {
+            a.cached.push((m[2].saturating_add(m[3]), s.records));
+            if row.buckets[2] > 0 {
+                a.cache_reads += s.records;
+            }
+        }
+        if let Some(model) = row.model {
+            *a.models.entry(model.to_string()).or_default() += s.records;
+        }
+    }
+    let summary = LogSummary {
+        path: path.to_path_buf(),
+        format: super::LogFormat::Aggregate,
+        gzip: file.gzip,
+        read: used,
+        used,
+        skipped: Default::default(),
+        first_timestamp: file.data.first_ms().map(super::time::format_ms),
+        last_timestamp: file.data.last_ms().map(super::time::format_ms),
+    };
+    let mut classes: Vec<ClassFit> = accs
+        .into_iter()
+        .map(|(name, mut a)| {
+            let records: u64 = a.input.iter().map(|&(_, w)| w).sum();
+            let mut models: Vec<(String, u64)> = a.models.into_iter().collect();
+            models.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+            ClassFit {
+                name,
+                records,
+                share: records as f64 / used as f64,
+                share_e4: 0,
+                input_tokens: CountFit::weighted(&mut a.input).expect("a class has records"),
+                output_tokens: CountFit::weighted(&mut a.output).expect("a class has records"),
+                cached: CountFit::weighted(&mut a.cached),
+                cache_reads: a.cache_reads,
+                models,
+            }
+        })
+        .collect();
+    share_e4(&mut classes);
+    Ok(Fit { summary, classes })
+}
+
+/// Shares in ten-thousandths summing to exactly 10,000: round each, then give
+/// the difference to the largest class (the smallest relative change).
+fn share_e4(classes: &mut [ClassFit]) {
+    let mut total = 0i64;
+    for c in classes.iter_mut() {
+        c.share_e4 = (c.share * 10_000.0).round() as u64;
+        total += c.share_e4 as i64;
+    }
+    if let Some(big) = classes.iter_mut().max_by_key(|c| c.records) {
+        big.share_e4 = (big.share_e4 as i64 + 10_000 - total).max(0) as u64;
+    }
 }
 
 /// `n` and `noun`, plural unless `n` is 1, digits grouped: "1 record",
@@ -433,6 +582,12 @@ pub fn render(fit: &Fit) -> String {
         let _ = write!(counts, " ({})", parts.join(", "));
     }
     let _ = writeln!(out, "{counts}.");
+    if s.format == super::LogFormat::Aggregate {
+        let _ = writeln!(
+            out,
+            "# From an aggregated traffic file: quantiles of the cells' mean counts weighted by their records, each within a bucket (at most 12.5%) of the raw log's."
+        );
+    }
     match (&s.first_timestamp, &s.last_timestamp, s.span_s()) {
         (Some(a), Some(b), Some(span)) if span > 0.0 => {
             let monthly = fit.monthly_requests().unwrap_or(0.0);

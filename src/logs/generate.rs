@@ -20,14 +20,13 @@
 //! seed: Xoshiro256++ like the engine, one stream.
 
 use std::io::{BufWriter, Write};
-use std::sync::Arc;
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus as Rng64;
 
 use crate::engine::sampling::{LogNormal, TokenSampler, normal};
 use crate::input::{UsageError, did_you_mean};
-use crate::scenario::measured::Logged;
+use crate::scenario::measured::ClassRecords;
 use crate::scenario::{ClassTokens, Scenario};
 
 use super::time;
@@ -100,8 +99,9 @@ enum Tokens {
         prefix: u64,
         hit_rate: f64,
     },
-    /// A log's records, drawn with replacement (bootstrap).
-    Logged(Arc<[Logged]>),
+    /// A log's records (or an aggregate's cells), drawn with replacement
+    /// (bootstrap) as the engine draws them.
+    Logged(ClassRecords),
 }
 
 struct Class {
@@ -171,8 +171,8 @@ impl Drawer {
                     let records = s.measured.logs[*log]
                         .classes
                         .get(&c.name)
-                        .map(|r| r.records.clone())
-                        .unwrap_or_else(|| Arc::from(Vec::new()));
+                        .cloned()
+                        .unwrap_or_default();
                     if records.is_empty() {
                         return Err(UsageError(format!(
                             "traffic class `{}` replays its log exactly (replay = \"exact\"), which keeps no records in memory: generate-log needs replay = \"bootstrap\" to draw from it",
@@ -217,7 +217,7 @@ impl Drawer {
                 }
             }
             Tokens::Logged(records) => {
-                let r = records[rng.random_range(0..records.len())];
+                let r = records.draw(rng);
                 (
                     r.input as u64,
                     r.output as u64,

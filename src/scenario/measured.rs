@@ -55,8 +55,36 @@ pub struct Logged {
 pub struct ClassRecords {
     /// Records used.
     pub count: u64,
-    /// Their token counts (bootstrap replay only; empty for exact replay).
+    /// Their token counts (bootstrap replay only; empty for exact replay). For
+    /// an aggregated traffic file, one per cell: the cell's mean counts, each
+    /// rounded to a whole token.
     pub records: Arc<[Logged]>,
+    /// Empty for a raw log (every record is drawn with the same probability).
+    /// For an aggregate, the cumulative records of the cells in `records`
+    /// (`cumulative[i]` = records of cells `0..=i`): a cell is drawn with
+    /// probability records / total.
+    pub cumulative: Arc<[u64]>,
+}
+
+impl ClassRecords {
+    /// No record to draw from (exact replay, or a scenario only checked).
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Draws one record (a raw log's: uniformly) or cell (an aggregate's: with
+    /// probability records / total, by one `random_range(0..total)` and a
+    /// binary search in the cumulative records).
+    #[inline]
+    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Logged {
+        match self.cumulative.last() {
+            None => self.records[rng.random_range(0..self.records.len())],
+            Some(&total) => {
+                let u = rng.random_range(0..total);
+                self.records[self.cumulative.partition_point(|&c| c <= u)]
+            }
+        }
+    }
 }
 
 /// Token sums of the records one model served.
@@ -242,14 +270,28 @@ pub fn load(
         }
     }
     for (path, class_field, names, _) in uses {
-        let data = read_one_log(
-            &path,
-            class_field,
-            &names,
-            table,
-            options.skip_bad_lines,
-            replay == Replay::Bootstrap && !options.check_only,
-        )?;
+        let keep = replay == Replay::Bootstrap && !options.check_only;
+        let data = match crate::logs::aggregate::sniff(&path)? {
+            Some(_) if replay == Replay::Exact => {
+                return Err(LoadError::Data(InputError::file(&path, EXACT_AGGREGATE)));
+            }
+            Some(_) => read_aggregate_log(
+                &path,
+                class_field,
+                &names,
+                table,
+                options.skip_bad_lines,
+                keep,
+            )?,
+            None => read_one_log(
+                &path,
+                class_field,
+                &names,
+                table,
+                options.skip_bad_lines,
+                keep,
+            )?,
+        };
         m.logs.push(Arc::new(data));
     }
     if let Some(e) = &raw.eval {
@@ -341,6 +383,7 @@ fn read_one_log(
                     ClassRecords {
                         count,
                         records: records.into(),
+                        cumulative: Arc::from(Vec::new()),
                     },
                 )
             })
@@ -350,6 +393,147 @@ fn read_one_log(
         no_model,
         latency,
         digest,
+        hours,
+    })
+}
+
+/// Why an aggregate cannot be replayed exactly.
+pub const EXACT_AGGREGATE: &str = "this is an aggregated traffic file, which keeps no record order: replay = \"exact\" (--replay exact, or [load]'s replay of logged arrival times) needs the raw log; use replay = \"bootstrap\" (--replay bootstrap) with the aggregate";
+
+/// An aggregated traffic file as a [`LogData`] (see
+/// [`crate::logs::aggregate`]): per class, the cells' mean counts with their
+/// records as weights; by model, the exact token sums; the hours and first and
+/// last timestamps of the cells. Classes are checked as a raw log's records
+/// are, cell by cell (a skipped cell counts its records). No latency, no digest
+/// (exact replay is refused).
+fn read_aggregate_log(
+    path: &Path,
+    class_field: Option<String>,
+    names: &[String],
+    table: &PriceTable,
+    skip_bad_lines: bool,
+    keep: bool,
+) -> Result<LogData, InputError> {
+    let file = crate::logs::aggregate::read_aggregate(path)?;
+    let mut classes: Vec<(u64, Vec<Logged>, Vec<u64>)> =
+        vec![(0, Vec::new(), Vec::new()); names.len()];
+    let mut by_model: BTreeMap<String, ModelTokens> = BTreeMap::new();
+    let mut unpriced: BTreeMap<String, u64> = BTreeMap::new();
+    let mut no_model = 0;
+    let mut hours = [0u64; 24];
+    let (mut read, mut used) = (0u64, 0u64);
+    let mut skipped: BTreeMap<BadKind, u64> = BTreeMap::new();
+    let (mut first, mut last): (Option<i64>, Option<i64>) = (None, None);
+    for row in file.data.rows() {
+        let s = &row.stats;
+        read += s.records;
+        let r = Record {
+            line: s.line,
+            class: row.class,
+            model: row.model,
+            timestamp: None,
+            input: 0,
+            output: 0,
+            cache_read: 0,
+            cache_write: 0,
+            latency_ms: None,
+        };
+        let c = match class_of(&r, names, class_field.as_deref()) {
+            Ok(c) => c,
+            Err(rej) if skip_bad_lines => {
+                *skipped.entry(rej.kind).or_default() += s.records;
+                continue;
+            }
+            Err(rej) => {
+                return Err(file.error_at(
+                    path,
+                    s.line,
+                    format!(
+                        "{}: {} (or pass --skip-bad-lines to skip such cells)",
+                        rej.kind, rej.message
+                    ),
+                ));
+            }
+        };
+        used += s.records;
+        if let Some(h) = row.hour {
+            hours[h as usize] += s.records;
+            first = match (first, s.first_ms) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            last = last.max(s.last_ms);
+        }
+        let entry = &mut classes[c];
+        entry.0 += s.records;
+        if keep {
+            let m = s.means().map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+            entry.1.push(Logged {
+                input: m[0],
+                output: m[1],
+                cache_read: m[2],
+                cache_write: m[3],
+            });
+            entry.2.push(entry.0);
+        }
+        match row.model {
+            None => no_model += s.records,
+            Some(id) => match price_key(table, id) {
+                Some(k) => {
+                    let t = by_model.entry(k.to_string()).or_default();
+                    t.requests += s.records;
+                    t.input += s.tokens[0] as u128;
+                    t.output += s.tokens[1] as u128;
+                    t.cache_read += s.tokens[2] as u128;
+                    t.cache_write += s.tokens[3] as u128;
+                }
+                None => *unpriced.entry(id.to_string()).or_default() += s.records,
+            },
+        }
+    }
+    for (k, t) in &mut by_model {
+        t.price(table.get(k).expect("price_key returns keys of the table"));
+    }
+    let summary = LogSummary {
+        path: path.to_path_buf(),
+        format: crate::logs::LogFormat::Aggregate,
+        gzip: file.gzip,
+        read,
+        used,
+        skipped,
+        first_timestamp: first.map(crate::logs::time::format_ms),
+        last_timestamp: last.map(crate::logs::time::format_ms),
+    };
+    if used == 0 {
+        return Err(InputError::file(
+            path,
+            format!("no usable record: {}", summary.describe()),
+        ));
+    }
+    Ok(LogData {
+        path: path.to_path_buf(),
+        class_field,
+        summary,
+        classes: names
+            .iter()
+            .zip(classes)
+            .filter(|(_, (count, _, _))| *count > 0)
+            .map(|(name, (count, records, cumulative))| {
+                (
+                    name.clone(),
+                    ClassRecords {
+                        count,
+                        records: records.into(),
+                        cumulative: cumulative.into(),
+                    },
+                )
+            })
+            .collect(),
+        by_model,
+        unpriced,
+        no_model,
+        latency: LatencyHistogram::new(),
+        digest: Digest::default(),
         hours,
     })
 }
