@@ -714,6 +714,30 @@ pub fn render(fit: &Fit) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn weighted_fits_equal_fits_of_the_expanded_values() {
+        let cases: Vec<Vec<(u32, u64)>> = vec![
+            vec![(5, 1)],
+            vec![(3, 2), (1, 1), (10, 4)],
+            vec![(0, 3), (7, 0), (100, 1), (2, 9), (50, 5)],
+            (0..40).map(|i| (i * i % 97, (i % 5) as u64)).collect(),
+        ];
+        for mut w in cases {
+            let mut expanded: Vec<u32> = w
+                .iter()
+                .flat_map(|&(x, n)| std::iter::repeat_n(x, n as usize))
+                .collect();
+            let a = CountFit::weighted(&mut w).unwrap();
+            let b = CountFit::new(&mut expanded).unwrap();
+            assert_eq!(
+                (a.n, a.min, a.max, a.median, a.p95),
+                (b.n, b.min, b.max, b.median, b.p95)
+            );
+            assert!((a.p99 - b.p99).abs() < 1e-9 && (a.mean - b.mean).abs() < 1e-9);
+        }
+        assert_eq!(CountFit::weighted(&mut [(3, 0)]), None);
+    }
+
     fn naive(v: &[u32], q: f64) -> f64 {
         let mut s = v.to_vec();
         s.sort_unstable();

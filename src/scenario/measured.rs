@@ -724,3 +724,51 @@ fn read_eval_set(
         examples,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn logged(n: u32) -> Logged {
+        Logged {
+            input: n,
+            ..Logged::default()
+        }
+    }
+
+    #[test]
+    fn cells_are_drawn_by_their_records() {
+        let c = ClassRecords {
+            count: 10,
+            records: vec![logged(0), logged(1), logged(2)].into(),
+            cumulative: vec![1, 3, 10].into(),
+        };
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+        let mut n = [0u32; 3];
+        for _ in 0..100_000 {
+            n[c.draw(&mut rng).input as usize] += 1;
+        }
+        // 10%, 20%, 70%, within a few standard errors.
+        for (got, p) in n.iter().zip([0.1, 0.2, 0.7]) {
+            let f = *got as f64 / 100_000.0;
+            assert!((f - p).abs() < 0.005, "{n:?}");
+        }
+        // A raw log's records: the uniform draw, one random_range(0..len).
+        let raw = ClassRecords {
+            count: 3,
+            records: vec![logged(0), logged(1), logged(2)].into(),
+            cumulative: Arc::from(Vec::new()),
+        };
+        let (mut a, mut b) = (
+            rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9),
+            rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9),
+        );
+        for _ in 0..1000 {
+            assert_eq!(
+                raw.draw(&mut a),
+                raw.records[rand::Rng::random_range(&mut b, 0..3)]
+            );
+        }
+    }
+}
