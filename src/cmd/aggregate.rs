@@ -68,6 +68,7 @@ pub fn aggregate_cmd(args: &AggregateArgs, _out: &mut dyn Write) -> anyhow::Resu
     };
     let mut agg = Aggregate::new();
     let (mut read, mut used) = (0u64, 0u64);
+    let mut skipped: std::collections::BTreeMap<crate::logs::BadKind, u64> = Default::default();
     for log in &args.logs {
         if sniff(log)?.is_some() {
             let f = read_aggregate(log)?;
@@ -82,6 +83,9 @@ pub fn aggregate_cmd(args: &AggregateArgs, _out: &mut dyn Write) -> anyhow::Resu
             })?;
             read += s.read;
             used += s.used;
+            for (k, n) in s.skipped {
+                *skipped.entry(k).or_default() += n;
+            }
         }
     }
     let cannot = || format!("cannot write {}", args.out.display());
@@ -113,8 +117,17 @@ pub fn aggregate_cmd(args: &AggregateArgs, _out: &mut dyn Write) -> anyhow::Resu
         (Some(a), Some(b)) => format!(", {} to {}", time::format_ms(a), time::format_ms(b)),
         _ => ", no timestamps".to_string(),
     };
+    let kinds = if skipped.is_empty() {
+        String::new()
+    } else {
+        let parts: Vec<String> = skipped
+            .iter()
+            .map(|(k, n)| format!("{} {k}", group(*n)))
+            .collect();
+        format!(" ({})", parts.join(", "))
+    };
     eprintln!(
-        "{}: {} read, {} used, {} skipped; {}{span}",
+        "{}: {} read, {} used, {} skipped{kinds}; {}{span}",
         args.out.display(),
         counted(read, "record"),
         group(used),

@@ -126,7 +126,8 @@ pub struct SimArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct LoadArgs {
     /// Take the whole traffic mix from this log (Bedrock invocation log, CSV or
-    /// JSONL; gzip or not) instead of the scenario's distributions: every
+    /// JSONL, gzip or not; or an aggregated traffic file, bootstrap replay
+    /// only) instead of the scenario's distributions: every
     /// [[traffic]] class takes its records and its share from it.
     #[arg(long, value_name = "FILE")]
     pub traffic_log: Option<PathBuf>,
@@ -312,7 +313,8 @@ pub struct FitArgs {
     /// The log: Bedrock model invocation records (one JSON object per line, as
     /// delivered to S3 or exported from CloudWatch), or CSV/JSONL with
     /// input_tokens, output_tokens [, class, cache_read_tokens,
-    /// cache_write_tokens, timestamp, model, latency_ms]. Gzip is detected.
+    /// cache_write_tokens, timestamp, model, latency_ms]. Gzip is detected. Or
+    /// an aggregated traffic file (CSV or Parquet, see `simroute aggregate`).
     pub log: PathBuf,
     /// The record field (dotted path, e.g. requestMetadata.feature) or CSV
     /// column that holds the traffic class.

@@ -294,6 +294,13 @@ impl Aggregate {
         }
     }
 
+    /// `self` with every cell of `other` added: [`Aggregate::merge`] as a
+    /// function of two values, for a parallel fold's combine step.
+    pub fn merged(mut self, other: Aggregate) -> Aggregate {
+        self.merge(other);
+        self
+    }
+
     /// Cells.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -1410,6 +1417,114 @@ mod tests {
     #[test]
     fn parquet_round_trip() {
         round_trip("a.parquet");
+    }
+
+    /// A Parquet file as Athena or DuckDB may write it: columns in another
+    /// order, INT32 counts, timestamps as TIMESTAMP(MILLIS) columns.
+    fn typed_parquet(path: &Path, hour: [i32; 2]) {
+        use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+        use parquet::file::properties::WriterProperties;
+        use parquet::file::writer::SerializedFileWriter;
+        let schema = "message m {
+            REQUIRED INT32 records;
+            OPTIONAL BYTE_ARRAY class (UTF8);
+            OPTIONAL BYTE_ARRAY model (UTF8);
+            OPTIONAL INT32 hour;
+            REQUIRED INT32 input_bucket;
+            REQUIRED INT32 output_bucket;
+            REQUIRED INT32 cache_read_bucket;
+            REQUIRED INT32 cache_write_bucket;
+            REQUIRED INT64 input_tokens;
+            REQUIRED INT64 output_tokens;
+            REQUIRED INT64 cache_read_tokens;
+            REQUIRED INT64 cache_write_tokens;
+            OPTIONAL INT64 first_timestamp (TIMESTAMP_MILLIS);
+            OPTIONAL INT64 last_timestamp (TIMESTAMP_MILLIS);
+        }";
+        let schema = Arc::new(parquet::schema::parser::parse_message_type(schema).unwrap());
+        let props = Arc::new(
+            WriterProperties::builder()
+                .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+                .build(),
+        );
+        let mut w = SerializedFileWriter::new(File::create(path).unwrap(), schema, props).unwrap();
+        let mut g = w.next_row_group().unwrap();
+        let t0 = time::parse_ms("2026-01-01T03:00:00Z").unwrap();
+        let ints32: [Vec<i32>; 8] = [
+            vec![2, 1],
+            vec![],
+            vec![],
+            hour.to_vec(),
+            vec![1792, 12],
+            vec![208, 3],
+            vec![0, 0],
+            vec![0, 0],
+        ];
+        let mut i = 0;
+        while let Some(mut c) = g.next_column().unwrap() {
+            match i {
+                1 | 2 => {
+                    let v = [ByteArray::from("chat"), ByteArray::from("m")];
+                    c.typed::<ByteArrayType>()
+                        .write_batch(&v[i - 1..i], Some(&[1, 0]), None)
+                        .unwrap();
+                }
+                3 => {
+                    c.typed::<Int32Type>()
+                        .write_batch(&ints32[3], Some(&[1, 1]), None)
+                        .unwrap();
+                }
+                0 | 4..=7 => {
+                    c.typed::<Int32Type>()
+                        .write_batch(&ints32[i], None, None)
+                        .unwrap();
+                }
+                8..=11 => {
+                    let v: [[i64; 2]; 4] = [[3600, 12], [430, 3], [0, 0], [0, 0]];
+                    c.typed::<Int64Type>()
+                        .write_batch(&v[i - 8], None, None)
+                        .unwrap();
+                }
+                _ => {
+                    let v = [t0 + 1, t0 + 3_599_999];
+                    c.typed::<Int64Type>()
+                        .write_batch(&v, Some(&[1, 1]), None)
+                        .unwrap();
+                }
+            }
+            c.close().unwrap();
+            i += 1;
+        }
+        g.close().unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn parquet_as_other_tools_write_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("athena.parquet");
+        typed_parquet(&p, [3, 3]);
+        let a = read_aggregate(&p).unwrap_or_else(|e| panic!("{e}"));
+        let cells = a.data.cells();
+        assert_eq!(cells.len(), 2);
+        let chat = Cell {
+            class: Some("chat".into()),
+            model: Some("m".into()),
+            hour: Some(3),
+            buckets: [1792, 208, 0, 0],
+        };
+        let s = cells[&chat];
+        assert_eq!((s.records, s.tokens, s.line), (2, [3600, 430, 0, 0], 1));
+        let t0 = time::parse_ms("2026-01-01T03:00:00Z").unwrap();
+        assert_eq!((s.first_ms, s.last_ms), (Some(t0 + 1), Some(t0 + 1)));
+        // A bad value is named by its row, 1-based.
+        typed_parquet(&p, [3, 4]);
+        let e = read_aggregate(&p).unwrap_err().to_string();
+        assert!(
+            e.contains(": row 2: column first_timestamp:")
+                && e.contains("not in the row's hour (4)"),
+            "{e}"
+        );
     }
 
     const HEADER: &str = "class,model,hour,input_bucket,output_bucket,cache_read_bucket,cache_write_bucket,records,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,first_timestamp,last_timestamp\n";
