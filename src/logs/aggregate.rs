@@ -588,7 +588,7 @@ pub fn read_aggregate(path: &Path) -> Result<AggregateFile, InputError> {
 
 fn read_limited(path: &Path, max_rows: u64) -> Result<AggregateFile, InputError> {
     match sniff(path)? {
-        Some(Kind::Parquet) => read_parquet(path, max_rows),
+        Some(Kind::Parquet) => read_parquet(path, max_rows, MAX_PAGE_BYTES),
         _ => read_csv(path, max_rows),
     }
 }
@@ -1057,7 +1057,219 @@ fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> InputError {
     )
 }
 
-fn read_parquet(path: &Path, max_rows: u64) -> Result<AggregateFile, InputError> {
+/// The largest page, decompressed, a Parquet aggregate may have. Writers cut
+/// pages at about 1 MiB (parquet-mr, arrow-rs, DuckDB); the cap bounds what a
+/// page header's claimed size makes the Parquet reader allocate.
+pub const MAX_PAGE_BYTES: i64 = 128 << 20;
+
+/// Walks every column chunk's page headers (Thrift compact protocol) before any
+/// page is read: each page must lie inside its chunk, and claim at most
+/// [`MAX_PAGE_BYTES`] decompressed. The Parquet reader trusts a header's
+/// decompressed size (it allocates it before decompressing), so a hostile
+/// header of a few bytes could otherwise cost gigabytes.
+fn check_pages(
+    path: &Path,
+    meta: &parquet::file::metadata::ParquetMetaData,
+    max_page: i64,
+) -> Result<(), InputError> {
+    use std::io::{BufReader, Seek, SeekFrom};
+    let file = crate::infile::open(path)?;
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    for (g, group) in meta.row_groups().iter().enumerate() {
+        for (c, chunk) in group.columns().iter().enumerate() {
+            let (start, size) = chunk.byte_range();
+            let end = start + size;
+            let mut pos = start;
+            while pos < end {
+                let fail = |what: String| {
+                    InputError::file(
+                        path,
+                        format!(
+                            "row group {} column {} ({}): {what}: a corrupt or hostile Parquet file",
+                            g + 1,
+                            c + 1,
+                            chunk.column_path().string()
+                        ),
+                    )
+                };
+                r.seek(SeekFrom::Start(pos))
+                    .map_err(|e| fail(format!("cannot read a page header: {e}")))?;
+                let mut t = Thrift {
+                    r: &mut r,
+                    read: 0,
+                    limit: end - pos,
+                };
+                let h = t.page_header().map_err(|e| {
+                    fail(format!("the page header at byte {pos} is unreadable ({e})"))
+                })?;
+                let (uncompressed, compressed) = h;
+                if compressed < 0 || uncompressed < 0 {
+                    return Err(fail(format!("the page at byte {pos} has a negative size")));
+                }
+                if uncompressed > max_page {
+                    return Err(fail(format!(
+                        "the page at byte {pos} claims {} bytes decompressed, more than the {} a page may hold",
+                        grouped(uncompressed as f64),
+                        grouped(max_page as f64)
+                    )));
+                }
+                let next = pos + t.read + compressed as u64;
+                if next > end {
+                    return Err(fail(format!(
+                        "the page at byte {pos} runs past the end of its column chunk"
+                    )));
+                }
+                pos = next;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Just enough of Thrift's compact protocol to read a page header's sizes and
+/// skip the rest.
+struct Thrift<'a, R> {
+    r: &'a mut R,
+    /// Bytes read so far, and the most that may be.
+    read: u64,
+    limit: u64,
+}
+
+impl<R: BufRead> Thrift<'_, R> {
+    fn byte(&mut self) -> Result<u8, String> {
+        if self.read >= self.limit {
+            return Err("it runs past its column chunk".into());
+        }
+        let mut b = [0u8; 1];
+        self.r.read_exact(&mut b).map_err(|e| e.to_string())?;
+        self.read += 1;
+        Ok(b[0])
+    }
+
+    fn varint(&mut self) -> Result<u64, String> {
+        let mut v = 0u64;
+        for shift in (0..70).step_by(7) {
+            let b = self.byte()?;
+            if shift == 63 && b > 1 {
+                return Err("a number is too long".into());
+            }
+            v |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err("a number is too long".into())
+    }
+
+    fn zigzag(&mut self) -> Result<i64, String> {
+        let v = self.varint()?;
+        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+    }
+
+    fn skip_bytes(&mut self, n: u64) -> Result<(), String> {
+        if n > self.limit - self.read {
+            return Err("it runs past its column chunk".into());
+        }
+        for _ in 0..n {
+            self.byte()?;
+        }
+        Ok(())
+    }
+
+    /// Skips a value of compact type `t`, `depth` levels down.
+    fn skip(&mut self, t: u8, depth: u32) -> Result<(), String> {
+        if depth > 32 {
+            return Err("nested too deeply".into());
+        }
+        match t {
+            1 | 2 => Ok(()),
+            3 => self.byte().map(drop),
+            4..=6 => self.varint().map(drop),
+            7 => self.skip_bytes(8),
+            8 => {
+                let n = self.varint()?;
+                self.skip_bytes(n)
+            }
+            9 | 10 => {
+                let h = self.byte()?;
+                let n = match h >> 4 {
+                    15 => self.varint()?,
+                    n => n as u64,
+                };
+                let et = h & 0x0f;
+                for _ in 0..n {
+                    // A list's booleans take a byte each.
+                    if et == 1 || et == 2 {
+                        self.byte()?;
+                    } else {
+                        self.skip(et, depth + 1)?;
+                    }
+                }
+                Ok(())
+            }
+            11 => {
+                let n = self.varint()?;
+                if n > 0 {
+                    let kv = self.byte()?;
+                    for _ in 0..n {
+                        self.skip(kv >> 4, depth + 1)?;
+                        self.skip(kv & 0x0f, depth + 1)?;
+                    }
+                }
+                Ok(())
+            }
+            12 => self.fields(depth + 1, |_, _, _| Ok(false)),
+            _ => Err(format!("unknown type {t}")),
+        }
+    }
+
+    /// Reads a struct's fields; `f(self, id, type)` reads a field it wants
+    /// (returning true), the others are skipped.
+    fn fields(
+        &mut self,
+        depth: u32,
+        mut f: impl FnMut(&mut Self, i64, u8) -> Result<bool, String>,
+    ) -> Result<(), String> {
+        let mut id = 0i64;
+        loop {
+            let b = self.byte()?;
+            if b == 0 {
+                return Ok(());
+            }
+            let t = b & 0x0f;
+            id = match b >> 4 {
+                0 => self.zigzag()?,
+                d => id + d as i64,
+            };
+            if !f(self, id, t)? {
+                self.skip(t, depth)?;
+            }
+        }
+    }
+
+    /// A PageHeader's uncompressed_page_size (field 2) and
+    /// compressed_page_size (field 3).
+    fn page_header(&mut self) -> Result<(i64, i64), String> {
+        let (mut u, mut c) = (None, None);
+        self.fields(0, |t, id, ty| match (id, ty) {
+            (2, 5) => {
+                u = Some(t.zigzag()?);
+                Ok(true)
+            }
+            (3, 5) => {
+                c = Some(t.zigzag()?);
+                Ok(true)
+            }
+            _ => Ok(false),
+        })?;
+        match (u, c) {
+            (Some(u), Some(c)) => Ok((u, c)),
+            _ => Err("it has no page sizes".into()),
+        }
+    }
+}
+
+fn read_parquet(path: &Path, max_rows: u64, max_page: i64) -> Result<AggregateFile, InputError> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::Field;
     let file: File = crate::infile::open(path)?;
@@ -1091,6 +1303,7 @@ fn read_parquet(path: &Path, max_rows: u64) -> Result<AggregateFile, InputError>
             }
         }
     }
+    check_pages(path, meta, max_page)?;
     let most = (declared as i128).max(in_groups);
     if declared < 0 {
         return Err(InputError::file(
@@ -1547,6 +1760,30 @@ mod tests {
         a.write_parquet(File::create(&q).unwrap()).unwrap();
         let e = read_limited(&q, 2).unwrap_err().to_string();
         assert!(e.contains("5 rows (as its footer says)"), "{e}");
+    }
+
+    #[test]
+    fn page_headers_are_walked_before_any_page_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.parquet");
+        typed_parquet(&p, [3, 3]);
+        let q = dir.path().join("b.parquet");
+        let mut a = Aggregate::new();
+        for r in sample() {
+            a.add(&r);
+        }
+        a.write_parquet(File::create(&q).unwrap()).unwrap();
+        for f in [&p, &q] {
+            // Every page header of both writers' files parses: the files read.
+            read_parquet(f, MAX_ROWS, MAX_PAGE_BYTES).unwrap();
+            // A page claiming more than the cap is refused before it is read.
+            let e = read_parquet(f, MAX_ROWS, 8).unwrap_err().to_string();
+            assert!(
+                e.contains("row group 1 column ")
+                    && e.contains("bytes decompressed, more than the 8"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
