@@ -14,7 +14,9 @@
 //! `schemaType`/`modelId` is a Bedrock invocation log (also in CloudWatch's
 //! export form, a timestamp before each record), another JSON line is plain
 //! JSONL, anything else is CSV with a header. See [`bedrock`] and [`plain`] for
-//! the fields read.
+//! the fields read. An aggregated traffic file (records summarized by cell, CSV
+//! or Parquet, see [`aggregate`]) is detected too ([`LogFormat::Aggregate`]),
+//! and read by its own reader, not record by record.
 //!
 //! A record that cannot be used is a [`BadKind`]. By default the first one stops
 //! the read with an [`InputError`] naming the file and line; with

@@ -3,7 +3,9 @@
 //!
 //! - A log's records are grouped by traffic class. For bootstrap replay each keeps
 //!   only its four token counts (16 bytes); exact replay keeps nothing and streams
-//!   the file again when it runs, so memory does not grow with the log.
+//!   the file again when it runs, so memory does not grow with the log. An
+//!   aggregated traffic file keeps one entry per cell (its mean counts) and the
+//!   cells' cumulative records, drawn by weight; it cannot be replayed exactly.
 //! - The log's own models and token counts give the "as logged" cost: what the
 //!   traffic cost as it ran, priced by the table. Cost is linear in tokens, so
 //!   per-model token sums (u128) price it exactly.
