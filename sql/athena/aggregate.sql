@@ -70,21 +70,23 @@
 --   Do not UNLOAD to TEXTFILE/CSV: Hive text format writes NULL as \N and has
 --   no header row, which the contract does not allow; use a) for CSV.
 
+-- Identifiers are unquoted (Trino folds them to the lowercase names Athena
+-- gives the table's columns and struct fields), except "timestamp", a keyword.
 WITH usable AS (
   SELECT
-    element_at("requestMetadata", 'feature' /* CLASS KEY */) AS class,
-    "modelId" AS model,
+    element_at(requestMetadata, 'feature' /* CLASS KEY */) AS class,
+    modelId AS model,
     try(from_iso8601_timestamp("timestamp") AT TIME ZONE 'UTC') AS ts,
-    "input"."inputTokenCount" AS input_n,
-    "output"."outputTokenCount" AS output_n,
-    coalesce("input"."cacheReadInputTokenCount", 0) AS cache_read_n,
-    coalesce("input"."cacheWriteInputTokenCount", 0) AS cache_write_n
+    input.inputTokenCount AS input_n,
+    output.outputTokenCount AS output_n,
+    coalesce(input.cacheReadInputTokenCount, 0) AS cache_read_n,
+    coalesce(input.cacheWriteInputTokenCount, 0) AS cache_write_n
   FROM bedrock_invocation_logs
-  WHERE "schemaType" = 'ModelInvocationLog'
-    AND "input"."inputTokenCount" BETWEEN 0 AND 10000000
-    AND "output"."outputTokenCount" BETWEEN 0 AND 10000000
-    AND coalesce("input"."cacheReadInputTokenCount", 0) BETWEEN 0 AND 10000000
-    AND coalesce("input"."cacheWriteInputTokenCount", 0) BETWEEN 0 AND 10000000
+  WHERE schemaType = 'ModelInvocationLog'
+    AND input.inputTokenCount BETWEEN 0 AND 10000000
+    AND output.outputTokenCount BETWEEN 0 AND 10000000
+    AND coalesce(input.cacheReadInputTokenCount, 0) BETWEEN 0 AND 10000000
+    AND coalesce(input.cacheWriteInputTokenCount, 0) BETWEEN 0 AND 10000000
     -- HOURS: AND datehour BETWEEN '2026/01/01/00' AND '2026/01/31/23'
 ),
 bucketed AS (
