@@ -10,6 +10,8 @@
 -- PLACEHOLDERS:
 --   'feature'   (marked CLASS KEY below) the requestMetadata key that holds the
 --               traffic class, as simroute's --class-field requestMetadata.feature.
+--               Write it in lowercase: the table's SerDe lowercases JSON keys,
+--               map keys included ('tenantId' is read as 'tenantid').
 --               A class elsewhere in the record needs that column declared in
 --               the table and this expression changed.
 --   datehour    (commented out, marked HOURS below) the hours to read, as

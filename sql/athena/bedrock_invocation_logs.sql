@@ -20,7 +20,16 @@
 -- SerDe skips keys that have no column. Column names are written as Bedrock
 -- spells the keys; Athena lowercases them, and the OpenX SerDe matches JSON keys
 -- case-insensitively ('case.insensitive' = 'true', its default, said here so
--- that nobody turns it off), so inputTokenCount finds "inputTokenCount".
+-- that nobody turns it off), so inputTokenCount finds "inputTokenCount". The
+-- SerDe lowercases every key before matching, map keys included: the keys of
+-- requestMetadata read in lowercase (aggregate.sql's class key must be written
+-- in lowercase).
+--
+-- Athena's documentation warns that with the OpenX SerDe "the number of
+-- results and their values can be non-deterministic" in some cases, and names
+-- the Hive JSON SerDe as the workaround: if a rerun gives other counts, swap
+-- the ROW FORMAT for 'org.apache.hive.hcatalog.data.JsonSerDe' (and drop the
+-- SERDEPROPERTIES; that SerDe fails on a malformed line instead of skipping it).
 --
 -- `timestamp` is kept as a string: aggregate.sql parses it with
 -- from_iso8601_timestamp, so a timestamp that does not parse is a NULL hour

@@ -19,6 +19,8 @@ What is not Athena here, each the least needed:
     does; ignore_errors stands for 'ignore.malformed.json'); the partition
     column `datehour`, which Athena takes from the S3 path, is computed from
     the record's timestamp (aggregate.sql only mentions it in a comment);
+    DuckDB keeps the case of map keys where the SerDe lowercases them, which
+    makes no difference for the lowercase class key 'feature';
   * the session time zone is set to UTC, as Athena's is;
   * to_iso8601, which DuckDB lacks and sqlglot leaves as it is, is a DuckDB
     macro writing what Trino's to_iso8601 writes for a UTC timestamp(3):
