@@ -502,6 +502,7 @@ pub fn parse_line<R>(
     };
     let latency_ms = latency.check("the latency (metrics.latencyMs)")?;
     f(&Record {
+        file: 0,
         line: number,
         class: class_name,
         model: raw.model.as_deref(),

@@ -98,6 +98,7 @@ fn build<'a, R>(
     let cache_write = cache_write.check("cache_write_tokens")?.unwrap_or(0);
     let latency_ms = latency.check("latency_ms")?;
     f(&Record {
+        file: 0,
         line: number,
         class,
         model,
