@@ -20,9 +20,11 @@
 //!   inflating gzip, and cuts the text into blocks of [`BLOCK_BYTES`] or a little
 //!   more: a block ends at the first newline at or after [`BLOCK_BYTES`] bytes,
 //!   wherever the reads fell, so blocks depend on the content alone. Each block
-//!   knows its first line's number. Workers parse a batch of blocks (a few per
-//!   thread) while the reader reads the next one; the batch's pieces are then
-//!   merged in order. Memory: two batches of blocks, whatever the log's size.
+//!   knows its first line's number. Each block is parsed by a task of the pool
+//!   as soon as it is read, while the reader reads on; the caller merges the
+//!   pieces in block order as they are done (a piece done early waits for
+//!   those before it). At most two blocks per thread are in flight and as many
+//!   wait in the reader's channel: memory is bounded whatever the log's size.
 //! - **Several files**: files are read in parallel, one file a piece, a window of
 //!   a few files per thread at a time, merged in file order.
 //! - **CSV** (whose quoted fields may hold newlines, so that a block cannot be
@@ -39,9 +41,10 @@
 //! [`read_log`] is the sequential form, for callers whose function is `FnMut`:
 //! the same files, blocks and messages, on the caller's thread.
 
-use std::io::{BufRead, Read};
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{Receiver, TryRecvError, channel, sync_channel};
 
 use rayon::prelude::*;
 
@@ -58,7 +61,12 @@ use crate::input::InputError;
 /// blocks per thread is a few MB.
 pub const BLOCK_BYTES: usize = 1 << 20;
 
-/// Blocks (or files) per thread handed to the workers at a time.
+/// Bytes asked of the reader at a time: more than its buffer, so that the read
+/// bypasses it.
+const READ_BYTES: usize = 1 << 18;
+
+/// Blocks (or files) per thread handed to the workers at a time: enough that a
+/// worker finds the next block ready, few enough to bound memory.
 const PER_THREAD: usize = 2;
 
 /// The files of a log, in the order they are read.
@@ -360,8 +368,9 @@ impl<'o> Log<'o> {
         Ok(())
     }
 
-    /// Reads one large JSON file: a reader thread cuts blocks, the pool parses
-    /// them a batch at a time, `merge` takes their pieces in order.
+    /// Reads one large JSON file: a reader thread cuts blocks, each block is
+    /// parsed by a task on the pool as soon as it is read (at most `window`
+    /// blocks in flight), and `merge` takes their pieces in block order.
     #[allow(clippy::too_many_arguments)]
     fn pipeline<A: Send>(
         &self,
@@ -373,13 +382,13 @@ impl<'o> Log<'o> {
         each: &(impl Fn(&mut A, &Record) -> Result<(), Reject> + Sync),
         merge: &mut impl FnMut(A) -> Result<(), InputError>,
     ) -> Result<(), InputError> {
-        let batch = PER_THREAD * threads;
+        let window = PER_THREAD * threads + 1;
         let format = opened.format;
         let mut cutter = Cutter::new(opened.src, opened.head);
-        std::thread::scope(|scope| {
-            // The next batch is read while this one is parsed.
-            let (tx, rx) = sync_channel::<Result<Block, InputError>>(batch);
-            scope.spawn(move || {
+        std::thread::scope(|threads| {
+            // The reader stays up to `window` blocks ahead of the workers.
+            let (tx, rx) = sync_channel::<Result<Block, InputError>>(window);
+            threads.spawn(move || {
                 while let Some(block) = cutter.next_block() {
                     // A closed channel: the read stopped (an error); so does this.
                     if tx.send(block).is_err() {
@@ -387,43 +396,66 @@ impl<'o> Log<'o> {
                     }
                 }
             });
-            loop {
-                let mut blocks = Vec::with_capacity(batch);
+            rayon::in_place_scope(|tasks| {
+                let (done_tx, done_rx) = channel::<(usize, Piece<A>)>();
+                // Pieces parsed but not merged yet, by block index.
+                let mut parsed: BTreeMap<usize, Piece<A>> = BTreeMap::new();
+                let (mut sent, mut merged) = (0, 0);
+                let mut reading = true;
                 let mut failed = None;
-                while blocks.len() < batch {
-                    match rx.recv() {
-                        Ok(Ok(b)) => blocks.push(b),
-                        Ok(Err(e)) => {
-                            failed = Some(e);
-                            break;
+                loop {
+                    while reading && sent - merged < window {
+                        // Wait for the reader only when no block is in flight.
+                        let next = if sent == merged {
+                            rx.recv().ok()
+                        } else {
+                            match rx.try_recv() {
+                                Ok(b) => Some(b),
+                                Err(TryRecvError::Empty) => break,
+                                Err(TryRecvError::Disconnected) => None,
+                            }
+                        };
+                        match next {
+                            None => reading = false,
+                            Some(Err(e)) => {
+                                failed = Some(e);
+                                reading = false;
+                            }
+                            Some(Ok(block)) => {
+                                let (i, done) = (sent, done_tx.clone());
+                                sent += 1;
+                                tasks.spawn(move |_| {
+                                    let mut acc = init();
+                                    let mut t = Tally::default();
+                                    let r = self.parse_block(
+                                        path,
+                                        0,
+                                        format,
+                                        &block,
+                                        &mut t,
+                                        &mut |r| each(&mut acc, r),
+                                    );
+                                    // The receiver is gone only after an error.
+                                    let _ = done.send((i, (acc, t, r)));
+                                });
+                            }
                         }
-                        Err(_) => break,
+                    }
+                    if merged == sent {
+                        break;
+                    }
+                    let (i, piece) = recv_helping(&done_rx);
+                    parsed.insert(i, piece);
+                    while let Some((acc, t, r)) = parsed.remove(&merged) {
+                        merged += 1;
+                        tally.merge(t);
+                        r?;
+                        merge(acc)?;
                     }
                 }
-                let last = blocks.len() < batch;
-                let pieces: Vec<(A, Tally, Result<(), InputError>)> = blocks
-                    .par_iter()
-                    .map(|b| {
-                        let mut acc = init();
-                        let mut t = Tally::default();
-                        let r = self
-                            .parse_block(path, 0, format, b, &mut t, &mut |r| each(&mut acc, r));
-                        (acc, t, r)
-                    })
-                    .collect();
-                drop(blocks);
-                for (acc, t, r) in pieces {
-                    tally.merge(t);
-                    r?;
-                    merge(acc)?;
-                }
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                if last {
-                    return Ok(());
-                }
-            }
+                // A failed read comes after the records before it.
+                failed.map_or(Ok(()), Err)
+            })
         })
     }
 
@@ -465,6 +497,25 @@ impl<'o> Log<'o> {
             number += 1;
         }
         Ok(())
+    }
+}
+
+/// A parsed block: its accumulator, its tally, and how its parse ended.
+type Piece<A> = (A, Tally, Result<(), InputError>);
+
+/// The next message on `rx`. A thread of the pool runs the pool's pending work
+/// (the blocks' parses) while it waits; once there is none, every parse it
+/// waits for is running on another thread, and it sleeps until one is done.
+fn recv_helping<T>(rx: &Receiver<T>) -> T {
+    loop {
+        if let Ok(m) = rx.try_recv() {
+            return m;
+        }
+        if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+            return rx
+                .recv()
+                .expect("a spawned parse sends its piece before its sender drops");
+        }
     }
 }
 
@@ -525,7 +576,7 @@ impl<'p> Cutter<'p> {
             return None;
         }
         let mut buf = std::mem::take(&mut self.carry);
-        buf.reserve(self.block + (self.block >> 2));
+        buf.reserve(self.block + READ_BYTES);
         // Bytes past the block's size already searched for a newline.
         let mut searched = 0;
         loop {
@@ -537,16 +588,19 @@ impl<'p> Cutter<'p> {
                 }
                 searched = buf.len();
             }
-            match self.src.reader.fill_buf() {
-                Ok([]) => {
+            // Read straight into the block: a read larger than the reader's
+            // buffer bypasses it (one copy less).
+            let len = buf.len();
+            buf.resize(len + READ_BYTES, 0);
+            let read = self.src.reader.read(&mut buf[len..]);
+            buf.truncate(len + *read.as_ref().unwrap_or(&0));
+            match read {
+                Ok(0) => {
                     self.end = true;
                     break;
                 }
-                Ok(chunk) => {
-                    let n = chunk.len();
-                    buf.extend_from_slice(chunk);
-                    self.src.reader.consume(n);
-                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     // The whole lines before the failure first, then the error
                     // at the line it cut.
