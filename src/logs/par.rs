@@ -26,7 +26,9 @@
 //!   those before it). At most two blocks per thread are in flight and as many
 //!   wait in the reader's channel: memory is bounded whatever the log's size.
 //! - **Several files**: files are read in parallel, one file a piece, a window of
-//!   a few files per thread at a time, merged in file order.
+//!   a few files per thread at a time, merged in file order. A file of
+//!   [`LARGE_FILE_BYTES`] or more is read alone, in blocks, as one large file
+//!   is, so that memory stays bounded.
 //! - **CSV** (whose quoted fields may hold newlines, so that a block cannot be
 //!   cut at any newline) is read sequentially, one piece per file, through the
 //!   same API.
@@ -60,6 +62,12 @@ use crate::input::InputError;
 /// records and its accumulator's cost is small, small enough that a batch of
 /// blocks per thread is a few MB.
 pub const BLOCK_BYTES: usize = 1 << 20;
+
+/// Files of a folder at least this large (on disk) are read one at a time, in
+/// blocks, as a single file is; smaller ones are read in parallel, one worker a
+/// file, which holds one accumulator per file. S3 delivers Bedrock's logs in
+/// objects of a few MB.
+pub const LARGE_FILE_BYTES: u64 = 16 << 20;
 
 /// Bytes asked of the reader at a time: more than its buffer, so that the read
 /// bypasses it.
@@ -172,23 +180,36 @@ pub fn fold_log<A: Send>(
     let mut tally = Tally::default();
     let mut kind = Kind::default();
     let threads = rayon::current_num_threads().max(1);
-    if let [file] = &log.files.files[..] {
-        if let Some(opened) = log.open(file)? {
-            kind.check(file, opened.format, opened.src.gzip)?;
-            if opened.format == LogFormat::Csv {
-                let mut acc = init();
-                log.read_file(0, opened, &mut tally, &mut |r| each(&mut acc, r))?;
-                merge(acc)?;
-            } else {
-                log.pipeline(file, opened, threads, &mut tally, &init, &each, &mut merge)?;
-            }
-        }
-        return kind.summary(&log, tally);
-    }
-    // Several files: a window of them at a time, one worker a file.
+    let files = &log.files.files;
+    // A file read alone, in blocks: the only one, or a large one.
+    let alone = |f: &Path| {
+        files.len() == 1 || std::fs::metadata(f).is_ok_and(|m| m.len() >= LARGE_FILE_BYTES)
+    };
     let window = PER_THREAD * threads;
-    for (w, files) in log.files.files.chunks(window).enumerate() {
-        let pieces: Vec<FilePiece<A>> = files
+    let mut next = 0;
+    while next < files.len() {
+        let file = &files[next];
+        if alone(file) {
+            if let Some(opened) = log.open(file)? {
+                kind.check(file, opened.format, opened.src.gzip)?;
+                let index = next as u32;
+                if opened.format == LogFormat::Csv {
+                    let mut acc = init();
+                    log.read_file(index, opened, &mut tally, &mut |r| each(&mut acc, r))?;
+                    merge(acc)?;
+                } else {
+                    log.pipeline(index, opened, threads, &mut tally, &init, &each, &mut merge)?;
+                }
+            }
+            next += 1;
+            continue;
+        }
+        // Small files: a window of them at a time, one worker a file.
+        let first = next;
+        while next < files.len() && next - first < window && !alone(&files[next]) {
+            next += 1;
+        }
+        let pieces: Vec<FilePiece<A>> = files[first..next]
             .par_iter()
             .enumerate()
             .map(|(j, file)| {
@@ -198,7 +219,7 @@ pub fn fold_log<A: Send>(
                 let result = log.open(file).and_then(|opened| {
                     let Some(opened) = opened else { return Ok(()) };
                     opened_kind = Some((opened.format, opened.src.gzip));
-                    let i = (w * window + j) as u32;
+                    let i = (first + j) as u32;
                     log.read_file(i, opened, &mut piece_tally, &mut |r| each(&mut acc, r))
                 });
                 FilePiece {
@@ -209,7 +230,7 @@ pub fn fold_log<A: Send>(
                 }
             })
             .collect();
-        for (file, piece) in files.iter().zip(pieces) {
+        for (file, piece) in files[first..next].iter().zip(pieces) {
             if let Some((format, gzip)) = piece.kind {
                 kind.check(file, format, gzip)?;
             }
@@ -374,7 +395,7 @@ impl<'o> Log<'o> {
     #[allow(clippy::too_many_arguments)]
     fn pipeline<A: Send>(
         &self,
-        path: &Path,
+        index: u32,
         opened: Opened,
         threads: usize,
         tally: &mut Tally,
@@ -383,7 +404,7 @@ impl<'o> Log<'o> {
         merge: &mut impl FnMut(A) -> Result<(), InputError>,
     ) -> Result<(), InputError> {
         let window = PER_THREAD * threads + 1;
-        let format = opened.format;
+        let (path, format) = (opened.src.path, opened.format);
         let mut cutter = Cutter::new(opened.src, opened.head);
         std::thread::scope(|threads| {
             // The reader stays up to `window` blocks ahead of the workers.
@@ -429,7 +450,7 @@ impl<'o> Log<'o> {
                                     let mut t = Tally::default();
                                     let r = self.parse_block(
                                         path,
-                                        0,
+                                        index,
                                         format,
                                         &block,
                                         &mut t,
@@ -891,6 +912,34 @@ mod tests {
         let (seq, s) = sequential(&pattern, &opts);
         assert_eq!(seq, [(0, 2, 1), (1, 1, 2)]);
         assert_eq!(s.unwrap().path, pattern);
+    }
+
+    #[test]
+    fn a_large_file_in_a_folder_is_read_in_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("logs");
+        write(&d, "a.jsonl", &rec(1, 1));
+        let mut big = String::new();
+        let mut i = 0;
+        while (big.len() as u64) < LARGE_FILE_BYTES {
+            big.push_str(&rec(i, 500));
+            i += 1;
+        }
+        write(&d, "b.jsonl", &big);
+        write(&d, "c.jsonl", &(rec(7, 1) + "{\"input_tokens\":1}\n"));
+        let opts = LogOptions {
+            class_field: None,
+            skip_bad_lines: true,
+        };
+        let (seq, want) = sequential(&d, &opts);
+        assert_eq!(seq.len() as u64, i + 2);
+        assert_eq!(seq[1], (1, 1, 0));
+        assert_eq!(seq.last(), Some(&(2, 1, 7)));
+        for threads in [1, 3] {
+            let (par, s) = folded(&d, &opts, threads);
+            assert_eq!(par, seq);
+            assert_eq!(s.unwrap(), want.clone().unwrap());
+        }
     }
 
     #[test]

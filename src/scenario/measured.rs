@@ -645,3 +645,69 @@ fn read_eval_set(
         examples,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(file: u32, line: u64, class: &str, input: u64) -> Record<'_> {
+        Record {
+            file,
+            line,
+            class: Some(class),
+            model: None,
+            timestamp: None,
+            input,
+            output: 10,
+            cache_read: 0,
+            cache_write: 0,
+            latency_ms: None,
+        }
+    }
+
+    fn digest(records: &[Record]) -> Digest {
+        let mut d = Digest::default();
+        for r in records {
+            d.add(r);
+        }
+        d
+    }
+
+    #[test]
+    fn the_digest_adds_up_by_pieces_and_tells_swaps_and_edits() {
+        let log = [
+            record(0, 1, "chat", 100),
+            record(0, 2, "rag", 200),
+            record(1, 1, "chat", 300),
+            record(1, 2, "chat", 400),
+        ];
+        let whole = digest(&log);
+        // Pieces digested apart and merged in any order: the same.
+        let mut pieces = digest(&log[2..]);
+        pieces.merge(digest(&log[..2]));
+        assert_eq!(pieces, whole);
+        // Two records' contents swapped: their places differ.
+        let swapped = [
+            record(0, 1, "rag", 200),
+            record(0, 2, "chat", 100),
+            log[2],
+            log[3],
+        ];
+        assert_ne!(digest(&swapped), whole);
+        // The same lines in the other file.
+        let files = [
+            log[0],
+            log[1],
+            record(1, 1, "chat", 400),
+            record(1, 2, "chat", 300),
+        ];
+        assert_ne!(digest(&files), whole);
+        // One count edited, or a class.
+        let mut edited = log;
+        edited[3].input = 401;
+        assert_ne!(digest(&edited), whole);
+        let mut edited = log;
+        edited[1].class = Some("chat");
+        assert_ne!(digest(&edited), whole);
+    }
+}
