@@ -1191,6 +1191,7 @@ fn check_generated_log(s: &Scenario) {
             &LogOptions {
                 class_field,
                 skip_bad_lines: false,
+                class_optional: false,
             },
             |r| {
                 classes.push(r.class.map(str::to_string));
@@ -1351,6 +1352,7 @@ fn read_all(
             &LogOptions {
                 class_field,
                 skip_bad_lines: skip,
+                class_optional: false,
             },
             |r: &Record| {
                 recs.push(Rec {
@@ -1473,6 +1475,7 @@ fn check_log(
                 &LogOptions {
                     class_field,
                     skip_bad_lines: true,
+                    class_optional: false,
                 },
             )
         }) else {

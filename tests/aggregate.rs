@@ -569,3 +569,86 @@ fn the_output_is_checked_before_reading() {
         String::from_utf8_lossy(&input.stderr)
     );
 }
+
+#[test]
+fn the_file_does_not_depend_on_threads_or_on_how_the_log_is_split() {
+    // The support log aggregated on 1 and 2 threads, and split into three gzip
+    // files given as a folder: the same bytes.
+    let dir = TempDir::new().unwrap();
+    let field = ["--class-field", "requestMetadata.feature"];
+    let one = aggregate(
+        &dir,
+        "one.csv",
+        &[SUPPORT_LOG, field[0], field[1], "--threads", "1"],
+    );
+    let two = aggregate(
+        &dir,
+        "two.csv",
+        &[SUPPORT_LOG, field[0], field[1], "--threads", "2"],
+    );
+    let text = {
+        use std::io::Read;
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(Path::new(ROOT).join(SUPPORT_LOG)).unwrap(),
+        )
+        .read_to_string(&mut s)
+        .unwrap();
+        s
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    for (i, chunk) in lines.chunks(1000).enumerate() {
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(parts.join(format!("part-{i}.json.gz"))).unwrap(),
+            flate2::Compression::fast(),
+        );
+        std::io::Write::write_all(&mut gz, (chunk.join("\n") + "\n").as_bytes()).unwrap();
+        gz.finish().unwrap();
+    }
+    let split = aggregate(
+        &dir,
+        "split.csv",
+        &[parts.to_str().unwrap(), field[0], field[1]],
+    );
+    let a = std::fs::read(one).unwrap();
+    assert_eq!(a, std::fs::read(two).unwrap());
+    assert_eq!(a, std::fs::read(split).unwrap());
+}
+
+#[test]
+fn a_record_without_the_class_field_is_kept_with_no_class() {
+    // simroute aggregate keeps every record (as the Athena query does); the
+    // empty class is refused, or not, where the file is used.
+    let dir = TempDir::new().unwrap();
+    let log = dir.path().join("log.jsonl");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"schemaType":"ModelInvocationLog","timestamp":"2026-01-01T10:00:00Z","modelId":"m","input":{"inputTokenCount":100},"output":{"outputTokenCount":20},"requestMetadata":{"feature":"chat"}}"#,
+            "\n",
+            r#"{"schemaType":"ModelInvocationLog","timestamp":"2026-01-01T11:00:00Z","modelId":"m","input":{"inputTokenCount":100},"output":{"outputTokenCount":20}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = aggregate(
+        &dir,
+        "a.csv",
+        &[
+            log.to_str().unwrap(),
+            "--class-field",
+            "requestMetadata.feature",
+        ],
+    );
+    let text = std::fs::read_to_string(out).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(
+        rows,
+        [
+            ",m,11,96,20,0,0,1,100,20,0,0,2026-01-01T11:00:00Z,2026-01-01T11:00:00Z",
+            "chat,m,10,96,20,0,0,1,100,20,0,0,2026-01-01T10:00:00Z,2026-01-01T10:00:00Z",
+        ]
+    );
+}

@@ -1945,12 +1945,14 @@ fn a_folder_given_as_any_input_is_named() {
     let d = path_str(&dir);
     let want = format!("{d}: cannot read the file: it is a folder, not a file");
     assert_bad(&simroute(&["validate", d]), &want, &[]);
-    assert_bad(&simroute(&["fit", d]), &want, &[]);
+    // A log may be a folder (its files are one log): an empty one is named.
+    let empty = format!("{d}: the folder holds no file to read");
+    assert_bad(&simroute(&["fit", d]), &empty, &[]);
     assert_bad(
         &simroute(&["run", path_str(&c.scenario), "--traffic-log", d]),
         &format!("{}:", c.scenario.display()),
         &[&format!(
-            "traffic[0].log: cannot read {d}: it is a folder, not a file"
+            "traffic[0].log: cannot read {d}: the folder holds no file to read"
         )],
     );
     assert_bad(&quote(&dir, QUOTE_MICRO), &want, &[]);
@@ -1977,7 +1979,7 @@ fn a_folder_given_as_any_input_is_named() {
         &c.at("log = \"logs\""),
         "traffic[1].log",
         &[&format!(
-            "cannot read {}: it is a folder, not a file",
+            "cannot read {}: the folder holds no file to read",
             c.dir.join("logs").display()
         )],
     );

@@ -58,6 +58,7 @@ fn read_all(path: &Path, class_field: Option<&str>) -> (Vec<Rec>, LogSummary) {
     let opts = LogOptions {
         class_field,
         skip_bad_lines: false,
+        class_optional: false,
     };
     let mut v = Vec::new();
     let summary = read_log(path, &opts, |r| {
@@ -362,6 +363,7 @@ fn skipped_records_are_counted_by_kind() {
         let opts = LogOptions {
             class_field: Some("requestMetadata.feature"),
             skip_bad_lines: true,
+            class_optional: false,
         };
         let mut lines = Vec::new();
         let s = read_log(&log, &opts, |r| {
@@ -422,6 +424,7 @@ fn the_caller_rejects_classes_and_models_with_their_own_kinds() {
     let mut opts = LogOptions {
         class_field: Some("requestMetadata.feature"),
         skip_bad_lines: true,
+        class_optional: false,
     };
     let s = read_log(&log, &opts, check).unwrap();
     assert_eq!((s.read, s.used), (6, 2));
@@ -452,6 +455,7 @@ fn csv_and_jsonl_bad_records() {
     let opts = LogOptions {
         class_field: None,
         skip_bad_lines: true,
+        class_optional: false,
     };
     let s = read_log(&path, &opts, |_| Ok(())).unwrap();
     assert_eq!((s.read, s.used), (6, 1));

@@ -19,7 +19,7 @@ use crate::cmd::AggregateArgs;
 use crate::input::UsageError;
 use crate::logs::aggregate::{Aggregate, read_aggregate, sniff};
 use crate::logs::fit::{counted, group};
-use crate::logs::{LogOptions, read_log, time};
+use crate::logs::{LogOptions, fold_log, time};
 use crate::outfile::{self, Planned, Replace, Staged};
 
 /// What `--out`'s name says to write.
@@ -65,6 +65,7 @@ pub fn aggregate_cmd(args: &AggregateArgs, _out: &mut dyn Write) -> anyhow::Resu
     let opts = LogOptions {
         class_field: args.class_field.as_deref(),
         skip_bad_lines: args.skip_bad_lines,
+        class_optional: true,
     };
     let mut agg = Aggregate::new();
     let (mut read, mut used) = (0u64, 0u64);
@@ -77,10 +78,24 @@ pub fn aggregate_cmd(args: &AggregateArgs, _out: &mut dyn Write) -> anyhow::Resu
             used += n;
             agg.merge(f.data);
         } else {
-            let s = read_log(log, &opts, |r| {
-                agg.add(r);
-                Ok(())
-            })?;
+            // Every core (--threads): pieces of the log are aggregated apart and
+            // merged in log order; cells add up, so the file does not depend on
+            // the number of threads.
+            let s = crate::engine::with_threads(super::work::threads(args.threads), || {
+                fold_log(
+                    log,
+                    &opts,
+                    Aggregate::new,
+                    |a, r| {
+                        a.add(r);
+                        Ok(())
+                    },
+                    |piece| {
+                        agg.merge(piece);
+                        Ok(())
+                    },
+                )
+            })??;
             read += s.read;
             used += s.used;
             for (k, n) in s.skipped {

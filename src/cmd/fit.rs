@@ -12,6 +12,7 @@ pub fn fit_cmd(args: &FitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let opts = LogOptions {
         class_field: args.class_field.as_deref(),
         skip_bad_lines: args.skip_bad_lines,
+        class_optional: false,
     };
     let fit = fit_log(&args.log, &opts)?;
     out.write_all(render(&fit).as_bytes())?;

@@ -357,7 +357,8 @@ pub struct GenerateLogArgs {
 /// `simroute aggregate`: see [`Command::Aggregate`].
 #[derive(Debug, clap::Args)]
 pub struct AggregateArgs {
-    /// The logs (Bedrock invocation logs, CSV or JSONL, gzip or not; or
+    /// The logs (Bedrock invocation logs, CSV or JSONL, gzip or not; a file, a
+    /// folder or a quoted glob pattern such as 'logs/2026/11/*.json.gz'; or
     /// aggregated traffic files, merged).
     #[arg(required = true, value_name = "LOG")]
     pub logs: Vec<PathBuf>,
@@ -366,14 +367,14 @@ pub struct AggregateArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// The record field (dotted path, e.g. requestMetadata.feature) or CSV
-    /// column that holds the traffic class.
+    /// column that holds the traffic class. A record without it is kept, with
+    /// an empty class (refused or not where the file is used, as a raw log's).
     #[arg(long, value_name = "PATH")]
     pub class_field: Option<String>,
     /// Skip bad records and count them, instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_lines: bool,
-    /// Worker threads [default: all cores]. The output does not depend on it
-    /// (the logs are read one after the other for now).
+    /// Worker threads [default: all cores]. The output does not depend on it.
     #[arg(long, value_parser = threads, allow_negative_numbers = true)]
     pub threads: Option<u16>,
     /// Replace --out if it exists (only a regular file, never an input).

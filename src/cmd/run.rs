@@ -11,7 +11,11 @@ use crate::engine::{results::RunResults, simulate_raw, total_requests, with_thre
 use crate::scenario::Scenario;
 
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut scenario = Scenario::load_with(&args.scenario, &args.sim.load_options())?;
+    let threads = args.sim.threads();
+    // Loading reads the scenario's logs on the pool too: --threads bounds it.
+    let mut scenario = with_threads(threads, || {
+        Scenario::load_with(&args.scenario, &args.sim.load_options())
+    })??;
     args.sim.size().apply(&mut scenario)?;
     let outputs = args.output.outputs();
     outputs.check(
@@ -22,7 +26,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         },
     )?;
     let progress = Progress::new(total_requests(&scenario), "run");
-    let raw = with_threads(args.sim.threads(), || {
+    let raw = with_threads(threads, || {
         super::work::announce("run", &[(&scenario, 1)]);
         simulate_raw(&scenario, &|n| progress.tick(n))
     })??;

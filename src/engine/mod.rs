@@ -818,73 +818,90 @@ impl Engine {
             .map(|rep| self.resample_eval(seed, rep))
             .collect();
         let workers = rayon::current_num_threads().max(1);
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Vec<(usize, Logged)>)>(2 * workers);
         let opts = crate::logs::LogOptions {
             class_field: log.data.class_field.as_deref(),
             skip_bad_lines: log.skip_bad_lines,
+            class_optional: false,
         };
         let names = &log.names;
         let new_group =
             || -> Vec<Vec<PolicyAcc>> { reps.clone().map(|_| self.new_accs()).collect() };
-        let results = std::sync::Mutex::new(Vec::with_capacity(workers));
-        let read = std::thread::scope(|scope| {
-            let reader = scope.spawn(move || {
-                let mut chunk = Vec::with_capacity(CHUNK as usize);
-                let mut k = 0;
-                let mut digest = Digest::default();
-                let summary = crate::logs::read_log(&log.data.path, &opts, |r| {
+        // One set of accumulators per chunk simulated at once: taken by a task,
+        // given back when it is done.
+        let groups: std::sync::Mutex<Vec<Vec<Vec<PolicyAcc>>>> = Default::default();
+        let simulate = |k: u64, records: &[(usize, Logged)]| {
+            let mut accs = groups
+                .lock()
+                .ok()
+                .and_then(|mut g| g.pop())
+                .unwrap_or_else(new_group);
+            let mut req = self.new_request();
+            for ((rep, acc), boot) in reps.clone().zip(accs.iter_mut()).zip(&boots) {
+                let mut rng = Rng64::seed_from_u64(stream_seed(seed, rep, k));
+                for (c, r) in records {
+                    req.class = *c;
+                    let output = self.set_tokens(&mut req, r);
+                    self.draw_outcomes(&mut rng, boot, output, &mut req);
+                    for (p, a) in self.policies.iter().zip(acc.iter_mut()) {
+                        policy::route(&req, p, &self.models, a);
+                    }
+                }
+                progress(records.len() as u64);
+            }
+            if let Ok(mut g) = groups.lock() {
+                g.push(accs);
+            }
+        };
+        // The log is read in parallel pieces, which come back in log order and
+        // are cut into chunks of CHUNK records; each chunk is simulated by a
+        // task of its own while the read goes on, a few per worker at most.
+        let in_flight = std::sync::atomic::AtomicUsize::new(0);
+        let mut chunk: Vec<(usize, Logged)> = Vec::with_capacity(CHUNK as usize);
+        let mut k = 0;
+        let mut digest = Digest::default();
+        let summary = rayon::scope(|s| {
+            let (simulate, in_flight) = (&simulate, &in_flight);
+            let send = |k: u64, records: Vec<(usize, Logged)>| {
+                in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                s.spawn(move |_| {
+                    simulate(k, &records);
+                    in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                });
+                while in_flight.load(std::sync::atomic::Ordering::SeqCst) > 2 * workers {
+                    if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+                        std::thread::sleep(std::time::Duration::from_micros(100));
+                    }
+                }
+            };
+            let summary = crate::logs::fold_log(
+                &log.data.path,
+                &opts,
+                || (Vec::new(), Digest::default()),
+                |(records, d): &mut (Vec<(usize, Logged)>, Digest), r| {
                     // `names` are the engine's classes, in order: the index is the class.
-                    chunk.push((class_of(r, names, opts.class_field)?, pack(r)));
-                    digest.add(r);
-                    if chunk.len() == CHUNK as usize {
-                        // A closed channel means the workers stopped; the read ends.
-                        let _ = tx.send((k, std::mem::take(&mut chunk)));
-                        k += 1;
+                    records.push((class_of(r, names, opts.class_field)?, pack(r)));
+                    d.add(r);
+                    Ok(())
+                },
+                |(records, d)| {
+                    digest.merge(d);
+                    for item in records {
+                        chunk.push(item);
+                        if chunk.len() == CHUNK as usize {
+                            let full =
+                                std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK as usize));
+                            send(k, full);
+                            k += 1;
+                        }
                     }
                     Ok(())
-                });
-                if !chunk.is_empty() {
-                    let _ = tx.send((k, chunk));
-                }
-                summary.map(|s| (s, digest))
-            });
-            // Owned here, so that it is dropped (and the reader's sends fail) even
-            // if a worker panics and the scope unwinds: the reader then ends.
-            let rx = std::sync::Mutex::new(rx);
-            rayon::scope(|s| {
-                for _ in 0..workers {
-                    s.spawn(|_| {
-                        let mut accs = new_group();
-                        let mut req = self.new_request();
-                        loop {
-                            let next = rx.lock().map(|r| r.recv());
-                            let Ok(Ok((k, records))) = next else { break };
-                            for ((rep, acc), boot) in reps.clone().zip(accs.iter_mut()).zip(&boots)
-                            {
-                                let mut rng = Rng64::seed_from_u64(stream_seed(seed, rep, k));
-                                for (c, r) in &records {
-                                    req.class = *c;
-                                    let output = self.set_tokens(&mut req, r);
-                                    self.draw_outcomes(&mut rng, boot, output, &mut req);
-                                    for (p, a) in self.policies.iter().zip(acc.iter_mut()) {
-                                        policy::route(&req, p, &self.models, a);
-                                    }
-                                }
-                                progress(records.len() as u64);
-                            }
-                        }
-                        if let Ok(mut r) = results.lock() {
-                            r.push(accs);
-                        }
-                    });
-                }
-            });
-            reader.join()
-        });
-        let (summary, digest) = match read {
-            Ok(r) => r?,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
+                },
+            );
+            if summary.is_ok() && !chunk.is_empty() {
+                send(k, std::mem::take(&mut chunk));
+            }
+            summary
+        })?;
         if summary.used != log.data.summary.used {
             return Err(InputError::file(
                 &log.data.path,
@@ -905,7 +922,7 @@ impl Engine {
         }
         // Integer sums: the order of the workers' merge does not matter.
         let mut out = new_group();
-        for group in results.into_inner().unwrap_or_default() {
+        for group in groups.into_inner().unwrap_or_default() {
             for (x, y) in out.iter_mut().zip(&group) {
                 for (p, q) in x.iter_mut().zip(y) {
                     p.merge(q);

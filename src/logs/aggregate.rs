@@ -517,6 +517,11 @@ pub(crate) fn header_fields(line: &[u8]) -> Vec<Vec<u8>> {
 /// CSV (gzip or not) by a header with `records` and `input_bucket`. `None` for
 /// anything else (a log, or not a log: its reader says so).
 pub fn sniff(path: &Path) -> Result<Option<Kind>, InputError> {
+    // A folder or a glob pattern is a raw log of several files (an aggregate is
+    // one file); the log reader says what is wrong with a path that is neither.
+    if !path.is_file() {
+        return Ok(None);
+    }
     let mut f = crate::infile::open(path)?;
     let mut magic = [0u8; 4];
     let mut got = 0;
@@ -1428,6 +1433,7 @@ mod tests {
         t: [u64; 4],
     ) -> Record<'a> {
         Record {
+            file: 0,
             line,
             class,
             model,

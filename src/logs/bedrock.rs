@@ -54,11 +54,14 @@ pub struct ClassPath {
     /// (`input`, `output`, `modelId`, ...): found by a second parse of the line
     /// into a `serde_json::Value`, slower but rare.
     pub slow: bool,
+    /// A record without the field has no class instead of being bad
+    /// ([`super::LogOptions::class_optional`]).
+    pub optional: bool,
 }
 
 impl ClassPath {
     /// Splits a dotted path.
-    pub fn new(field: &str) -> ClassPath {
+    pub fn new(field: &str, optional: bool) -> ClassPath {
         let segments: Vec<String> = field.split('.').map(str::to_string).collect();
         let slow = matches!(
             segments[0].as_str(),
@@ -68,6 +71,7 @@ impl ClassPath {
             field: field.to_string(),
             segments,
             slow,
+            optional,
         }
     }
 }
@@ -434,6 +438,7 @@ pub fn parse_line<R>(
     let class_name = match (class, &class_found) {
         (None, _) => None,
         (Some(_), Found::Value(v)) => Some(&**v),
+        (Some(c), Found::Missing) if c.optional => None,
         (Some(c), other) => {
             return Err(class_reject(other, &c.field));
         }
@@ -502,6 +507,7 @@ pub fn parse_line<R>(
     };
     let latency_ms = latency.check("the latency (metrics.latencyMs)")?;
     f(&Record {
+        file: 0,
         line: number,
         class: class_name,
         model: raw.model.as_deref(),

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{LogOptions, LogSummary, read_log};
+use super::{LogOptions, LogSummary, Record, Reject, fold_log};
 use crate::input::InputError;
 use crate::stats::Z95;
 
@@ -252,32 +252,38 @@ struct ClassAcc {
     models: HashMap<String, u64>,
 }
 
-/// Reads the log at `path` and fits every class.
-pub fn fit_log(path: &Path, opts: &LogOptions) -> Result<Fit, InputError> {
-    if super::aggregate::sniff(path)?.is_some() {
-        return fit_aggregate(path);
+/// Classes in order of first appearance, and what each has seen: one per piece
+/// of a log read in parallel, merged in log order.
+#[derive(Default)]
+struct FitAcc {
+    index: HashMap<String, usize>,
+    names: Vec<String>,
+    accs: Vec<ClassAcc>,
+    /// Consecutive records often share a class: the last one's.
+    last: Option<usize>,
+}
+
+impl FitAcc {
+    fn class(&mut self, name: &str) -> usize {
+        match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(name.to_string(), self.names.len());
+                self.names.push(name.to_string());
+                self.accs.push(ClassAcc::default());
+                self.names.len() - 1
+            }
+        }
     }
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut accs: Vec<ClassAcc> = Vec::new();
-    // Consecutive records often share a class: remember the last one.
-    let mut last: Option<usize> = None;
-    let summary = read_log(path, opts, |r| {
+
+    fn add(&mut self, r: &Record) -> Result<(), Reject> {
         let name = r.class.unwrap_or(DEFAULT_CLASS);
-        let i = match last {
-            Some(i) if names[i] == name => i,
-            _ => match index.get(name) {
-                Some(&i) => i,
-                None => {
-                    index.insert(name.to_string(), names.len());
-                    names.push(name.to_string());
-                    accs.push(ClassAcc::default());
-                    names.len() - 1
-                }
-            },
+        let i = match self.last {
+            Some(i) if self.names[i] == name => i,
+            _ => self.class(name),
         };
-        last = Some(i);
-        let a = &mut accs[i];
+        self.last = Some(i);
+        let a = &mut self.accs[i];
         // Counts are at most MAX_TOKENS (checked by the reader): they fit a u32.
         a.input.push(r.input as u32);
         a.output.push(r.output as u32);
@@ -295,7 +301,36 @@ pub fn fit_log(path: &Path, opts: &LogOptions) -> Result<Fit, InputError> {
             }
         }
         Ok(())
+    }
+
+    /// Adds the piece that follows this one in the log.
+    fn merge(&mut self, o: FitAcc) {
+        for (name, b) in o.names.into_iter().zip(o.accs) {
+            let i = self.class(&name);
+            let a = &mut self.accs[i];
+            a.input.extend(b.input);
+            a.output.extend(b.output);
+            a.cached.extend(b.cached);
+            a.cache_reads += b.cache_reads;
+            for (m, n) in b.models {
+                *a.models.entry(m).or_insert(0) += n;
+            }
+        }
+    }
+}
+
+/// Reads the log at `path` (a file, a folder or a glob pattern) and fits every
+/// class.
+pub fn fit_log(path: &Path, opts: &LogOptions) -> Result<Fit, InputError> {
+    if super::aggregate::sniff(path)?.is_some() {
+        return fit_aggregate(path);
+    }
+    let mut total = FitAcc::default();
+    let summary = fold_log(path, opts, FitAcc::default, FitAcc::add, |a| {
+        total.merge(a);
+        Ok(())
     })?;
+    let FitAcc { names, accs, .. } = total;
     let used = summary.used;
     let mut classes: Vec<ClassFit> = names
         .into_iter()
@@ -387,6 +422,7 @@ pub fn fit_aggregate(path: &Path) -> Result<Fit, InputError> {
     }
     let summary = LogSummary {
         path: path.to_path_buf(),
+        files: 1,
         format: super::LogFormat::Aggregate,
         gzip: file.gzip,
         read: used,

@@ -28,6 +28,7 @@ mod de;
 pub mod fit;
 pub mod generate;
 pub mod limits;
+pub mod par;
 pub mod plain;
 pub mod time;
 
@@ -43,7 +44,6 @@ use std::sync::atomic::AtomicU64;
 use flate2::bufread::MultiGzDecoder;
 
 use crate::input::InputError;
-use bedrock::ClassPath;
 
 /// The most tokens one field of one record may hold: no Bedrock model reads or
 /// writes more in one call (the largest context windows are about 1M tokens), so
@@ -86,6 +86,9 @@ impl fmt::Display for LogFormat {
 /// One logged call, borrowing from the line it was read from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Record<'a> {
+    /// The file's place in the log, from 0: a log read from a folder or a glob
+    /// pattern is several files, in path order (see [`par::log_files`]).
+    pub file: u32,
     /// 1-based line in the (decompressed) file.
     pub line: u64,
     /// The traffic class: the class field (`LogOptions::class_field`) or the
@@ -116,6 +119,10 @@ pub struct LogOptions<'a> {
     pub class_field: Option<&'a str>,
     /// Count bad records by kind and go on, instead of stopping at the first.
     pub skip_bad_lines: bool,
+    /// A record without the class field has no class (`Record::class` is
+    /// `None`) instead of being bad: `simroute aggregate` keeps every record,
+    /// and the empty class is refused, or not, where the file is used.
+    pub class_optional: bool,
 }
 
 /// Why a record was not used.
@@ -175,8 +182,10 @@ impl Reject {
 /// What a read saw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogSummary {
-    /// The file read.
+    /// The log read, as given: a file, a folder or a glob pattern.
     pub path: PathBuf,
+    /// The files it is made of (1 for a file).
+    pub files: usize,
     /// Its format.
     pub format: LogFormat,
     /// Whether it was gzip-compressed.
@@ -203,8 +212,13 @@ impl LogSummary {
     /// One line: "logs/x.jsonl: 5000 records read, 4990 used, 10 skipped (7
     /// malformed line, 3 no token counts)".
     pub fn describe(&self) -> String {
+        let files = if self.files > 1 {
+            format!(" ({} files)", fit::group(self.files as u64))
+        } else {
+            String::new()
+        };
         let mut s = format!(
-            "{}: {} read, {} used, {} skipped",
+            "{}{files}: {} read, {} used, {} skipped",
             self.path.display(),
             fit::counted(self.read, "record"),
             self.used,
@@ -229,10 +243,10 @@ impl LogSummary {
     }
 }
 
-/// Counts and timestamps as records go by, and the decision on bad ones.
-struct Tally<'p> {
-    path: &'p Path,
-    skip: bool,
+/// Counts and timestamps as records go by, and the decision on bad ones: one
+/// per piece of a log read in parallel, merged in log order ([`Tally::merge`]).
+#[derive(Debug, Default)]
+struct Tally {
     read: u64,
     used: u64,
     skipped: BTreeMap<BadKind, u64>,
@@ -242,21 +256,7 @@ struct Tally<'p> {
     last_text: String,
 }
 
-impl<'p> Tally<'p> {
-    fn new(path: &'p Path, skip: bool) -> Self {
-        Tally {
-            path,
-            skip,
-            read: 0,
-            used: 0,
-            skipped: BTreeMap::new(),
-            first: None,
-            last: None,
-            first_text: String::new(),
-            last_text: String::new(),
-        }
-    }
-
+impl Tally {
     /// Notes a used record's timestamp.
     #[inline]
     fn timestamp(&mut self, ts: Option<&str>) {
@@ -274,21 +274,27 @@ impl<'p> Tally<'p> {
         }
     }
 
-    /// Counts a record; a bad one is an error unless skipping.
+    /// Counts a record of `path`; a bad one is an error unless `skip`.
     #[inline]
-    fn outcome(&mut self, line: u64, r: Result<(), Reject>) -> Result<(), InputError> {
+    fn outcome(
+        &mut self,
+        path: &Path,
+        skip: bool,
+        line: u64,
+        r: Result<(), Reject>,
+    ) -> Result<(), InputError> {
         self.read += 1;
         match r {
             Ok(()) => {
                 self.used += 1;
                 Ok(())
             }
-            Err(rej) if self.skip => {
+            Err(rej) if skip => {
                 *self.skipped.entry(rej.kind).or_insert(0) += 1;
                 Ok(())
             }
             Err(rej) => Err(InputError::line(
-                self.path,
+                path,
                 line,
                 format!(
                     "{}: {} (or pass --skip-bad-lines to skip such records)",
@@ -298,15 +304,45 @@ impl<'p> Tally<'p> {
         }
     }
 
-    fn summary(self, format: LogFormat, gzip: bool) -> Result<LogSummary, InputError> {
+    /// Adds the tally of the piece that follows this one in the log: the same
+    /// counts and timestamps as one tally over both (an earlier timestamp wins
+    /// a tie, as it does record by record).
+    fn merge(&mut self, o: Tally) {
+        self.read += o.read;
+        self.used += o.used;
+        for (k, n) in o.skipped {
+            *self.skipped.entry(k).or_insert(0) += n;
+        }
+        if let Some(f) = o.first
+            && self.first.is_none_or(|s| f < s)
+        {
+            self.first = Some(f);
+            self.first_text = o.first_text;
+        }
+        if let Some(l) = o.last
+            && self.last.is_none_or(|s| l > s)
+        {
+            self.last = Some(l);
+            self.last_text = o.last_text;
+        }
+    }
+
+    fn summary(
+        self,
+        path: &Path,
+        files: usize,
+        format: LogFormat,
+        gzip: bool,
+    ) -> Result<LogSummary, InputError> {
         if self.read == 0 {
             return Err(InputError::file(
-                self.path,
+                path,
                 format!("the log has no records (read as {format})"),
             ));
         }
         let s = LogSummary {
-            path: self.path.to_path_buf(),
+            path: path.to_path_buf(),
+            files,
             format,
             gzip,
             read: self.read,
@@ -317,7 +353,7 @@ impl<'p> Tally<'p> {
         };
         if s.used == 0 {
             return Err(InputError::file(
-                self.path,
+                path,
                 format!("no usable record: {}", s.describe()),
             ));
         }
@@ -329,7 +365,7 @@ impl<'p> Tally<'p> {
 struct Source<'p> {
     path: &'p Path,
     gzip: bool,
-    reader: Box<dyn BufRead + 'p>,
+    reader: Box<dyn BufRead + Send + 'p>,
 }
 
 impl<'p> Source<'p> {
@@ -350,7 +386,7 @@ impl<'p> Source<'p> {
         let gzip = head.starts_with(&[0x1f, 0x8b]);
         // Every byte, decompressed or not, passes the line-length guard; gzip
         // output also the ratio guard (see [`limits`]).
-        let reader: Box<dyn BufRead> = if gzip {
+        let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 BUF_BYTES,
                 limits::Guard::new(MultiGzDecoder::new(raw), limits, Some(count)),
@@ -505,122 +541,18 @@ pub fn detect(path: &Path) -> Result<LogFormat, InputError> {
     }
 }
 
-/// Streams every record of the log at `path` through `f`.
-///
-/// `f` may reject a record (a class not in the scenario, a model not in the
-/// pricing table). A rejected or bad record stops the read with an
-/// [`InputError`] naming the file and line, unless `opts.skip_bad_lines`, in
-/// which case it is counted by kind in the summary. `read = used + skipped`,
-/// always. A log without records, or without a usable one, is an error.
-pub fn read_log(
-    path: &Path,
-    opts: &LogOptions,
-    mut f: impl FnMut(&Record) -> Result<(), Reject>,
-) -> Result<LogSummary, InputError> {
-    if opts.class_field.is_some_and(|c| c.trim().is_empty()) {
-        return Err(InputError::file(
-            path,
-            "the class field is empty: name a field, e.g. requestMetadata.feature",
-        ));
-    }
-    let mut src = Source::open(path)?;
-    let mut tally = Tally::new(path, opts.skip_bad_lines);
-    // The first non-blank line decides the format; a CSV reader is then given
-    // every byte read so far, so its line numbers are the file's.
-    let mut consumed = Vec::new();
-    let mut buf = Vec::with_capacity(1 << 12);
-    let mut number = 0u64;
-    loop {
-        buf.clear();
-        if src.read_line(&mut buf, number + 1)? == 0 {
-            return Err(InputError::file(path, "the log is empty: no records"));
-        }
-        number += 1;
-        consumed.extend_from_slice(&buf);
-        if !is_blank(&buf) {
-            break;
-        }
-        // Blank lines are kept for the CSV reader's line numbers: bounded too.
-        if consumed.len() as u64 > limits::MAX_LINE_BYTES {
-            return Err(InputError::file(
-                path,
-                format!(
-                    "the first {} bytes are blank lines: not a log",
-                    crate::numfmt::count(consumed.len() as f64)
-                ),
-            ));
-        }
-    }
-    let format = detect_line(path, &buf)?;
-    let gzip = src.gzip;
-    if format == LogFormat::Aggregate {
-        return Err(InputError::file(
-            path,
-            "this is an aggregated traffic file (records summarized by cell), which has no records to read one by one: it is read where a scenario's log, --traffic-log or simroute fit takes it (scenarios/README.md §2.8)",
-        ));
-    }
-    let class = opts.class_field.map(ClassPath::new);
-    match format {
-        LogFormat::Csv => {
-            drop(buf);
-            let reader = io::Cursor::new(consumed).chain(src.reader);
-            read_csv(path, reader, opts.class_field, gzip, &mut tally, &mut f)?;
-        }
-        LogFormat::Aggregate => unreachable!("refused above"),
-        LogFormat::Bedrock | LogFormat::Jsonl => {
-            drop(consumed);
-            let bedrock = format == LogFormat::Bedrock;
-            let mut line_fn = |line: &[u8], number: u64, tally: &mut Tally| {
-                let line = trim_end(line);
-                if is_blank(line) {
-                    return Ok(());
-                }
-                let mut use_record = |r: &Record| {
-                    f(r)?;
-                    tally.timestamp(r.timestamp);
-                    Ok(())
-                };
-                let r = if bedrock {
-                    bedrock::parse_line(line, number, class.as_ref(), &mut use_record)
-                } else {
-                    plain::parse_json_line(line, number, class.as_ref(), &mut use_record)
-                };
-                tally.outcome(number, r)
-            };
-            line_fn(&buf, number, &mut tally)?;
-            // Lines are parsed where they lie in the reader's buffer; only a line
-            // cut by the buffer's end is copied.
-            loop {
-                number += 1;
-                let chunk = match src.reader.fill_buf() {
-                    Ok(c) => c,
-                    Err(e) => return Err(src.io_error(&e, number)),
-                };
-                if chunk.is_empty() {
-                    break;
-                }
-                if let Some(end) = memchr::memchr(b'\n', chunk) {
-                    line_fn(&chunk[..end], number, &mut tally)?;
-                    src.reader.consume(end + 1);
-                } else {
-                    buf.clear();
-                    src.read_line(&mut buf, number)?;
-                    line_fn(&buf, number, &mut tally)?;
-                }
-            }
-        }
-    }
-    tally.summary(format, gzip)
-}
+pub use par::{LogFiles, fold_log, log_files, read_log};
 
 fn read_csv(
     path: &Path,
     reader: impl Read,
-    class_field: Option<&str>,
+    class: Option<&bedrock::ClassPath>,
     gzip: bool,
+    skip: bool,
     tally: &mut Tally,
     f: &mut impl FnMut(&Record) -> Result<(), Reject>,
 ) -> Result<(), InputError> {
+    let class_field = class.map(|c| c.field.as_str());
     let runs = Rc::new(RefCell::new(plain::Runs::default()));
     let mut csv = plain::csv_reader(plain::LineCounter {
         inner: reader,
@@ -655,7 +587,9 @@ fn read_csv(
             continue;
         }
         let Some(c) = &cols else {
-            cols = Some(plain::Columns::new(&rec, class_field, path, line)?);
+            let mut c = plain::Columns::new(&rec, class_field, path, line)?;
+            c.class_optional = class.is_some_and(|c| c.optional);
+            cols = Some(c);
             continue;
         };
         let r = plain::parse_csv_record(&rec, line, c, class_field, |r| {
@@ -663,7 +597,7 @@ fn read_csv(
             tally.timestamp(r.timestamp);
             Ok(())
         });
-        tally.outcome(line, r)?;
+        tally.outcome(path, skip, line, r)?;
     }
     Ok(())
 }
@@ -818,6 +752,7 @@ mod tests {
     fn summary_describes_itself_in_one_line() {
         let s = LogSummary {
             path: PathBuf::from("logs/x.jsonl"),
+            files: 1,
             format: LogFormat::Jsonl,
             gzip: false,
             read: 5000,

@@ -98,6 +98,7 @@ fn build<'a, R>(
     let cache_write = cache_write.check("cache_write_tokens")?.unwrap_or(0);
     let latency_ms = latency.check("latency_ms")?;
     f(&Record {
+        file: 0,
         line: number,
         class,
         model,
@@ -124,6 +125,7 @@ fn class_of<'a>(
         )),
         (Found::NotScalar(_), Some(c)) => Err(class_reject(found, &c.field)),
         (Found::Missing, None) => Ok(None),
+        (Found::Missing, Some(c)) if c.optional => Ok(None),
         (Found::Missing, Some(c)) => Err(class_reject(found, &c.field)),
     }
 }
@@ -257,6 +259,9 @@ pub struct Columns {
     model: Option<usize>,
     latency: Option<usize>,
     len: usize,
+    /// An empty class cell is no class rather than a bad record
+    /// ([`super::LogOptions::class_optional`]).
+    pub class_optional: bool,
 }
 
 impl Columns {
@@ -363,7 +368,7 @@ pub fn parse_csv_record<R>(
     };
     let class_name = class_field.unwrap_or("class");
     let class = cell(cols.class, class_name)?;
-    if class.is_none() && class_field.is_some() {
+    if class.is_none() && class_field.is_some() && !cols.class_optional {
         return Err(Reject::new(
             BadKind::MissingField,
             format!("the {class_name} cell (named by class_field / --class-field) is empty"),

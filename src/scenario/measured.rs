@@ -24,7 +24,7 @@ use super::format::{Replay, ScenarioFile};
 use crate::engine::histogram::LatencyHistogram;
 use crate::eval::{EvalFile, EvalFormat, EvalOptions, Examples, read_eval};
 use crate::input::{InputError, Invalid, KeyPath, did_you_mean};
-use crate::logs::{BadKind, LogOptions, LogSummary, Record, Reject, read_log};
+use crate::logs::{BadKind, LogOptions, LogSummary, Record, Reject, fold_log};
 use crate::pricing::PriceTable;
 
 /// Command-line options that change how measured inputs are read.
@@ -222,6 +222,19 @@ pub fn price_key<'a>(table: &'a PriceTable, model_id: &str) -> Option<&'a str> {
     }
 }
 
+/// Why the log at `path` cannot be read, as [`crate::infile::check`] says it
+/// for a file: a log is also a folder or a glob pattern (see
+/// [`crate::logs::log_files`]), whose files are then checked as they are read.
+fn check_log(path: &Path) -> Result<(), String> {
+    match crate::logs::log_files(path) {
+        Err(e) => Err(e.message),
+        Ok(f) => match &f.files[..] {
+            [one] => crate::infile::check(one),
+            _ => Ok(()),
+        },
+    }
+}
+
 /// Reads the logs and the eval set `raw` names.
 pub fn load(
     raw: &ScenarioFile,
@@ -253,18 +266,24 @@ pub fn load(
     }
     // Every file named must exist before any is read: a missing one is the
     // scenario's mistake, reported before a bad line of another file.
-    let mut named: Vec<(PathBuf, KeyPath)> = uses
+    let mut named: Vec<(PathBuf, KeyPath, bool)> = uses
         .iter()
-        .map(|(p, _, _, k)| (p.clone(), k.clone()))
+        .map(|(p, _, _, k)| (p.clone(), k.clone(), true))
         .collect();
     if let Some(e) = &raw.eval {
         named.push((
             resolve(dir, &e.file),
             KeyPath::root().key("eval").key("file"),
+            false,
         ));
     }
-    for (path, key) in named {
-        if let Err(why) = crate::infile::check(&path) {
+    for (path, key, is_log) in named {
+        let checked = if is_log {
+            check_log(&path)
+        } else {
+            crate::infile::check(&path)
+        };
+        if let Err(why) = checked {
             return Err(LoadError::Scenario(Invalid::new(
                 key,
                 format!("cannot read {}: {why}", path.display()),
@@ -324,49 +343,32 @@ fn read_one_log(
     skip_bad_lines: bool,
     keep: bool,
 ) -> Result<LogData, InputError> {
-    let mut classes: Vec<(u64, Vec<Logged>)> = vec![(0, Vec::new()); names.len()];
-    let mut by_model: BTreeMap<String, ModelTokens> = BTreeMap::new();
-    let mut unpriced: BTreeMap<String, u64> = BTreeMap::new();
-    let mut no_model = 0;
-    let mut latency = LatencyHistogram::new();
     let opts = LogOptions {
         class_field: class_field.as_deref(),
         skip_bad_lines,
+        class_optional: false,
     };
-    let mut digest = Digest::default();
-    let mut hours = [0u64; 24];
-    let summary = read_log(path, &opts, |r: &Record| {
-        let entry = &mut classes[class_of(r, names, class_field.as_deref())?];
-        digest.add(r);
-        if let Some(ms) = r.timestamp.and_then(crate::logs::time::parse_ms) {
-            hours[(ms.rem_euclid(86_400_000) / 3_600_000) as usize] += 1;
-        }
-        entry.0 += 1;
-        if keep {
-            entry.1.push(pack(r));
-        }
-        match r.model {
-            None => no_model += 1,
-            Some(id) => match price_key(table, id) {
-                Some(k) => {
-                    let t = match by_model.get_mut(k) {
-                        Some(t) => t,
-                        None => by_model.entry(k.to_string()).or_default(),
-                    };
-                    t.requests += 1;
-                    t.input += r.input as u128;
-                    t.output += r.output as u128;
-                    t.cache_read += r.cache_read as u128;
-                    t.cache_write += r.cache_write as u128;
-                }
-                None => *unpriced.entry(id.to_string()).or_default() += 1,
-            },
-        }
-        if let Some(ms) = r.latency_ms {
-            latency.record(ms);
-        }
-        Ok(())
-    })?;
+    // Pieces of the log are read in parallel and merged in log order.
+    let mut total = LogAcc::new(names.len());
+    let summary = fold_log(
+        path,
+        &opts,
+        || LogAcc::new(names.len()),
+        |a, r| a.add(r, names, class_field.as_deref(), table, keep),
+        |a| {
+            total.merge(a);
+            Ok(())
+        },
+    )?;
+    let LogAcc {
+        classes,
+        mut by_model,
+        unpriced,
+        no_model,
+        latency,
+        digest,
+        hours,
+    } = total;
     for (k, t) in &mut by_model {
         t.price(table.get(k).expect("price_key returns keys of the table"));
     }
@@ -430,6 +432,7 @@ fn read_aggregate_log(
         let s = &row.stats;
         read += s.records;
         let r = Record {
+            file: 0,
             line: s.line,
             class: row.class,
             model: row.model,
@@ -498,6 +501,7 @@ fn read_aggregate_log(
     }
     let summary = LogSummary {
         path: path.to_path_buf(),
+        files: 1,
         format: crate::logs::LogFormat::Aggregate,
         gzip: file.gzip,
         read,
@@ -540,9 +544,103 @@ fn read_aggregate_log(
     })
 }
 
-/// A digest of a log's used records, in order: their class and token counts.
-/// Not cryptographic; it tells a log that changed between two reads (a record's
-/// tokens edited, records swapped) from the same log, which a count cannot.
+/// What a piece of a log adds up to, for [`LogData`]; pieces merge in log
+/// order, so that each class's records stay in the log's order.
+struct LogAcc {
+    classes: Vec<(u64, Vec<Logged>)>,
+    by_model: BTreeMap<String, ModelTokens>,
+    unpriced: BTreeMap<String, u64>,
+    no_model: u64,
+    latency: LatencyHistogram,
+    digest: Digest,
+    hours: [u64; 24],
+}
+
+impl LogAcc {
+    fn new(classes: usize) -> Self {
+        LogAcc {
+            classes: vec![(0, Vec::new()); classes],
+            by_model: BTreeMap::new(),
+            unpriced: BTreeMap::new(),
+            no_model: 0,
+            latency: LatencyHistogram::new(),
+            digest: Digest::default(),
+            hours: [0; 24],
+        }
+    }
+
+    fn add(
+        &mut self,
+        r: &Record,
+        names: &[String],
+        class_field: Option<&str>,
+        table: &PriceTable,
+        keep: bool,
+    ) -> Result<(), Reject> {
+        let entry = &mut self.classes[class_of(r, names, class_field)?];
+        self.digest.add(r);
+        if let Some(ms) = r.timestamp.and_then(crate::logs::time::parse_ms) {
+            self.hours[(ms.rem_euclid(86_400_000) / 3_600_000) as usize] += 1;
+        }
+        entry.0 += 1;
+        if keep {
+            entry.1.push(pack(r));
+        }
+        match r.model {
+            None => self.no_model += 1,
+            Some(id) => match price_key(table, id) {
+                Some(k) => {
+                    let t = match self.by_model.get_mut(k) {
+                        Some(t) => t,
+                        None => self.by_model.entry(k.to_string()).or_default(),
+                    };
+                    t.requests += 1;
+                    t.input += r.input as u128;
+                    t.output += r.output as u128;
+                    t.cache_read += r.cache_read as u128;
+                    t.cache_write += r.cache_write as u128;
+                }
+                None => *self.unpriced.entry(id.to_string()).or_default() += 1,
+            },
+        }
+        if let Some(ms) = r.latency_ms {
+            self.latency.record(ms);
+        }
+        Ok(())
+    }
+
+    /// Adds the piece that follows this one in the log.
+    fn merge(&mut self, o: LogAcc) {
+        for ((n, records), (m, more)) in self.classes.iter_mut().zip(o.classes) {
+            *n += m;
+            records.extend(more);
+        }
+        for (k, t) in o.by_model {
+            let mine = self.by_model.entry(k).or_default();
+            mine.requests += t.requests;
+            mine.input += t.input;
+            mine.output += t.output;
+            mine.cache_read += t.cache_read;
+            mine.cache_write += t.cache_write;
+        }
+        for (k, n) in o.unpriced {
+            *self.unpriced.entry(k).or_default() += n;
+        }
+        self.no_model += o.no_model;
+        self.latency.merge(&o.latency);
+        self.digest.merge(o.digest);
+        for (h, n) in self.hours.iter_mut().zip(o.hours) {
+            *h += n;
+        }
+    }
+}
+
+/// A digest of a log's used records: each one's place (file and line), class
+/// and token counts. Not cryptographic; it tells a log that changed between two
+/// reads (a record's tokens edited, records swapped) from the same log, which a
+/// count cannot. A sum of one mix per record, so that pieces of a log read in
+/// parallel are digested apart and added ([`Digest::merge`]); the place in the
+/// mix makes it order-sensitive all the same.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Digest(u64);
 
@@ -550,21 +648,31 @@ impl Digest {
     /// Adds one used record.
     #[inline]
     pub fn add(&mut self, r: &Record) {
-        // FNV-1a over the class, then one multiply-rotate round per word.
+        // FNV-1a over the class, then one multiply-rotate round per word and
+        // SplitMix64's finalizer.
         let mut class: u64 = 0xcbf2_9ce4_8422_2325;
         for &b in r.class.map_or(&[0xff][..], str::as_bytes) {
             class = (class ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
         }
         let words = [
+            (r.file as u64) << 40 ^ r.line,
             class,
             r.input << 32 | r.output,
             r.cache_read << 32 | r.cache_write,
         ];
+        let mut h = 0u64;
         for w in words {
-            self.0 = (self.0 ^ w)
-                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                .rotate_left(29);
+            h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
         }
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        self.0 = self.0.wrapping_add(h ^ (h >> 31));
+    }
+
+    /// Adds the digest of other records.
+    #[inline]
+    pub fn merge(&mut self, other: Digest) {
+        self.0 = self.0.wrapping_add(other.0);
     }
 }
 
@@ -772,5 +880,66 @@ mod tests {
                 raw.records[rand::Rng::random_range(&mut b, 0..3)]
             );
         }
+    }
+
+    fn record(file: u32, line: u64, class: &str, input: u64) -> Record<'_> {
+        Record {
+            file,
+            line,
+            class: Some(class),
+            model: None,
+            timestamp: None,
+            input,
+            output: 10,
+            cache_read: 0,
+            cache_write: 0,
+            latency_ms: None,
+        }
+    }
+
+    fn digest(records: &[Record]) -> Digest {
+        let mut d = Digest::default();
+        for r in records {
+            d.add(r);
+        }
+        d
+    }
+
+    #[test]
+    fn the_digest_adds_up_by_pieces_and_tells_swaps_and_edits() {
+        let log = [
+            record(0, 1, "chat", 100),
+            record(0, 2, "rag", 200),
+            record(1, 1, "chat", 300),
+            record(1, 2, "chat", 400),
+        ];
+        let whole = digest(&log);
+        // Pieces digested apart and merged in any order: the same.
+        let mut pieces = digest(&log[2..]);
+        pieces.merge(digest(&log[..2]));
+        assert_eq!(pieces, whole);
+        // Two records' contents swapped: their places differ.
+        let swapped = [
+            record(0, 1, "rag", 200),
+            record(0, 2, "chat", 100),
+            log[2],
+            log[3],
+        ];
+        assert_ne!(digest(&swapped), whole);
+        // The same lines in the other file.
+        let files = [
+            log[0],
+            log[1],
+            record(1, 1, "chat", 400),
+            record(1, 2, "chat", 300),
+        ];
+        assert_ne!(digest(&files), whole);
+        // One count edited, or a class.
+        let mut edited = log;
+        edited[3].input = 401;
+        assert_ne!(digest(&edited), whole);
+        let mut edited = log;
+        edited[1].class = Some("chat");
+        assert_ne!(digest(&edited), whole);
     }
 }

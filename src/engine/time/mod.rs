@@ -386,9 +386,9 @@ impl Engine {
                     *logged = Some((c, r));
                     return at;
                 }
-                match rx.recv() {
-                    Ok(b) => batch = b.into_iter(),
-                    Err(_) => return f64::INFINITY,
+                match recv_helping(&rx) {
+                    Some(b) => batch = b.into_iter(),
+                    None => return f64::INFINITY,
                 }
             }
         };
@@ -1013,6 +1013,32 @@ pub fn replication_figures(
     }
 }
 
+/// A piece of a log read for a replay over time: each used record's time (ms,
+/// where it has one), class and tokens, and their digest.
+type TimedPiece = (Vec<(Option<i64>, usize, Logged)>, Digest);
+
+/// The next batch from the log's reader, `None` once it is done. The reader
+/// parses the log on the rayon pool, whose threads may all be replications
+/// waiting here: a waiting thread runs the pool's pending work meanwhile, so
+/// that the reader's pieces get parsed.
+fn recv_helping<T>(rx: &std::sync::mpsc::Receiver<T>) -> Option<T> {
+    use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+    loop {
+        match rx.try_recv() {
+            Ok(b) => return Some(b),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {}
+        }
+        if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+            match rx.recv_timeout(std::time::Duration::from_micros(200)) {
+                Ok(b) => return Some(b),
+                Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+}
+
 /// Records a log's records may be out of time order by: an exact replay sorts
 /// them in a window this long (Bedrock writes a file's records nearly in
 /// order; a log concatenated from files out of order is refused).
@@ -1029,6 +1055,7 @@ fn read_in_order(
     let opts = crate::logs::LogOptions {
         class_field: log.data.class_field.as_deref(),
         skip_bad_lines: log.skip_bad_lines,
+        class_optional: false,
     };
     let mut window: BinaryHeap<Reverse<(i64, u64, usize, Logged)>> = BinaryHeap::new();
     let mut out: Vec<(Secs, usize, Logged)> = Vec::with_capacity(CHUNK as usize);
@@ -1059,22 +1086,37 @@ fn read_in_order(
             let _ = tx.send(std::mem::replace(out, Vec::with_capacity(CHUNK as usize)));
         }
     };
-    let summary = crate::logs::read_log(&log.data.path, &opts, |r| {
-        let c = class_of(r, &log.names, opts.class_field)?;
-        digest.add(r);
-        let Some(ms) = r.timestamp.and_then(crate::logs::time::parse_ms) else {
-            untimed += 1;
-            return Ok(());
-        };
-        seq += 1;
-        window.push(Reverse((ms, seq, c, pack(r))));
-        if window.len() > REORDER
-            && let Some(item) = window.pop()
-        {
-            emit(item, &mut out, &mut last, &mut late);
-        }
-        Ok(())
-    })?;
+    // Pieces of the log are parsed in parallel and come back in log order: the
+    // window sees the records one by one, as in a sequential read.
+    let summary = crate::logs::fold_log(
+        &log.data.path,
+        &opts,
+        || (Vec::new(), Digest::default()),
+        |(records, d): &mut TimedPiece, r| {
+            let c = class_of(r, &log.names, opts.class_field)?;
+            d.add(r);
+            let ms = r.timestamp.and_then(crate::logs::time::parse_ms);
+            records.push((ms, c, pack(r)));
+            Ok(())
+        },
+        |(records, d)| {
+            digest.merge(d);
+            for (ms, c, r) in records {
+                let Some(ms) = ms else {
+                    untimed += 1;
+                    continue;
+                };
+                seq += 1;
+                window.push(Reverse((ms, seq, c, r)));
+                if window.len() > REORDER
+                    && let Some(item) = window.pop()
+                {
+                    emit(item, &mut out, &mut last, &mut late);
+                }
+            }
+            Ok(())
+        },
+    )?;
     while let Some(item) = window.pop() {
         emit(item, &mut out, &mut last, &mut late);
     }
