@@ -31,23 +31,8 @@ const DUCKDB: &str = "2.0.1";
 const SAMPLE: &str = "scenarios/logs/support-invocations.jsonl.gz";
 const CLASS_FIELD: &str = "requestMetadata.feature";
 
-/// The contract's columns.
-const COLUMNS: [&str; 14] = [
-    "class",
-    "model",
-    "hour",
-    "input_bucket",
-    "output_bucket",
-    "cache_read_bucket",
-    "cache_write_bucket",
-    "records",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "first_timestamp",
-    "last_timestamp",
-];
+/// The contract's columns, as simroute writes them.
+use simroute::logs::aggregate::COLUMNS;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -992,15 +992,7 @@ fn read_csv(path: &Path, max_rows: u64) -> Result<AggregateFile, InputError> {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let msg = match e.kind() {
-                    csv::ErrorKind::Io(io) if super::limits::limit_message(io).is_some() => {
-                        super::limits::limit_message(io).unwrap_or_default()
-                    }
-                    csv::ErrorKind::Io(io) if gzip => format!("not a gzip file or corrupt: {io}"),
-                    csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
-                    _ => format!("not valid CSV: {e}"),
-                };
-                return Err(InputError::line(path, line + 1, msg));
+                return Err(InputError::line(path, line + 1, super::csv_error(&e, gzip)));
             }
         }
         line = runs

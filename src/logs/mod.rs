@@ -543,6 +543,19 @@ pub fn detect(path: &Path) -> Result<LogFormat, InputError> {
 
 pub use par::{LogFiles, fold_log, log_files, read_log};
 
+/// What a failed read of a CSV file (a log or an aggregate) says: a limit
+/// of [`limits`], a broken gzip stream, another I/O error, or bad CSV.
+pub(crate) fn csv_error(e: &csv::Error, gzip: bool) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => match limits::limit_message(io) {
+            Some(limit) => limit,
+            None if gzip => format!("not a gzip file or corrupt: {io}"),
+            None => format!("cannot read the file: {io}"),
+        },
+        _ => format!("not valid CSV: {e}"),
+    }
+}
+
 fn read_csv(
     path: &Path,
     reader: impl Read,
@@ -567,15 +580,7 @@ fn read_csv(
             Ok(true) => {}
             Err(e) => {
                 // The error is in the record after the last one read.
-                let msg = match e.kind() {
-                    csv::ErrorKind::Io(io) if limits::limit_message(io).is_some() => {
-                        limits::limit_message(io).unwrap_or_default()
-                    }
-                    csv::ErrorKind::Io(io) if gzip => format!("not a gzip file or corrupt: {io}"),
-                    csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
-                    _ => format!("not valid CSV: {e}"),
-                };
-                return Err(InputError::line(path, line + 1, msg));
+                return Err(InputError::line(path, line + 1, csv_error(&e, gzip)));
             }
         }
         line = runs
