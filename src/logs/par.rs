@@ -118,17 +118,59 @@ pub fn log_files(path: &Path) -> Result<LogFiles, InputError> {
     let entries = glob::glob_with(&pattern, options)
         .map_err(|e| InputError::file(path, format!("not a valid glob pattern: {e}")))?;
     let mut files = Vec::new();
+    // Each file once, by its canonical path: a link to a folder above (a loop)
+    // or a second path to the same file would otherwise read records twice.
+    let mut seen = std::collections::HashSet::new();
+    // Links to folders are not followed (as fd and ripgrep do): the glob crate
+    // would, round a loop until the system says "too many levels of links".
+    let base: PathBuf = Path::new(pattern.as_str())
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .collect();
+    let through_link = |p: &Path| {
+        p.ancestors()
+            .skip(1)
+            .take_while(|a| a.starts_with(&base) && *a != base)
+            .any(|a| std::fs::symlink_metadata(a).is_ok_and(|m| m.file_type().is_symlink()))
+    };
     for entry in entries {
-        let p = entry
-            .map_err(|e| InputError::file(e.path(), format!("cannot read it: {}", e.error())))?;
-        if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
-            files.push(p);
+        let p = match entry {
+            Ok(p) if through_link(&p) => continue,
+            Ok(p) => p,
+            Err(e) if through_link(e.path()) => continue,
+            Err(e) => {
+                return Err(InputError::file(
+                    e.path(),
+                    format!("cannot read it: {}", e.error()),
+                ));
+            }
+        };
+        let meta = std::fs::metadata(&p)
+            .map_err(|e| InputError::file(&p, format!("cannot read it: {e}")))?;
+        if meta.is_dir() {
+            continue;
         }
+        if !meta.is_file() {
+            // A device or a pipe among the logs: refused, not skipped, so that
+            // nothing the user pointed at is silently left out.
+            return Err(InputError::file(
+                &p,
+                "it is a device or a pipe, not a log file: a log folder or pattern may hold only regular files",
+            ));
+        }
+        let real = std::fs::canonicalize(&p)
+            .map_err(|e| InputError::file(&p, format!("cannot read it: {e}")))?;
+        files.push((p, real));
     }
+    files.sort();
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|(_, real)| seen.insert(real.clone()))
+        .map(|(p, _)| p)
+        .collect();
     if files.is_empty() {
         return Err(InputError::file(path, what));
     }
-    files.sort();
     Ok(LogFiles {
         given: path.to_path_buf(),
         files,
@@ -991,5 +1033,30 @@ mod tests {
             (e.file.as_path(), e.position),
             (second.as_path(), Some((2, 0)))
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_read_once_and_pipes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("logs");
+        write(&d, "a.jsonl", &rec(1, 1));
+        // A link to the folder above (a loop) and a second name for a.jsonl:
+        // each file once, by its first path.
+        std::os::unix::fs::symlink("..", d.join("loop")).unwrap();
+        std::os::unix::fs::symlink("a.jsonl", d.join("b.jsonl")).unwrap();
+        let files = log_files(&d).unwrap();
+        assert_eq!(files.files, [d.join("a.jsonl")]);
+        let (seq, s) = sequential(&d, &LogOptions::default());
+        assert_eq!((seq.len(), s.unwrap().files), (1, 1));
+        // A named pipe among the logs: refused, naming it, not skipped.
+        let fifo = d.join("sub/pipe.jsonl");
+        std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let e = log_files(&d).unwrap_err();
+            assert_eq!(e.file, fifo);
+            assert!(e.message.contains("device or a pipe"), "{e}");
+        }
     }
 }
