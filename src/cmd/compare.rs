@@ -14,8 +14,13 @@ use crate::scenario::Scenario;
 pub fn compare_cmd(args: &CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let size = args.sim.size();
     let load = args.sim.load_options();
-    let mut a = Scenario::load_with(&args.a, &load)?;
-    let mut b = Scenario::load_with(&args.b, &load)?;
+    // Loading reads the scenarios' logs on the pool too: --threads bounds it.
+    let (mut a, mut b) = with_threads(args.sim.threads(), || {
+        Ok::<_, anyhow::Error>((
+            Scenario::load_with(&args.a, &load)?,
+            Scenario::load_with(&args.b, &load)?,
+        ))
+    })??;
     crate::uncertain::refuse(&a, "compare")?;
     crate::uncertain::refuse(&b, "compare")?;
     size.apply(&mut a)?;

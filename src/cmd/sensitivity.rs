@@ -13,7 +13,10 @@ use crate::scenario::Scenario;
 use crate::uncertain::sensitivity::{self, Spec};
 
 pub fn sensitivity_cmd(args: &SensitivityArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut scenario = Scenario::load_with(&args.scenario, &args.sim.load_options())?;
+    // Loading reads the scenario's logs on the pool too: --threads bounds it.
+    let mut scenario = with_threads(args.sim.threads(), || {
+        Scenario::load_with(&args.scenario, &args.sim.load_options())
+    })??;
     args.sim.size().apply(&mut scenario)?;
     let spec = Spec {
         policy: args.policy.clone(),

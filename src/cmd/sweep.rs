@@ -22,12 +22,15 @@ pub fn sweep_cmd(args: &SweepArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         policy: args.policy.clone(),
         params,
     };
-    let prepared = prepare(
-        &args.scenario,
-        spec,
-        args.sim.size(),
-        &args.sim.load_options(),
-    )?;
+    // Loading reads the scenario's logs on the pool too: --threads bounds it.
+    let prepared = with_threads(args.sim.threads(), || {
+        prepare(
+            &args.scenario,
+            spec,
+            args.sim.size(),
+            &args.sim.load_options(),
+        )
+    })??;
     let outputs = args.output.outputs();
     outputs.check(
         prepared.scenario(),
