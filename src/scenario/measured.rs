@@ -102,6 +102,16 @@ pub struct ModelTokens {
 }
 
 impl ModelTokens {
+    /// Adds `requests` records holding `tokens` (input, output, cache read,
+    /// cache write) in all.
+    fn add(&mut self, requests: u64, tokens: [u128; 4]) {
+        self.requests += requests;
+        self.input += tokens[0];
+        self.output += tokens[1];
+        self.cache_read += tokens[2];
+        self.cache_write += tokens[3];
+    }
+
     /// Prices the sums by `p`'s on-demand prices, as Bedrock bills each call:
     /// cache reads at `cache_read` and writes at `cache_write` (at `input` where
     /// the table has none), everything at `input` for a model without caching.
@@ -119,6 +129,82 @@ impl ModelTokens {
             + self.cache_write * write
             + self.requests as u128 * p.per_request.map(femto_per_call).unwrap_or(0);
     }
+}
+
+/// What a log's records say about the models that served them: token sums by
+/// pricing key, and the records of models the table lacks or of none.
+#[derive(Debug, Default)]
+struct Models {
+    by_model: BTreeMap<String, ModelTokens>,
+    unpriced: BTreeMap<String, u64>,
+    no_model: u64,
+}
+
+impl Models {
+    /// Adds `requests` records of `model` holding `tokens` (input, output,
+    /// cache read, cache write) in all.
+    fn add(&mut self, table: &PriceTable, model: Option<&str>, requests: u64, tokens: [u128; 4]) {
+        let Some(id) = model else {
+            self.no_model += requests;
+            return;
+        };
+        let Some(k) = price_key(table, id) else {
+            *self.unpriced.entry(id.to_string()).or_default() += requests;
+            return;
+        };
+        match self.by_model.get_mut(k) {
+            Some(t) => t.add(requests, tokens),
+            None => self
+                .by_model
+                .entry(k.to_string())
+                .or_default()
+                .add(requests, tokens),
+        }
+    }
+
+    /// Adds another piece's.
+    fn merge(&mut self, o: Models) {
+        for (k, t) in o.by_model {
+            let sums = [t.input, t.output, t.cache_read, t.cache_write];
+            self.by_model.entry(k).or_default().add(t.requests, sums);
+        }
+        for (k, n) in o.unpriced {
+            *self.unpriced.entry(k).or_default() += n;
+        }
+        self.no_model += o.no_model;
+    }
+
+    /// The sums priced: `(by_model, unpriced, no_model)` for a [`LogData`].
+    fn priced(
+        mut self,
+        table: &PriceTable,
+    ) -> (BTreeMap<String, ModelTokens>, BTreeMap<String, u64>, u64) {
+        for (k, t) in &mut self.by_model {
+            t.price(table.get(k).expect("price_key returns keys of the table"));
+        }
+        (self.by_model, self.unpriced, self.no_model)
+    }
+}
+
+/// A log's classes by name, those without a usable record left out (validation
+/// names them): `(count, records, cumulative)` by the index of `names`.
+fn class_records(
+    names: &[String],
+    classes: Vec<(u64, Vec<Logged>, Vec<u64>)>,
+) -> BTreeMap<String, ClassRecords> {
+    names
+        .iter()
+        .zip(classes)
+        .filter(|(_, (count, _, _))| *count > 0)
+        .map(|(name, (count, records, cumulative))| {
+            let records = ClassRecords {
+                count,
+                records: records.into(),
+                cumulative: cumulative.into(),
+            };
+            (name.clone(), records)
+        })
+        .collect()
 }
 
 /// A log as read.
@@ -362,36 +448,18 @@ fn read_one_log(
     )?;
     let LogAcc {
         classes,
-        mut by_model,
-        unpriced,
-        no_model,
+        models,
         latency,
         digest,
         hours,
     } = total;
-    for (k, t) in &mut by_model {
-        t.price(table.get(k).expect("price_key returns keys of the table"));
-    }
+    let (by_model, unpriced, no_model) = models.priced(table);
+    let classes = classes.into_iter().map(|(n, r)| (n, r, Vec::new()));
     Ok(LogData {
         path: path.to_path_buf(),
         class_field,
         summary,
-        // Classes without a usable record are left out (validation names them).
-        classes: names
-            .iter()
-            .zip(classes)
-            .filter(|(_, (count, _))| *count > 0)
-            .map(|(name, (count, records))| {
-                (
-                    name.clone(),
-                    ClassRecords {
-                        count,
-                        records: records.into(),
-                        cumulative: Arc::from(Vec::new()),
-                    },
-                )
-            })
-            .collect(),
+        classes: class_records(names, classes.collect()),
         by_model,
         unpriced,
         no_model,
@@ -421,9 +489,7 @@ fn read_aggregate_log(
     let file = crate::logs::aggregate::read_aggregate(path)?;
     let mut classes: Vec<(u64, Vec<Logged>, Vec<u64>)> =
         vec![(0, Vec::new(), Vec::new()); names.len()];
-    let mut by_model: BTreeMap<String, ModelTokens> = BTreeMap::new();
-    let mut unpriced: BTreeMap<String, u64> = BTreeMap::new();
-    let mut no_model = 0;
+    let mut models = Models::default();
     let mut hours = [0u64; 24];
     let (mut read, mut used) = (0u64, 0u64);
     let mut skipped: BTreeMap<BadKind, u64> = BTreeMap::new();
@@ -481,24 +547,9 @@ fn read_aggregate_log(
             });
             entry.2.push(entry.0);
         }
-        match row.model {
-            None => no_model += s.records,
-            Some(id) => match price_key(table, id) {
-                Some(k) => {
-                    let t = by_model.entry(k.to_string()).or_default();
-                    t.requests += s.records;
-                    t.input += s.tokens[0] as u128;
-                    t.output += s.tokens[1] as u128;
-                    t.cache_read += s.tokens[2] as u128;
-                    t.cache_write += s.tokens[3] as u128;
-                }
-                None => *unpriced.entry(id.to_string()).or_default() += s.records,
-            },
-        }
+        models.add(table, row.model, s.records, s.tokens.map(u128::from));
     }
-    for (k, t) in &mut by_model {
-        t.price(table.get(k).expect("price_key returns keys of the table"));
-    }
+    let (by_model, unpriced, no_model) = models.priced(table);
     let summary = LogSummary {
         path: path.to_path_buf(),
         files: 1,
@@ -520,21 +571,7 @@ fn read_aggregate_log(
         path: path.to_path_buf(),
         class_field,
         summary,
-        classes: names
-            .iter()
-            .zip(classes)
-            .filter(|(_, (count, _, _))| *count > 0)
-            .map(|(name, (count, records, cumulative))| {
-                (
-                    name.clone(),
-                    ClassRecords {
-                        count,
-                        records: records.into(),
-                        cumulative: cumulative.into(),
-                    },
-                )
-            })
-            .collect(),
+        classes: class_records(names, classes),
         by_model,
         unpriced,
         no_model,
@@ -548,9 +585,7 @@ fn read_aggregate_log(
 /// order, so that each class's records stay in the log's order.
 struct LogAcc {
     classes: Vec<(u64, Vec<Logged>)>,
-    by_model: BTreeMap<String, ModelTokens>,
-    unpriced: BTreeMap<String, u64>,
-    no_model: u64,
+    models: Models,
     latency: LatencyHistogram,
     digest: Digest,
     hours: [u64; 24],
@@ -560,9 +595,7 @@ impl LogAcc {
     fn new(classes: usize) -> Self {
         LogAcc {
             classes: vec![(0, Vec::new()); classes],
-            by_model: BTreeMap::new(),
-            unpriced: BTreeMap::new(),
-            no_model: 0,
+            models: Models::default(),
             latency: LatencyHistogram::new(),
             digest: Digest::default(),
             hours: [0; 24],
@@ -580,29 +613,14 @@ impl LogAcc {
         let entry = &mut self.classes[class_of(r, names, class_field)?];
         self.digest.add(r);
         if let Some(ms) = r.timestamp.and_then(crate::logs::time::parse_ms) {
-            self.hours[(ms.rem_euclid(86_400_000) / 3_600_000) as usize] += 1;
+            self.hours[crate::logs::aggregate::hour_of(ms) as usize] += 1;
         }
         entry.0 += 1;
         if keep {
             entry.1.push(pack(r));
         }
-        match r.model {
-            None => self.no_model += 1,
-            Some(id) => match price_key(table, id) {
-                Some(k) => {
-                    let t = match self.by_model.get_mut(k) {
-                        Some(t) => t,
-                        None => self.by_model.entry(k.to_string()).or_default(),
-                    };
-                    t.requests += 1;
-                    t.input += r.input as u128;
-                    t.output += r.output as u128;
-                    t.cache_read += r.cache_read as u128;
-                    t.cache_write += r.cache_write as u128;
-                }
-                None => *self.unpriced.entry(id.to_string()).or_default() += 1,
-            },
-        }
+        let tokens = [r.input, r.output, r.cache_read, r.cache_write];
+        self.models.add(table, r.model, 1, tokens.map(u128::from));
         if let Some(ms) = r.latency_ms {
             self.latency.record(ms);
         }
@@ -615,18 +633,7 @@ impl LogAcc {
             *n += m;
             records.extend(more);
         }
-        for (k, t) in o.by_model {
-            let mine = self.by_model.entry(k).or_default();
-            mine.requests += t.requests;
-            mine.input += t.input;
-            mine.output += t.output;
-            mine.cache_read += t.cache_read;
-            mine.cache_write += t.cache_write;
-        }
-        for (k, n) in o.unpriced {
-            *self.unpriced.entry(k).or_default() += n;
-        }
-        self.no_model += o.no_model;
+        self.models.merge(o.models);
         self.latency.merge(&o.latency);
         self.digest.merge(o.digest);
         for (h, n) in self.hours.iter_mut().zip(o.hours) {
