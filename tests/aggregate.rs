@@ -652,3 +652,26 @@ fn a_record_without_the_class_field_is_kept_with_no_class() {
         ]
     );
 }
+
+#[test]
+fn records_that_add_up_past_2_to_the_64_are_refused() {
+    // 2^63 records in a cell is one file's business; two such cells, or the
+    // same file merged twice, add up past 2^64: refused, no panic.
+    let half = "0,0,0,0,9223372036854775808,0,0,0,0,,";
+    let one = format!("{HEADER}\nchat,m,,{half}\n");
+    refused(
+        "two.csv",
+        &format!("{one}other,m,,{half}\n"),
+        &[":3: ", "more than 2^64"],
+    );
+    let dir = TempDir::new().unwrap();
+    let p = dir.path().join("one.csv");
+    std::fs::write(&p, one).unwrap();
+    let out_file = dir.path().join("out.csv");
+    let (p, o) = (p.to_str().unwrap(), out_file.to_str().unwrap());
+    let out = simroute(&["aggregate", p, p, "--out", o]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(p) && err.contains("overflows"), "{err}");
+    assert!(!out_file.exists());
+}

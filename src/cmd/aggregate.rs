@@ -16,11 +16,14 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 use crate::cmd::AggregateArgs;
-use crate::input::UsageError;
+use crate::input::{InputError, UsageError};
 use crate::logs::aggregate::{Aggregate, read_aggregate, sniff};
 use crate::logs::fit::{counted, group};
 use crate::logs::{LogOptions, fold_log, time};
 use crate::outfile::{self, Planned, Replace, Staged};
+
+/// Why a log cannot be added to the logs before it.
+const OVERFLOW: &str = "adding it to the logs before it overflows a cell's record count or token sums (more than 18 quintillion): these are not real logs";
 
 /// What `--out`'s name says to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +77,12 @@ pub fn aggregate_cmd(args: &AggregateArgs, _out: &mut dyn Write) -> anyhow::Resu
         if sniff(log)?.is_some() {
             let f = read_aggregate(log)?;
             let n = f.data.records();
+            let total = read.checked_add(n);
+            if !agg.merge(f.data) || total.is_none() {
+                return Err(InputError::file(log, OVERFLOW).into());
+            }
             read += n;
             used += n;
-            agg.merge(f.data);
         } else {
             // Every core (--threads): pieces of the log are aggregated apart and
             // merged in log order; cells add up, so the file does not depend on
@@ -90,9 +96,9 @@ pub fn aggregate_cmd(args: &AggregateArgs, _out: &mut dyn Write) -> anyhow::Resu
                         a.add(r);
                         Ok(())
                     },
-                    |piece| {
-                        agg.merge(piece);
-                        Ok(())
+                    |piece| match agg.merge(piece) {
+                        true => Ok(()),
+                        false => Err(InputError::file(log, OVERFLOW)),
                     },
                 )
             })??;

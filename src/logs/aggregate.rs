@@ -243,6 +243,11 @@ impl Aggregate {
             hour: hour.unwrap_or(NO_HOUR),
             buckets,
         };
+        self.put(key, stats)
+    }
+
+    /// Adds `stats` to the cell `key`; `false` where a sum overflows.
+    fn put(&mut self, key: Key, stats: &CellStats) -> bool {
         match self.cells.get_mut(&key) {
             Some(s) => s.absorb(stats),
             None => {
@@ -269,36 +274,26 @@ impl Aggregate {
         self.add_cell(r.class, r.model, ms.map(hour_of), buckets, &stats);
     }
 
-    /// Adds every cell of `other` (built apart, e.g. by another thread).
-    pub fn merge(&mut self, other: Aggregate) {
+    /// Adds every cell of `other` (built apart, e.g. by another thread);
+    /// `false` where a cell's sums overflow (saturated: two hostile files).
+    #[must_use = "an overflow saturates a cell's sums"]
+    pub fn merge(&mut self, other: Aggregate) -> bool {
         let ids: Vec<u32> = other
             .names
             .iter()
             .enumerate()
             .map(|(i, n)| if i == 0 { 0 } else { self.id(Some(n)) })
             .collect();
+        let mut ok = true;
         for (k, s) in other.cells {
             let key = Key {
                 class: ids[k.class as usize],
                 model: ids[k.model as usize],
                 ..k
             };
-            match self.cells.get_mut(&key) {
-                Some(t) => {
-                    t.absorb(&s);
-                }
-                None => {
-                    self.cells.insert(key, s);
-                }
-            }
+            ok &= self.put(key, &s);
         }
-    }
-
-    /// `self` with every cell of `other` added: [`Aggregate::merge`] as a
-    /// function of two values, for a parallel fold's combine step.
-    pub fn merged(mut self, other: Aggregate) -> Aggregate {
-        self.merge(other);
-        self
+        ok
     }
 
     /// Cells.
@@ -911,6 +906,9 @@ struct Fold {
     kind: Kind,
     max_rows: u64,
     rows: u64,
+    /// Records of the rows so far: they must add up within 2^64, so that a
+    /// class's records and their cumulative counts do.
+    records: u64,
     data: Aggregate,
 }
 
@@ -935,6 +933,16 @@ impl Fold {
                 format!("column {}: {msg}", COLUMNS[col]),
             )
         })?;
+        let Some(records) = self.records.checked_add(c.stats.records) else {
+            return Err(at(
+                path,
+                self.kind,
+                n,
+                "the records of the rows so far overflow: they add up to more than 2^64, not a real aggregate"
+                    .into(),
+            ));
+        };
+        self.records = records;
         if !self.data.add_cell(
             c.class.as_deref(),
             c.model.as_deref(),
@@ -984,6 +992,7 @@ fn read_csv(path: &Path, max_rows: u64) -> Result<AggregateFile, InputError> {
         kind: Kind::Csv,
         max_rows,
         rows: 0,
+        records: 0,
         data: Aggregate::new(),
     };
     let mut line = 0u64;
@@ -1337,6 +1346,7 @@ fn read_parquet(path: &Path, max_rows: u64, max_page: i64) -> Result<AggregateFi
         kind: Kind::Parquet,
         max_rows,
         rows: 0,
+        records: 0,
         data: Aggregate::new(),
     };
     let rows = reader
@@ -1567,11 +1577,30 @@ mod tests {
             }
             // Merged either way round.
             let mut ab = a.clone();
-            ab.merge(b.clone());
-            b.merge(a);
+            assert!(ab.merge(b.clone()));
+            assert!(b.merge(a));
             assert_eq!(ab.cells(), one.cells(), "{split}");
             assert_eq!(b.cells(), one.cells(), "{split}");
         }
+    }
+
+    #[test]
+    fn a_merge_that_overflows_a_cell_says_so() {
+        let stats = CellStats {
+            records: u64::MAX / 2 + 1,
+            tokens: [0; 4],
+            first_ms: None,
+            last_ms: None,
+            line: 2,
+        };
+        let mut a = Aggregate::new();
+        assert!(a.add_cell(Some("chat"), None, None, [0; 4], &stats));
+        let mut b = Aggregate::new();
+        assert!(b.add_cell(Some("other"), None, None, [0; 4], &stats));
+        // Different cells: no sum grows.
+        assert!(a.clone().merge(b));
+        // The same cell twice: 2^64 records do not fit.
+        assert!(!a.merge(a.clone()));
     }
 
     fn round_trip(name: &str) {
